@@ -1,0 +1,86 @@
+//! Connectors and tasks.
+//!
+//! A connector turns its configuration into task configurations; tasks move the data. Connectors
+//! are plain synchronous objects (they only shuffle configuration); tasks are async and run as
+//! their own tokio task inside the worker.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::ConfigDef;
+use crate::error::Result;
+use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
+use crate::Props;
+
+/// Whether a connector reads into Kafka or writes out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorKind {
+    Source,
+    Sink,
+}
+
+impl ConnectorKind {
+    /// The lower-case name the REST API uses (`"source"`, `"sink"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorKind::Source => "source",
+            ConnectorKind::Sink => "sink",
+        }
+    }
+}
+
+/// A connector instance: validates and splits its configuration into task configurations.
+pub trait Connector: Send + Sync {
+    fn kind(&self) -> ConnectorKind;
+    fn version(&self) -> String;
+    /// The keys this connector understands, beyond the common connector keys.
+    fn config_def(&self) -> ConfigDef;
+    fn start(&mut self, props: &Props) -> Result<()>;
+    /// At most `max_tasks` task configurations.
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>>;
+    fn stop(&mut self) -> Result<()>;
+    /// A new, unstarted task of this connector.
+    fn create_task(&self) -> Task;
+}
+
+/// A task instance, of the connector's kind.
+pub enum Task {
+    Source(Box<dyn SourceTask>),
+    Sink(Box<dyn SinkTask>),
+}
+
+/// Reads the offsets the runtime has committed for a source partition.
+pub trait OffsetReader: Send + Sync {
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap>;
+}
+
+/// What the runtime hands a source task at start.
+#[derive(Clone)]
+pub struct SourceTaskContext {
+    pub offsets: Arc<dyn OffsetReader>,
+}
+
+/// Reads records from an external system.
+#[async_trait]
+pub trait SourceTask: Send {
+    async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()>;
+    /// The next batch of records. When nothing is available it waits a little (at most about a
+    /// second) and returns an empty batch, so that the runtime can act on pause and stop requests.
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>>;
+    /// Called after offsets up to some point have been committed.
+    async fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+    async fn stop(&mut self) -> Result<()>;
+}
+
+/// Writes records to an external system.
+#[async_trait]
+pub trait SinkTask: Send {
+    async fn start(&mut self, props: &Props) -> Result<()>;
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()>;
+    /// Make everything `put` so far durable; the runtime commits `offsets` to Kafka afterwards.
+    async fn flush(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()>;
+    async fn stop(&mut self) -> Result<()>;
+}

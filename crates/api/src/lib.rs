@@ -1,0 +1,22 @@
+//! The plugin API of ferry: what a connector, converter or transform author sees.
+//!
+//! Mirrors Apache Kafka's `connect/api` module and stays free of runtime types.
+
+pub mod config;
+pub mod connector;
+pub mod data;
+pub mod error;
+pub mod record;
+pub mod storage;
+
+pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
+pub use connector::{
+    Connector, ConnectorKind, OffsetReader, SinkTask, SourceTask, SourceTaskContext, Task,
+};
+pub use data::{Field, Schema, SchemaType, Struct, Value};
+pub use error::{ConnectError, Result};
+pub use record::{Header, OffsetMap, SinkRecord, SourceRecord, TopicPartition};
+pub use storage::{Converter, HeaderConverter, SchemaAndValue};
+
+/// A connector or task configuration: string keys to string values, as Kafka Connect passes them.
+pub type Props = std::collections::BTreeMap<String, String>;
