@@ -1,1 +1,389 @@
-//! helpers
+//! Helpers for the end-to-end tests: a tansu broker, the ferry binary as a child process, an
+//! independent Kafka client (plain rdkafka, not ferry's code) and a small HTTP client.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::ClientConfig;
+
+pub use serde_json::Value as Json;
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// A Kafka-protocol broker for a test: the shared one from `scripts/test.sh`
+/// (`FERRY_TEST_BROKER`), or a tansu started by the test itself.
+pub struct Broker {
+    pub address: String,
+    port: u16,
+    own: Option<(Child, PathBuf)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Broker {
+    /// The shared broker if there is one, else a private one.
+    pub fn shared() -> Broker {
+        match std::env::var("FERRY_TEST_BROKER") {
+            Ok(address) => Broker {
+                port: address.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0),
+                address,
+                own: None,
+                _dir: None,
+            },
+            Err(_) => Broker::private(),
+        }
+    }
+
+    /// A tansu of this test's own, with durable sqlite storage, so it can be stopped and restarted.
+    pub fn private() -> Broker {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut broker = Broker {
+            address: format!("127.0.0.1:{port}"),
+            port,
+            own: None,
+            _dir: None,
+        };
+        let path = dir.path().to_path_buf();
+        broker._dir = Some(dir);
+        broker.start_in(path);
+        broker
+    }
+
+    fn start_in(&mut self, dir: PathBuf) {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("tansu.log"))
+            .expect("tansu log");
+        let child = Command::new(std::env::var("TANSU_BIN").unwrap_or_else(|_| "tansu".into()))
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "sqlite://broker.db"])
+            .current_dir(&dir)
+            .stdout(Stdio::from(log.try_clone().expect("log")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("cannot start tansu: is it installed (scripts/test.sh installs it)?");
+        self.own = Some((child, dir));
+        let port = self.port;
+        wait_for("tansu to listen", Duration::from_secs(30), || port_open(port).then_some(()));
+    }
+
+    /// Stops a private broker (its data stays on disk).
+    pub fn stop(&mut self) {
+        if let Some((child, _)) = self.own.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a stopped private broker again, on the same port and data.
+    pub fn restart(&mut self) {
+        let dir = self.own.take().map(|(_, d)| d).expect("only a private broker restarts");
+        self.start_in(dir);
+    }
+
+    pub fn create_topic(&self, topic: &str, partitions: i32) {
+        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", &self.address)
+            .create()
+            .expect("admin client");
+        let rt = std::thread::spawn({
+            let topic = topic.to_string();
+            move || {
+                let new_topic = NewTopic::new(&topic, partitions, TopicReplication::Fixed(1));
+                let fut = admin.create_topics([&new_topic], &AdminOptions::new());
+                block_on(fut)
+            }
+        });
+        let result = rt.join().expect("admin thread").expect("create topic");
+        for r in result {
+            if let Err((t, code)) = r {
+                assert_eq!(code, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists, "create {t}");
+            }
+        }
+    }
+
+    /// Every value of `topic`, read from the beginning by a fresh consumer group, until `expected`
+    /// values are read or `timeout` passes.
+    pub fn consume(&self, topic: &str, expected: usize, timeout: Duration) -> Vec<String> {
+        let group = format!("e2e-check-{}-{}", topic, std::process::id());
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.address)
+            .set("group.id", &group)
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        consumer.subscribe(&[topic]).expect("subscribe");
+        let deadline = Instant::now() + timeout;
+        let mut values = Vec::new();
+        while values.len() < expected && Instant::now() < deadline {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+                values.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+            }
+        }
+        values
+    }
+
+    pub fn produce(&self, topic: &str, values: &[String]) {
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", &self.address)
+            .create()
+            .expect("producer");
+        for v in values {
+            let mut record = BaseRecord::<(), str>::to(topic).payload(v.as_str());
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((_, back)) => {
+                        record = back;
+                        producer.poll(Duration::from_millis(10));
+                    }
+                }
+            }
+        }
+        producer.flush(Duration::from_secs(30)).expect("flush");
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Drives a future to completion on the current thread (rdkafka's admin futures need no runtime).
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park_timeout(Duration::from_millis(50)),
+        }
+    }
+}
+
+pub fn ferry_bin() -> PathBuf {
+    let path = std::env::var("FERRY_BIN").map(PathBuf::from).unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/ferry")
+    });
+    assert!(
+        path.exists(),
+        "{} does not exist: build it first (cargo build -p ferry) or run scripts/test.sh",
+        path.display()
+    );
+    path
+}
+
+/// Writes a properties file.
+pub fn write_properties(path: &Path, props: &[(&str, String)]) {
+    let mut f = std::fs::File::create(path).expect("properties file");
+    for (k, v) in props {
+        writeln!(f, "{k}={v}").expect("write properties");
+    }
+}
+
+/// A ferry worker running as a child process, in its own directory.
+pub struct Ferry {
+    child: Option<Child>,
+    pub dir: PathBuf,
+    pub rest: String,
+    pub worker_file: PathBuf,
+    connector_files: Vec<PathBuf>,
+    runs: usize,
+}
+
+impl Ferry {
+    /// The worker properties a test starts from: string converters, fast offset flushes.
+    pub fn worker_props(broker: &Broker, dir: &Path, rest_port: u16) -> Vec<(&'static str, String)> {
+        vec![
+            ("bootstrap.servers", broker.address.clone()),
+            ("key.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
+            ("value.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
+            ("offset.storage.file.filename", dir.join("connect.offsets").display().to_string()),
+            ("offset.flush.interval.ms", "500".into()),
+            ("listeners", format!("http://127.0.0.1:{rest_port}")),
+        ]
+    }
+
+    /// Starts `ferry standalone` with the given worker properties and connector property sets.
+    pub fn start(dir: &Path, worker: &[(&str, String)], connectors: &[Vec<(&str, String)>]) -> Ferry {
+        let worker_file = dir.join("worker.properties");
+        write_properties(&worker_file, worker);
+        let connector_files = connectors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let f = dir.join(format!("connector-{i}.properties"));
+                write_properties(&f, c);
+                f
+            })
+            .collect();
+        let rest = worker
+            .iter()
+            .find(|(k, _)| *k == "listeners")
+            .map(|(_, v)| v.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "http://127.0.0.1:8083".into());
+        let mut ferry = Ferry {
+            child: None,
+            dir: dir.to_path_buf(),
+            rest,
+            worker_file,
+            connector_files,
+            runs: 0,
+        };
+        ferry.launch();
+        ferry
+    }
+
+    fn launch(&mut self) {
+        self.runs += 1;
+        let out = std::fs::File::create(self.dir.join(format!("ferry-{}.out", self.runs))).expect("out file");
+        let child = Command::new(ferry_bin())
+            .arg("standalone")
+            .arg(&self.worker_file)
+            .args(&self.connector_files)
+            .env("LOG_DIR", self.dir.join("logs"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::from(out.try_clone().expect("out")))
+            .stderr(Stdio::from(out))
+            .spawn()
+            .expect("start ferry");
+        self.child = Some(child);
+        let url = format!("{}/", self.rest);
+        wait_for("the REST API to answer", Duration::from_secs(30), || {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("ferry exited with {status}: {}", self.output());
+            }
+            ureq::get(&url).call().ok().map(|_| ())
+        });
+    }
+
+    /// Everything the worker printed, across runs.
+    pub fn output(&self) -> String {
+        (1..=self.runs)
+            .map(|i| std::fs::read_to_string(self.dir.join(format!("ferry-{i}.out"))).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n----- restart -----\n")
+    }
+
+    /// `kill -9`: no shutdown hook runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let mut c = self.child.take()?;
+        let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = c.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = c.kill();
+                panic!("ferry did not stop within 30 s of SIGTERM: {}", self.output());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.launch();
+    }
+
+    /// GET a REST path; returns the status code and the JSON body.
+    pub fn get(&self, path: &str) -> (u16, Json) {
+        http_get(&format!("{}{}", self.rest, path))
+    }
+
+    pub fn offsets_file(&self) -> BTreeMap<String, Json> {
+        std::fs::read(self.dir.join("connect.offsets"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Ferry {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn http_get(url: &str) -> (u16, Json) {
+    match ureq::get(url).call() {
+        Ok(r) => (r.status(), r.into_json().unwrap_or(Json::Null)),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Json::Null)),
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+/// Lines of a file (empty when it does not exist).
+pub fn read_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+pub fn append_lines(path: &Path, lines: &[String]) {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("append");
+    for l in lines {
+        writeln!(f, "{l}").expect("append line");
+    }
+}
+
+/// A name unique to this test run, for topics and connectors.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}

@@ -84,3 +84,23 @@ pub trait SinkTask: Send {
     async fn flush(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()>;
     async fn stop(&mut self) -> Result<()>;
 }
+
+/// How the worker finds and creates a connector: its Java class name, the shorter names users
+/// write, and a constructor.
+#[derive(Clone)]
+pub struct ConnectorPlugin {
+    /// The full Java class name, e.g. `org.apache.kafka.connect.file.FileStreamSourceConnector`.
+    pub class: &'static str,
+    /// Other accepted names: the simple class name and the alias (`FileStreamSource`).
+    pub aliases: &'static [&'static str],
+    pub kind: ConnectorKind,
+    pub version: &'static str,
+    pub create: fn() -> Box<dyn Connector>,
+}
+
+impl ConnectorPlugin {
+    /// Whether `name` is this plugin's class, simple class name or alias.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.class == name || self.aliases.contains(&name)
+    }
+}

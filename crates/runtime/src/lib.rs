@@ -1,1 +1,16 @@
-//! placeholder
+//! The ferry worker: task loops, offset stores, herders and the plugin registry.
+
+pub mod connector_config;
+pub mod herder;
+pub mod kafka;
+pub mod offsets;
+pub mod plugins;
+pub mod properties;
+pub mod sink_worker;
+pub mod source_worker;
+pub mod standalone;
+pub mod status;
+pub mod submitted;
+pub mod task;
+pub mod worker;
+pub mod worker_config;

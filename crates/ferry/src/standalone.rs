@@ -1,0 +1,93 @@
+//! Wiring of a standalone worker: configuration, stores, worker, REST API, signals.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use ferry_runtime::herder::Herder;
+use ferry_runtime::kafka::TopicCreator;
+use ferry_runtime::offsets::FileOffsetStore;
+use ferry_runtime::plugins::Plugins;
+use ferry_runtime::properties;
+use ferry_runtime::standalone::StandaloneHerder;
+use ferry_runtime::worker::{Worker, WorkerContext};
+use ferry_runtime::worker_config::WorkerConfig;
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::logging::FilterHandle;
+
+pub async fn run(worker_file: PathBuf, connector_files: Vec<PathBuf>, _filter: FilterHandle) -> Result<()> {
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "ferry standalone worker starting");
+    let props = properties::load(&worker_file)?;
+    let config = Arc::new(WorkerConfig::new(props).with_context(|| format!("in {}", worker_file.display()))?);
+    for key in config.unknown_keys() {
+        tracing::warn!(key, "unknown worker configuration key; it is ignored");
+    }
+    let plugin_path = config.plugin_path();
+    if !plugin_path.is_empty() {
+        tracing::info!(?plugin_path, "plugin.path is accepted; ferry's connectors are built in");
+    }
+    let connector_props = connector_files
+        .iter()
+        .map(|f| properties::load(f))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let offsets = Arc::new(FileOffsetStore::open(config.offset_file())?);
+    let topics = Arc::new(
+        TopicCreator::new(&config.client_props("admin."))
+            .context("cannot create the Kafka admin client")?,
+    );
+    let worker_id = config.worker_id();
+    let worker = Arc::new(Worker::new(WorkerContext {
+        config: config.clone(),
+        offsets,
+        topics: topics.clone(),
+        worker_id: worker_id.clone(),
+    }));
+    let plugins = Arc::new(Plugins::new(ferry_connectors::plugins()));
+    let herder = Arc::new(StandaloneHerder::new(worker, plugins));
+
+    let listeners = ferry_rest::bind(&config.listeners).await?;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let rest = tokio::spawn(ferry_rest::serve(listeners, herder.clone() as Arc<dyn Herder>, shutdown_rx));
+    tracing::info!(worker_id, advertised = config.advertised_url(), "REST API ready");
+
+    let cluster_id_herder = herder.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Some(id) = topics.cluster_id().await {
+                tracing::info!(kafka_cluster_id = id, bootstrap = config.bootstrap_servers(), "connected to the Kafka cluster");
+                cluster_id_herder.set_cluster_id(id);
+                break;
+            }
+            tracing::warn!(bootstrap = config.bootstrap_servers(), "cannot reach the Kafka cluster yet; retrying");
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    });
+
+    for (file, props) in connector_files.iter().zip(connector_props) {
+        if let Err(e) = herder.create_connector(props) {
+            herder.stop().await;
+            bail!("cannot create the connector of {}: {e}", file.display());
+        }
+    }
+
+    wait_for_shutdown_signal().await?;
+    tracing::info!("shutting down: stopping connectors, flushing data and committing offsets");
+    herder.stop().await;
+    let _ = shutdown_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(5), rest).await;
+    tracing::info!("ferry stopped");
+    Ok(())
+}
+
+async fn wait_for_shutdown_signal() -> Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("received SIGTERM"),
+        _ = int.recv() => tracing::info!("received SIGINT"),
+    }
+    Ok(())
+}

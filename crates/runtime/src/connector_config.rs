@@ -1,0 +1,167 @@
+//! The keys every connector has (`name`, `connector.class`, `tasks.max`, converters, ...), and the
+//! check that a connector configuration can be run before anything is created.
+
+use ferry_api::config::validators;
+use ferry_api::{
+    ConfigDef, ConfigType, ConnectorKind, ConnectorPlugin, Converter, HeaderConverter, Importance,
+    ParsedConfig, Props,
+};
+
+use crate::plugins::{self, Plugins};
+use crate::worker_config::{WorkerConfig, HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER};
+
+pub const NAME: &str = "name";
+pub const CONNECTOR_CLASS: &str = "connector.class";
+pub const TASKS_MAX: &str = "tasks.max";
+pub const TOPICS: &str = "topics";
+pub const TOPICS_REGEX: &str = "topics.regex";
+pub const TRANSFORMS: &str = "transforms";
+
+/// The keys common to all connectors of a kind.
+pub fn common_def(kind: ConnectorKind) -> ConfigDef {
+    let def = ConfigDef::new()
+        .required(NAME, ConfigType::String, Importance::High, "Globally unique name to use for this connector.")
+        .validate_with(validators::non_empty_string())
+        .in_group("Common", "Connector name")
+        .required(CONNECTOR_CLASS, ConfigType::String, Importance::High, "Name or alias of the class for this connector.")
+        .in_group("Common", "Connector class")
+        .optional(TASKS_MAX, ConfigType::Int, Some("1"), Importance::High, "Maximum number of tasks to use for this connector.")
+        .validate_with(validators::at_least(1))
+        .in_group("Common", "Tasks max")
+        .optional(KEY_CONVERTER, ConfigType::Class, None, Importance::Low, "Converter class for record keys; overrides the worker's.")
+        .in_group("Common", "Key converter class")
+        .optional(VALUE_CONVERTER, ConfigType::Class, None, Importance::Low, "Converter class for record values; overrides the worker's.")
+        .in_group("Common", "Value converter class")
+        .optional(HEADER_CONVERTER, ConfigType::Class, None, Importance::Low, "HeaderConverter class for record headers; overrides the worker's.")
+        .in_group("Common", "Header converter class")
+        .optional(TRANSFORMS, ConfigType::List, Some(""), Importance::Low, "Aliases for the transformations to be applied to records.")
+        .in_group("Transforms", "Transforms")
+        .optional("predicates", ConfigType::List, Some(""), Importance::Low, "Aliases for the predicates used by transformations.")
+        .in_group("Predicates", "Predicates")
+        .optional("config.action.reload", ConfigType::String, Some("restart"), Importance::Low, "What to do when configuration from a provider changes: none or restart.")
+        .validate_with(validators::one_of(&["none", "restart"]))
+        .in_group("Common", "Reload Action")
+        .optional("errors.retry.timeout", ConfigType::Long, Some("0"), Importance::Medium, "Maximum duration in milliseconds that a failed operation will be reattempted.")
+        .in_group("Error Handling", "Retry Timeout for Errors")
+        .optional("errors.retry.delay.max.ms", ConfigType::Long, Some("60000"), Importance::Medium, "Maximum duration in milliseconds between consecutive retry attempts.")
+        .in_group("Error Handling", "Maximum Delay Between Retries for Errors")
+        .optional("errors.tolerance", ConfigType::String, Some("none"), Importance::Medium, "Behavior for tolerating errors: none fails the task, all skips problematic records.")
+        .validate_with(validators::one_of(&["none", "all"]))
+        .in_group("Error Handling", "Error Tolerance")
+        .optional("errors.log.enable", ConfigType::Boolean, Some("false"), Importance::Medium, "Log the details of each error and failed operation.")
+        .in_group("Error Handling", "Log Errors")
+        .optional("errors.log.include.messages", ConfigType::Boolean, Some("false"), Importance::Medium, "Include the record that caused a failure in the log.")
+        .in_group("Error Handling", "Log Error Details");
+    match kind {
+        ConnectorKind::Sink => def
+            .optional(TOPICS, ConfigType::List, Some(""), Importance::High, "List of topics to consume, separated by commas.")
+            .in_group("Common", "Topics")
+            .optional(TOPICS_REGEX, ConfigType::String, Some(""), Importance::High, "Regular expression giving topics to consume.")
+            .in_group("Common", "Topics regex")
+            .optional("errors.deadletterqueue.topic.name", ConfigType::String, Some(""), Importance::Medium, "The name of the topic to be used as the dead letter queue.")
+            .in_group("Error Handling", "Dead Letter Queue Topic Name"),
+        ConnectorKind::Source => def
+            .optional("topic.creation.groups", ConfigType::List, Some(""), Importance::Low, "Groups of configurations for topics created by source connectors.")
+            .in_group("Topic Creation", "Topic Creation Groups"),
+    }
+}
+
+/// A connector configuration that passed every check.
+pub struct ValidConnectorConfig {
+    pub plugin: ConnectorPlugin,
+    pub parsed: ParsedConfig,
+}
+
+impl ValidConnectorConfig {
+    pub fn name(&self) -> &str {
+        self.parsed.string(NAME).unwrap_or_default()
+    }
+
+    pub fn tasks_max(&self) -> usize {
+        self.parsed.int(TASKS_MAX).unwrap_or(1).max(1) as usize
+    }
+}
+
+/// Checks a connector configuration; returns every problem found, in words a user can act on.
+pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig, Vec<String>> {
+    let Some(class) = props.get(CONNECTOR_CLASS) else {
+        return Err(vec![
+            "Connector config is missing the required \"connector.class\" key".to_string(),
+        ]);
+    };
+    let Some(plugin) = plugins.connector(class).cloned() else {
+        let names: Vec<String> = plugins
+            .connector_infos()
+            .into_iter()
+            .map(|p| p.class)
+            .collect();
+        return Err(vec![format!(
+            "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
+            names.join(", ")
+        )]);
+    };
+    let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
+    let mut problems: Vec<String> = match def.parse(props) {
+        Ok(parsed) => {
+            let problems = extra_checks(plugin.kind, &parsed);
+            if problems.is_empty() {
+                return Ok(ValidConnectorConfig { plugin, parsed });
+            }
+            problems
+        }
+        Err(problems) => problems.into_iter().map(|p| p.message).collect(),
+    };
+    problems.dedup();
+    Err(problems)
+}
+
+fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !parsed.list(TRANSFORMS).is_empty() {
+        problems.push("transforms are not supported by ferry yet; remove the \"transforms\" key".to_string());
+    }
+    if kind == ConnectorKind::Sink {
+        let topics = !parsed.list(TOPICS).is_empty();
+        let regex = parsed.string(TOPICS_REGEX).is_some_and(|r| !r.is_empty());
+        match (topics, regex) {
+            (false, false) => problems.push("Must configure one of topics or topics.regex".to_string()),
+            (true, true) => problems.push(
+                "topics and topics.regex are mutually exclusive options, but both are set.".to_string(),
+            ),
+            _ => {}
+        }
+    }
+    problems
+}
+
+/// The converters of one task: the connector's own choice where it names one, else the worker's.
+pub struct TaskConverters {
+    pub key: Box<dyn Converter>,
+    pub value: Box<dyn Converter>,
+    pub header: Box<dyn HeaderConverter>,
+}
+
+impl TaskConverters {
+    pub fn new(worker: &WorkerConfig, connector: &Props) -> Result<TaskConverters, ferry_api::ConnectError> {
+        let source = |key: &str| -> (String, Props) {
+            let from = if connector.contains_key(key) { connector } else { worker.originals() };
+            let class = from.get(key).cloned().unwrap_or_else(|| {
+                "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_string()
+            });
+            let prefix = format!("{key}.");
+            let props = from
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone())))
+                .collect();
+            (class, props)
+        };
+        let (key_class, key_props) = source(KEY_CONVERTER);
+        let (value_class, value_props) = source(VALUE_CONVERTER);
+        let (header_class, header_props) = source(HEADER_CONVERTER);
+        Ok(TaskConverters {
+            key: plugins::converter(&key_class, &key_props, true)?,
+            value: plugins::converter(&value_class, &value_props, false)?,
+            header: plugins::header_converter(&header_class, &header_props)?,
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! Kafka clients for the worker: configuration, logging of librdkafka into `tracing`, and topic
+//! creation for sources writing to topics that do not exist yet.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::ClientContext;
+use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::ClientConfig;
+use tokio::sync::Mutex;
+
+/// Builds a client, dropping (with a warning) settings librdkafka does not know — Java clients
+/// accept keys librdkafka has no equivalent for, and an unknown key must not stop the worker.
+pub fn create_client<T, C>(
+    what: &str,
+    props: &BTreeMap<String, String>,
+    context: C,
+) -> Result<T, KafkaError>
+where
+    T: FromClientConfigAndContext<C>,
+    C: ClientContext + Clone,
+{
+    let mut props = props.clone();
+    loop {
+        let mut config = ClientConfig::new();
+        for (k, v) in &props {
+            config.set(k, v);
+        }
+        config.set_log_level(RDKafkaLogLevel::Info);
+        match T::from_config_and_context(&config, context.clone()) {
+            Ok(client) => return Ok(client),
+            Err(KafkaError::ClientConfig(_, ref message, ref key, _))
+                if message.contains("No such configuration property") && props.contains_key(key) =>
+            {
+                tracing::warn!(
+                    client = what,
+                    key = key.as_str(),
+                    "the Kafka client has no setting with this name; it is ignored"
+                );
+                props.remove(key.as_str());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Sends librdkafka's own log lines to `tracing`, under the target `librdkafka`.
+#[derive(Clone, Default)]
+pub struct LoggingContext;
+
+impl ClientContext for LoggingContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log_librdkafka(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        log_librdkafka_error(&error, reason);
+    }
+}
+
+pub fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg
+        | RDKafkaLogLevel::Alert
+        | RDKafkaLogLevel::Critical
+        | RDKafkaLogLevel::Error => tracing::error!(target: "librdkafka", facility = fac, "{message}"),
+        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", facility = fac, "{message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+            tracing::info!(target: "librdkafka", facility = fac, "{message}")
+        }
+        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", facility = fac, "{message}"),
+    }
+}
+
+pub fn log_librdkafka_error(error: &KafkaError, reason: &str) {
+    if matches!(
+        error.rdkafka_error_code(),
+        Some(RDKafkaErrorCode::AllBrokersDown) | Some(RDKafkaErrorCode::BrokerTransportFailure)
+    ) {
+        tracing::warn!(target: "librdkafka", "cannot reach the Kafka broker, retrying: {reason}");
+    } else {
+        tracing::error!(target: "librdkafka", "Kafka client error: {error}: {reason}");
+    }
+}
+
+/// Creates topics that sources write to when the broker does not have them yet, with the
+/// broker's default partition count and replication, as `auto.create.topics.enable` would.
+pub struct TopicCreator {
+    admin: AdminClient<LoggingContext>,
+    known: Mutex<HashSet<String>>,
+}
+
+/// How long one admin request may take before it is retried.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+const RETRY_EVERY: Duration = Duration::from_secs(3);
+
+impl TopicCreator {
+    pub fn new(admin_props: &BTreeMap<String, String>) -> Result<TopicCreator, KafkaError> {
+        let admin = create_client("admin", admin_props, LoggingContext)?;
+        Ok(TopicCreator {
+            admin,
+            known: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Makes sure `topic` exists, retrying while the broker is unreachable. Returns when the topic
+    /// exists or `stop` turns true.
+    pub async fn ensure(&self, topic: &str, stop: &tokio::sync::watch::Receiver<bool>) -> Result<(), KafkaError> {
+        let mut known = self.known.lock().await;
+        if known.contains(topic) {
+            return Ok(());
+        }
+        loop {
+            match self.exists(topic).await {
+                Ok(true) => break,
+                Ok(false) => match self.create(topic).await {
+                    Ok(()) => break,
+                    Err(e) if is_transient(&e) => {}
+                    Err(e) => return Err(e),
+                },
+                Err(e) if is_transient(&e) => {}
+                Err(e) => return Err(e),
+            }
+            tracing::warn!(topic, "cannot reach the Kafka broker to check the topic; retrying in {}s", RETRY_EVERY.as_secs());
+            if *stop.borrow() {
+                return Ok(());
+            }
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
+        known.insert(topic.to_string());
+        Ok(())
+    }
+
+    /// The Kafka cluster id, once the broker answers.
+    pub async fn cluster_id(&self) -> Option<String> {
+        tokio::task::block_in_place(|| self.admin.inner().fetch_cluster_id(ADMIN_TIMEOUT))
+    }
+
+    async fn exists(&self, topic: &str) -> Result<bool, KafkaError> {
+        // librdkafka's metadata call blocks; keep it off the async worker threads' queue.
+        let metadata = tokio::task::block_in_place(|| {
+            self.admin.inner().fetch_metadata(Some(topic), ADMIN_TIMEOUT)
+        })?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty()))
+    }
+
+    async fn create(&self, topic: &str) -> Result<(), KafkaError> {
+        let options = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT));
+        // -1 asks the broker for its defaults (KIP-464); brokers without that get one partition.
+        for (partitions, replication) in [(-1, -1), (1, 1)] {
+            let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+            let results = self.admin.create_topics([&new_topic], &options).await?;
+            match results.into_iter().next() {
+                Some(Ok(_)) | None => {
+                    tracing::info!(topic, "created the topic, which did not exist yet");
+                    return Ok(());
+                }
+                Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) => return Ok(()),
+                Some(Err((_, code)))
+                    if partitions == -1
+                        && matches!(
+                            code,
+                            RDKafkaErrorCode::InvalidPartitions
+                                | RDKafkaErrorCode::InvalidReplicationFactor
+                                | RDKafkaErrorCode::InvalidRequest
+                                | RDKafkaErrorCode::UnsupportedVersion
+                        ) =>
+                {
+                    tracing::debug!(topic, ?code, "the broker has no default partition count; asking for one partition");
+                }
+                Some(Err((_, code))) => return Err(KafkaError::AdminOp(code)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_transient(e: &KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(RDKafkaErrorCode::OperationTimedOut)
+            | Some(RDKafkaErrorCode::RequestTimedOut)
+            | Some(RDKafkaErrorCode::AllBrokersDown)
+            | Some(RDKafkaErrorCode::BrokerTransportFailure)
+            | Some(RDKafkaErrorCode::NetworkException)
+            | Some(RDKafkaErrorCode::BrokerNotAvailable)
+            | Some(RDKafkaErrorCode::LeaderNotAvailable)
+            | Some(RDKafkaErrorCode::NotController)
+            | Some(RDKafkaErrorCode::CoordinatorNotAvailable)
+            | Some(RDKafkaErrorCode::Resolve)
+    ) || matches!(e, KafkaError::MetadataFetch(_) | KafkaError::Canceled)
+}

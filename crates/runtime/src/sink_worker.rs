@@ -1,0 +1,220 @@
+//! Drives one sink task: consume (group `connect-NAME`) -> convert -> put -> flush -> commit.
+//!
+//! Consumer offsets are committed only after the task's `flush` succeeded, so a committed record
+//! has reached the external system.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferry_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::watch;
+
+use crate::connector_config::{TaskConverters, TOPICS, TOPICS_REGEX};
+use crate::kafka::{self, LoggingContext};
+use crate::task::TaskError;
+use crate::worker_config::WorkerConfig;
+
+/// Records handed to one `put` at most (Kafka's `max.poll.records` default).
+const MAX_BATCH: usize = 500;
+/// How long one poll waits for the first record of a batch.
+const POLL_WAIT: Duration = Duration::from_millis(100);
+
+impl ConsumerContext for LoggingContext {}
+
+pub struct SinkTaskSetup {
+    pub connector: String,
+    pub task_id: u32,
+    pub task_props: Props,
+    pub connector_props: Props,
+    pub worker: Arc<WorkerConfig>,
+}
+
+/// What the consumer subscribes to: a list of topics or a pattern.
+enum Subscription {
+    Topics(Vec<String>),
+    Pattern(String),
+}
+
+impl Subscription {
+    fn from_config(props: &Props) -> Result<Subscription, ConnectError> {
+        let regex = props.get(TOPICS_REGEX).map(|r| r.trim()).filter(|r| !r.is_empty());
+        if let Some(pattern) = regex {
+            regex::Regex::new(pattern).map_err(|e| {
+                ConnectError::Config(format!("topics.regex '{pattern}' is not a valid regular expression: {e}"))
+            })?;
+            // librdkafka treats a subscription starting with '^' as a pattern; Kafka matches whole names.
+            return Ok(Subscription::Pattern(format!("^({pattern})$")));
+        }
+        let topics: Vec<String> = props
+            .get(TOPICS)
+            .map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
+        if topics.is_empty() {
+            return Err(ConnectError::Config("Must configure one of topics or topics.regex".into()));
+        }
+        Ok(Subscription::Topics(topics))
+    }
+}
+
+fn consumer_props(worker: &WorkerConfig, connector: &str, task: u32) -> BTreeMap<String, String> {
+    let mut props = BTreeMap::from([
+        ("group.id".to_string(), format!("connect-{connector}")),
+        ("enable.auto.commit".to_string(), "false".to_string()),
+        ("auto.offset.reset".to_string(), "earliest".to_string()),
+        ("client.id".to_string(), format!("connector-consumer-{connector}-{task}")),
+    ]);
+    props.extend(worker.client_props("consumer."));
+    props
+}
+
+pub struct SinkTaskRunner {
+    setup: SinkTaskSetup,
+    task: Box<dyn SinkTask>,
+    converters: TaskConverters,
+    consumer: BaseConsumer<LoggingContext>,
+    /// Next offset to commit per partition: one past the last record handed to `put`.
+    consumed: HashMap<TopicPartition, i64>,
+    stop: watch::Receiver<bool>,
+}
+
+impl SinkTaskRunner {
+    pub fn new(setup: SinkTaskSetup, task: Box<dyn SinkTask>, stop: watch::Receiver<bool>) -> Result<SinkTaskRunner, TaskError> {
+        let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let props = consumer_props(&setup.worker, &setup.connector, setup.task_id);
+        let consumer = kafka::create_client("consumer", &props, LoggingContext)
+            .map_err(|e| TaskError::Kafka("cannot create the consumer".into(), e))?;
+        Ok(SinkTaskRunner {
+            setup,
+            task,
+            converters,
+            consumer,
+            consumed: HashMap::new(),
+            stop,
+        })
+    }
+
+    pub async fn run(mut self, on_running: impl FnOnce()) -> Result<(), TaskError> {
+        let subscription = Subscription::from_config(&self.setup.connector_props)?;
+        match &subscription {
+            Subscription::Topics(topics) => {
+                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+                self.consumer.subscribe(&names)
+            }
+            Subscription::Pattern(p) => self.consumer.subscribe(&[p.as_str()]),
+        }
+        .map_err(|e| TaskError::Kafka("cannot subscribe".into(), e))?;
+        self.task.start(&self.setup.task_props).await?;
+        on_running();
+        tracing::info!(group = %format!("connect-{}", self.setup.connector), "sink task started");
+        let result = self.consume_until_stopped().await;
+        let committed = if result.is_ok() {
+            self.flush_and_commit(CommitMode::Sync).await
+        } else {
+            Ok(())
+        };
+        let stopped = self.task.stop().await;
+        result?;
+        committed?;
+        stopped.map_err(TaskError::Connect)
+    }
+
+    async fn consume_until_stopped(&mut self) -> Result<(), TaskError> {
+        let interval = self.setup.worker.offset_flush_interval();
+        let mut next_commit = Instant::now() + interval;
+        while !*self.stop.borrow() {
+            let batch = self.poll_batch()?;
+            if !batch.is_empty() {
+                self.task.put(batch).await?;
+            }
+            if Instant::now() >= next_commit {
+                self.flush_and_commit(CommitMode::Async).await?;
+                next_commit = Instant::now() + interval;
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `MAX_BATCH` records: waits briefly for the first, then takes what is already there.
+    fn poll_batch(&mut self) -> Result<Vec<SinkRecord>, TaskError> {
+        let mut batch = Vec::new();
+        let mut wait = POLL_WAIT;
+        while batch.len() < MAX_BATCH {
+            let polled = tokio::task::block_in_place(|| self.consumer.poll(wait));
+            wait = Duration::ZERO;
+            match polled {
+                None => break,
+                Some(Ok(message)) => {
+                    let record = self.convert(&message)?;
+                    self.consumed.insert(
+                        TopicPartition {
+                            topic: record.topic.clone(),
+                            partition: record.kafka_partition,
+                        },
+                        record.kafka_offset + 1,
+                    );
+                    batch.push(record);
+                }
+                Some(Err(e)) => {
+                    tracing::warn!("the consumer reported an error and keeps going: {e}");
+                    break;
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, TaskError> {
+        let topic = message.topic();
+        let key = self.converters.key.to_connect(topic, message.key())?;
+        let value = self.converters.value.to_connect(topic, message.payload())?;
+        let mut headers = Vec::new();
+        if let Some(raw) = message.headers() {
+            for h in raw.iter() {
+                let converted = self.converters.header.to_connect_header(topic, h.key, h.value)?;
+                headers.push(ferry_api::Header {
+                    key: h.key.to_string(),
+                    schema: converted.schema,
+                    value: converted.value.unwrap_or(ferry_api::Value::Null),
+                });
+            }
+        }
+        Ok(SinkRecord {
+            topic: topic.to_string(),
+            kafka_partition: message.partition(),
+            kafka_offset: message.offset(),
+            key_schema: key.schema,
+            key: key.value,
+            value_schema: value.schema,
+            value: value.value,
+            timestamp: message.timestamp().to_millis(),
+            headers,
+        })
+    }
+
+    async fn flush_and_commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
+        if self.consumed.is_empty() {
+            return Ok(());
+        }
+        let offsets: Vec<(TopicPartition, i64)> = self.consumed.iter().map(|(tp, o)| (tp.clone(), *o)).collect();
+        self.task.flush(&offsets).await?;
+        let mut list = TopicPartitionList::new();
+        for (tp, offset) in &offsets {
+            list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
+                .map_err(|e| TaskError::Kafka("bad offset".into(), e))?;
+        }
+        let committed = tokio::task::block_in_place(|| self.consumer.commit(&list, mode));
+        match committed {
+            Ok(()) => {
+                self.consumed.clear();
+                tracing::debug!(partitions = offsets.len(), "committed consumer offsets");
+            }
+            // A failed commit is retried at the next flush; the records may be delivered again.
+            Err(e) => tracing::warn!("could not commit consumer offsets, will retry: {e}"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ferry end to end on this machine: builds ferry, starts a local tansu broker, and runs a
+# standalone worker with FileStreamSource (quickstart/input.txt) -> topic connect-test ->
+# FileStreamSink (quickstart/output.txt). Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
+
+ensure_build_tools
+ensure_tansu
+log "building ferry (release)"
+cargo build --release -p ferry
+
+work=$PWD/quickstart
+mkdir -p "$work"
+TANSU_PID=""
+FERRY_PID=""
+cleanup() {
+  [ -n "$FERRY_PID" ] && kill "$FERRY_PID" 2>/dev/null && wait "$FERRY_PID" 2>/dev/null
+  [ -n "$TANSU_PID" ] && kill "$TANSU_PID" 2>/dev/null && wait "$TANSU_PID" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+port=$(free_port)
+rest_port=${REST_PORT:-8083}
+start_tansu "$work/broker" "$port" "sqlite://broker.db"
+
+sed -e "s|^bootstrap.servers=.*|bootstrap.servers=127.0.0.1:$port|" \
+    -e "s|^offset.storage.file.filename=.*|offset.storage.file.filename=$work/connect.offsets|" \
+    -e "s|^offset.flush.interval.ms=.*|offset.flush.interval.ms=1000|" \
+    -e "s|^#listeners=.*|listeners=http://127.0.0.1:$rest_port|" \
+    config/connect-standalone.properties >"$work/worker.properties"
+sed -e "s|^file=.*|file=$work/input.txt|" config/connect-file-source.properties >"$work/source.properties"
+sed -e "s|^file=.*|file=$work/output.txt|" config/connect-file-sink.properties >"$work/sink.properties"
+rm -f "$work/output.txt"
+for i in $(seq 1 5); do echo "hello ferry, line $i"; done >"$work/input.txt"
+
+LOG_DIR=$work/logs bin/connect-standalone.sh "$work/worker.properties" "$work/source.properties" "$work/sink.properties" \
+  >"$work/ferry.out" 2>&1 &
+FERRY_PID=$!
+wait_for_port "$rest_port" 100 || { cat "$work/ferry.out"; exit 1; }
+
+for _ in $(seq 100); do
+  [ -f "$work/output.txt" ] && [ "$(wc -l <"$work/output.txt")" -ge 5 ] && break
+  sleep 0.2
+done
+
+cat <<MSG
+
+ferry is running.
+  input file:   $work/input.txt   (append lines: echo hi >> $work/input.txt)
+  output file:  $work/output.txt
+  REST API:     http://127.0.0.1:$rest_port/connectors  (try: curl -s http://127.0.0.1:$rest_port/connectors/local-file-source/status)
+  worker log:   $work/logs/connect.log
+  broker:       127.0.0.1:$port (tansu)
+
+output.txt now holds:
+MSG
+cat "$work/output.txt" 2>/dev/null || echo "(nothing yet: see $work/ferry.out)"
+if [ -t 0 ] && [ -z "${QUICKSTART_EXIT:-}" ]; then
+  echo; echo "Press Ctrl-C to stop."
+  wait "$FERRY_PID"
+fi
