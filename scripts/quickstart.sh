@@ -41,10 +41,19 @@ LOG_DIR=$work/logs bin/connect-standalone.sh "$work/worker.properties" "$work/so
 FERRY_PID=$!
 wait_for_port "$rest_port" 100 || { cat "$work/ferry.out"; exit 1; }
 
-for _ in $(seq 100); do
-  [ -f "$work/output.txt" ] && [ "$(wc -l <"$work/output.txt")" -ge 5 ] && break
+delivered=false
+for _ in $(seq 150); do
+  if [ -f "$work/output.txt" ] && [ "$(wc -l <"$work/output.txt")" -ge 5 ]; then
+    delivered=true
+    break
+  fi
   sleep 0.2
 done
+if ! $delivered; then
+  log "the lines did not reach $work/output.txt within 30 s; the worker said:"
+  tail -n 40 "$work/ferry.out" >&2
+  exit 1
+fi
 
 cat <<MSG
 
