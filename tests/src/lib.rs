@@ -24,7 +24,10 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
         if let Some(v) = check() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -54,7 +57,11 @@ impl Broker {
     pub fn shared() -> Broker {
         match std::env::var("FERRY_TEST_BROKER") {
             Ok(address) => Broker {
-                port: address.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0),
+                port: address
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0),
                 address,
                 own: None,
                 _dir: None,
@@ -87,7 +94,13 @@ impl Broker {
             .open(dir.join("tansu.log"))
             .expect("tansu log");
         let child = Command::new(std::env::var("TANSU_BIN").unwrap_or_else(|_| "tansu".into()))
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "sqlite://broker.db"])
             .current_dir(&dir)
             .stdout(Stdio::from(log.try_clone().expect("log")))
@@ -96,7 +109,9 @@ impl Broker {
             .expect("cannot start tansu: is it installed (scripts/test.sh installs it)?");
         self.own = Some((child, dir));
         let port = self.port;
-        wait_for("tansu to listen", Duration::from_secs(30), || port_open(port).then_some(()));
+        wait_for("tansu to listen", Duration::from_secs(30), || {
+            port_open(port).then_some(())
+        });
     }
 
     /// Stops a private broker (its data stays on disk).
@@ -109,7 +124,11 @@ impl Broker {
 
     /// Starts a stopped private broker again, on the same port and data.
     pub fn restart(&mut self) {
-        let dir = self.own.take().map(|(_, d)| d).expect("only a private broker restarts");
+        let dir = self
+            .own
+            .take()
+            .map(|(_, d)| d)
+            .expect("only a private broker restarts");
         self.start_in(dir);
     }
 
@@ -129,7 +148,11 @@ impl Broker {
         let result = rt.join().expect("admin thread").expect("create topic");
         for r in result {
             if let Err((t, code)) = r {
-                assert_eq!(code, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists, "create {t}");
+                assert_eq!(
+                    code,
+                    rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists,
+                    "create {t}"
+                );
             }
         }
     }
@@ -205,9 +228,9 @@ fn block_on<F: std::future::Future>(fut: F) -> F::Output {
 }
 
 pub fn ferry_bin() -> PathBuf {
-    let path = std::env::var("FERRY_BIN").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/ferry")
-    });
+    let path = std::env::var("FERRY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/ferry"));
     assert!(
         path.exists(),
         "{} does not exist: build it first (cargo build -p ferry) or run scripts/test.sh",
@@ -236,19 +259,36 @@ pub struct Ferry {
 
 impl Ferry {
     /// The worker properties a test starts from: string converters, fast offset flushes.
-    pub fn worker_props(broker: &Broker, dir: &Path, rest_port: u16) -> Vec<(&'static str, String)> {
+    pub fn worker_props(
+        broker: &Broker,
+        dir: &Path,
+        rest_port: u16,
+    ) -> Vec<(&'static str, String)> {
         vec![
             ("bootstrap.servers", broker.address.clone()),
-            ("key.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
-            ("value.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
-            ("offset.storage.file.filename", dir.join("connect.offsets").display().to_string()),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter".into(),
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter".into(),
+            ),
+            (
+                "offset.storage.file.filename",
+                dir.join("connect.offsets").display().to_string(),
+            ),
             ("offset.flush.interval.ms", "500".into()),
             ("listeners", format!("http://127.0.0.1:{rest_port}")),
         ]
     }
 
     /// Starts `ferry standalone` with the given worker properties and connector property sets.
-    pub fn start(dir: &Path, worker: &[(&str, String)], connectors: &[Vec<(&str, String)>]) -> Ferry {
+    pub fn start(
+        dir: &Path,
+        worker: &[(&str, String)],
+        connectors: &[Vec<(&str, String)>],
+    ) -> Ferry {
         let worker_file = dir.join("worker.properties");
         write_properties(&worker_file, worker);
         let connector_files = connectors
@@ -279,7 +319,8 @@ impl Ferry {
 
     fn launch(&mut self) {
         self.runs += 1;
-        let out = std::fs::File::create(self.dir.join(format!("ferry-{}.out", self.runs))).expect("out file");
+        let out = std::fs::File::create(self.dir.join(format!("ferry-{}.out", self.runs)))
+            .expect("out file");
         let child = Command::new(ferry_bin())
             .arg("standalone")
             .arg(&self.worker_file)
@@ -293,7 +334,11 @@ impl Ferry {
         self.child = Some(child);
         let url = format!("{}/", self.rest);
         wait_for("the REST API to answer", Duration::from_secs(30), || {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("ferry exited with {status}: {}", self.output());
             }
             ureq::get(&url).call().ok().map(|_| ())
@@ -303,7 +348,9 @@ impl Ferry {
     /// Everything the worker printed, across runs.
     pub fn output(&self) -> String {
         (1..=self.runs)
-            .map(|i| std::fs::read_to_string(self.dir.join(format!("ferry-{i}.out"))).unwrap_or_default())
+            .map(|i| {
+                std::fs::read_to_string(self.dir.join(format!("ferry-{i}.out"))).unwrap_or_default()
+            })
             .collect::<Vec<_>>()
             .join("\n----- restart -----\n")
     }
@@ -319,7 +366,10 @@ impl Ferry {
     /// SIGTERM and wait; returns the exit code.
     pub fn terminate(&mut self) -> Option<i32> {
         let mut c = self.child.take()?;
-        let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = c.try_wait() {
@@ -327,7 +377,10 @@ impl Ferry {
             }
             if Instant::now() > deadline {
                 let _ = c.kill();
-                panic!("ferry did not stop within 30 s of SIGTERM: {}", self.output());
+                panic!(
+                    "ferry did not stop within 30 s of SIGTERM: {}",
+                    self.output()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -373,7 +426,11 @@ pub fn read_lines(path: &Path) -> Vec<String> {
 }
 
 pub fn append_lines(path: &Path, lines: &[String]) {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("append");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("append");
     for l in lines {
         writeln!(f, "{l}").expect("append line");
     }

@@ -13,7 +13,11 @@ fn run_to_exit(args: &[&std::path::Path], dir: &std::path::Path) -> (Option<i32>
         .env("LOG_DIR", dir.join("logs"))
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code(), text)
 }
 
@@ -21,11 +25,23 @@ fn run_to_exit(args: &[&std::path::Path], dir: &std::path::Path) -> (Option<i32>
 fn a_worker_config_without_converters_stops_start_up_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let worker = dir.path().join("worker.properties");
-    write_properties(&worker, &[("bootstrap.servers", "127.0.0.1:1".into()), ("listeners", format!("http://127.0.0.1:{}", free_port()))]);
+    write_properties(
+        &worker,
+        &[
+            ("bootstrap.servers", "127.0.0.1:1".into()),
+            ("listeners", format!("http://127.0.0.1:{}", free_port())),
+        ],
+    );
     let (code, text) = run_to_exit(&[&worker], dir.path());
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("Missing required configuration \"key.converter\""), "{text}");
-    assert!(text.contains("Missing required configuration \"value.converter\""), "{text}");
+    assert!(
+        text.contains("Missing required configuration \"key.converter\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("Missing required configuration \"value.converter\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -44,14 +60,23 @@ fn a_bad_listener_or_number_is_reported() {
     write_properties(
         &worker,
         &[
-            ("key.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
-            ("value.converter", "org.apache.kafka.connect.storage.StringConverter".into()),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter".into(),
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter".into(),
+            ),
             ("offset.flush.interval.ms", "soon".into()),
         ],
     );
     let (code, text) = run_to_exit(&[&worker], dir.path());
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("Invalid value soon for configuration offset.flush.interval.ms"), "{text}");
+    assert!(
+        text.contains("Invalid value soon for configuration offset.flush.interval.ms"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -82,9 +107,15 @@ fn a_bad_topics_regex_fails_the_task_not_the_worker() {
     assert_eq!(status["connector"]["state"], "RUNNING");
     assert_eq!(status["type"], "sink");
     let trace = status["tasks"][0]["trace"].as_str().unwrap();
-    assert!(trace.contains("topics.regex") && trace.contains("orders-["), "{trace}");
+    assert!(
+        trace.contains("topics.regex") && trace.contains("orders-["),
+        "{trace}"
+    );
     // The worker and its other connector go on.
-    assert_eq!(broker.consume(&topic, 1, Duration::from_secs(60)), vec!["still flowing".to_string()]);
+    assert_eq!(
+        broker.consume(&topic, 1, Duration::from_secs(60)),
+        vec!["still flowing".to_string()]
+    );
     let (_, good) = ferry.get("/connectors/good-source/status");
     assert_eq!(good["tasks"][0]["state"], "RUNNING", "{good}");
 }
@@ -94,9 +125,18 @@ fn an_invalid_connector_file_is_refused_with_the_reason() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let worker = dir.path().join("worker.properties");
-    write_properties(&worker, &Ferry::worker_props(&broker, dir.path(), free_port()));
+    write_properties(
+        &worker,
+        &Ferry::worker_props(&broker, dir.path(), free_port()),
+    );
     let connector = dir.path().join("c.properties");
-    write_properties(&connector, &[("name", "x".into()), ("connector.class", "NoSuchConnector".into())]);
+    write_properties(
+        &connector,
+        &[
+            ("name", "x".into()),
+            ("connector.class", "NoSuchConnector".into()),
+        ],
+    );
     let (code, text) = run_to_exit(&[&worker, &connector], dir.path());
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("Failed to find any class that implements Connector and which name matches NoSuchConnector"), "{text}");

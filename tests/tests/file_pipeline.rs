@@ -34,7 +34,10 @@ fn file_to_topic_to_file_round_trip_and_tailing() {
     ];
     let sink = vec![
         ("name", "sink".to_string()),
-        ("connector.class", "org.apache.kafka.connect.file.FileStreamSinkConnector".to_string()),
+        (
+            "connector.class",
+            "org.apache.kafka.connect.file.FileStreamSinkConnector".to_string(),
+        ),
         ("file", output.display().to_string()),
         ("topics", topic.clone()),
     ];
@@ -44,18 +47,28 @@ fn file_to_topic_to_file_round_trip_and_tailing() {
     // Records without a key spread over the partitions, so order holds only within one partition.
     let mut in_topic = broker.consume(&topic, first.len(), Duration::from_secs(60));
     in_topic.sort();
-    assert!(in_topic == first, "the topic holds {} of {} lines; worker output:\n{}", in_topic.len(), first.len(), ferry.output());
-    wait_for("the sink file to hold every line", Duration::from_secs(60), || {
-        (sorted(read_lines(&output)) == first).then_some(())
-    });
+    assert!(
+        in_topic == first,
+        "the topic holds {} of {} lines; worker output:\n{}",
+        in_topic.len(),
+        first.len(),
+        ferry.output()
+    );
+    wait_for(
+        "the sink file to hold every line",
+        Duration::from_secs(60),
+        || (sorted(read_lines(&output)) == first).then_some(()),
+    );
 
     // A line appended while the worker runs arrives at both ends.
     let more = lines("later", 3);
     append_lines(&input, &more);
     let expected = sorted(first.iter().chain(&more).cloned().collect());
-    wait_for("appended lines in the sink file", Duration::from_secs(30), || {
-        (sorted(read_lines(&output)) == expected).then_some(())
-    });
+    wait_for(
+        "appended lines in the sink file",
+        Duration::from_secs(30),
+        || (sorted(read_lines(&output)) == expected).then_some(()),
+    );
     assert!(sorted(broker.consume(&topic, expected.len(), Duration::from_secs(30))) == expected);
 
     // A graceful stop commits the source offset at the end of the file, under Kafka's key.
@@ -63,7 +76,11 @@ fn file_to_topic_to_file_round_trip_and_tailing() {
     let offsets = ferry.offsets_file();
     let key = serde_json::json!(["src", {"filename": input.display().to_string()}]).to_string();
     let size = std::fs::metadata(&input).unwrap().len();
-    assert_eq!(offsets.get(&key), Some(&serde_json::json!({"position": size})), "{offsets:?}");
+    assert_eq!(
+        offsets.get(&key),
+        Some(&serde_json::json!({"position": size})),
+        "{offsets:?}"
+    );
     let log = std::fs::read_to_string(dir.path().join("logs/connect.log")).unwrap();
     assert!(log.contains("source task started"), "connect.log: {log}");
 }
@@ -92,17 +109,32 @@ fn kill_9_mid_stream_loses_nothing_and_repeats_only_after_the_last_flush() {
     let key = serde_json::json!(["src", {"filename": input.display().to_string()}]).to_string();
     let size = std::fs::metadata(&input).unwrap().len();
     let committed_before_kill = wait_for("a first offset commit", Duration::from_secs(60), || {
-        ferry.offsets_file().get(&key).and_then(|o| o["position"].as_u64())
+        ferry
+            .offsets_file()
+            .get(&key)
+            .and_then(|o| o["position"].as_u64())
     });
     ferry.kill9();
     let committed = ferry.offsets_file()[&key]["position"].as_u64().unwrap();
     assert!(committed >= committed_before_kill);
-    assert!(committed < size, "the kill came too late to test anything: raise the line count");
+    assert!(
+        committed < size,
+        "the kill came too late to test anything: raise the line count"
+    );
 
     ferry.restart();
-    wait_for("the whole file to be committed", Duration::from_secs(120), || {
-        (ferry.offsets_file().get(&key).and_then(|o| o["position"].as_u64()) == Some(size)).then_some(())
-    });
+    wait_for(
+        "the whole file to be committed",
+        Duration::from_secs(120),
+        || {
+            (ferry
+                .offsets_file()
+                .get(&key)
+                .and_then(|o| o["position"].as_u64())
+                == Some(size))
+            .then_some(())
+        },
+    );
     // Line i ends at byte (i+1)*len: the committed position says which line the restart resumes at.
     let line_len = all[0].len() as u64 + 1;
     assert_eq!(committed % line_len, 0, "an offset must sit at a line end");
@@ -111,8 +143,15 @@ fn kill_9_mid_stream_loses_nothing_and_repeats_only_after_the_last_flush() {
     let got = broker.consume(&topic, all.len() * 2, Duration::from_secs(20));
     // The topic holds the first run's lines 0..a, then the second run's lines resume_at..end.
     let first_run = got.iter().zip(&all).take_while(|(g, a)| g == a).count();
-    assert!(first_run >= resume_at, "acknowledged lines {resume_at} but only {first_run} reached the topic");
-    assert_eq!(&got[first_run..], &all[resume_at..], "the restart must resume at the committed line");
+    assert!(
+        first_run >= resume_at,
+        "acknowledged lines {resume_at} but only {first_run} reached the topic"
+    );
+    assert_eq!(
+        &got[first_run..],
+        &all[resume_at..],
+        "the restart must resume at the committed line"
+    );
     let duplicates = first_run - resume_at;
     println!("kill -9 after {first_run} lines, committed {resume_at}: {duplicates} duplicates");
 }
@@ -123,8 +162,12 @@ fn the_daemon_script_returns_at_once_and_logs_to_connect_standalone_out() {
     let dir = tempfile::tempdir().unwrap();
     let rest_port = free_port();
     let worker_file = dir.path().join("worker.properties");
-    write_properties(&worker_file, &Ferry::worker_props(&broker, dir.path(), rest_port));
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bin/connect-standalone.sh");
+    write_properties(
+        &worker_file,
+        &Ferry::worker_props(&broker, dir.path(), rest_port),
+    );
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bin/connect-standalone.sh");
     let started = std::time::Instant::now();
     let status = std::process::Command::new(script)
         .arg("-daemon")
@@ -134,9 +177,15 @@ fn the_daemon_script_returns_at_once_and_logs_to_connect_standalone_out() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(started.elapsed() < Duration::from_secs(5), "-daemon must return at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "-daemon must return at once"
+    );
     let (code, root) = wait_for("the daemon's REST API", Duration::from_secs(30), || {
-        ureq::get(&format!("http://127.0.0.1:{rest_port}/")).call().ok().map(|r| (r.status(), r.into_json::<Json>().unwrap()))
+        ureq::get(&format!("http://127.0.0.1:{rest_port}/"))
+            .call()
+            .ok()
+            .map(|r| (r.status(), r.into_json::<Json>().unwrap()))
     });
     assert_eq!(code, 200);
     assert!(root["version"].is_string());

@@ -26,10 +26,15 @@ fn connectors_status_tasks_and_plugins_have_kafkas_shapes() {
     assert_eq!(root["version"], "3.9.0");
     assert!(root["commit"].is_string());
     wait_for("the cluster id", Duration::from_secs(30), || {
-        ferry.get("/").1["kafka_cluster_id"].as_str().map(str::to_string)
+        ferry.get("/").1["kafka_cluster_id"]
+            .as_str()
+            .map(str::to_string)
     });
 
-    assert_eq!(ferry.get("/connectors"), (200, serde_json::json!(["local-file-source"])));
+    assert_eq!(
+        ferry.get("/connectors"),
+        (200, serde_json::json!(["local-file-source"]))
+    );
 
     let (code, info) = ferry.get("/connectors/local-file-source");
     assert_eq!(code, 200);
@@ -37,7 +42,10 @@ fn connectors_status_tasks_and_plugins_have_kafkas_shapes() {
     assert_eq!(info["type"], "source");
     assert_eq!(info["config"]["topic"], topic.as_str());
     // One file is one task, whatever tasks.max says.
-    assert_eq!(info["tasks"], serde_json::json!([{"connector": "local-file-source", "task": 0}]));
+    assert_eq!(
+        info["tasks"],
+        serde_json::json!([{"connector": "local-file-source", "task": 0}])
+    );
 
     let (_, config) = ferry.get("/connectors/local-file-source/config");
     assert_eq!(config["connector.class"], "FileStreamSource");
@@ -49,16 +57,27 @@ fn connectors_status_tasks_and_plugins_have_kafkas_shapes() {
     });
     assert_eq!(status["connector"]["state"], "RUNNING");
     let worker_id = status["connector"]["worker_id"].as_str().unwrap();
-    assert!(worker_id.ends_with(&ferry.rest.rsplit(':').next().unwrap().to_string()), "{worker_id}");
+    assert!(
+        worker_id.ends_with(&ferry.rest.rsplit(':').next().unwrap().to_string()),
+        "{worker_id}"
+    );
     assert_eq!(status["tasks"][0]["id"], 0);
     assert!(status["tasks"][0].get("trace").is_none());
 
     let (_, tasks) = ferry.get("/connectors/local-file-source/tasks");
-    assert_eq!(tasks[0]["id"], serde_json::json!({"connector": "local-file-source", "task": 0}));
+    assert_eq!(
+        tasks[0]["id"],
+        serde_json::json!({"connector": "local-file-source", "task": 0})
+    );
     assert_eq!(tasks[0]["config"]["file"], input.display().to_string());
 
     let (_, plugins) = ferry.get("/connector-plugins");
-    let classes: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
+    let classes: Vec<&str> = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["class"].as_str().unwrap())
+        .collect();
     assert!(classes.contains(&"org.apache.kafka.connect.file.FileStreamSourceConnector"));
     assert!(classes.contains(&"org.apache.kafka.connect.file.FileStreamSinkConnector"));
     assert!(plugins[0]["type"].is_string() && plugins[0]["version"].is_string());

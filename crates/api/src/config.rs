@@ -169,7 +169,13 @@ impl ConfigDef {
     }
 
     /// Declares a key that must be given.
-    pub fn required(mut self, name: &str, ty: ConfigType, importance: Importance, doc: &str) -> Self {
+    pub fn required(
+        mut self,
+        name: &str,
+        ty: ConfigType,
+        importance: Importance,
+        doc: &str,
+    ) -> Self {
         self.keys.push(ConfigKey {
             name: name.to_string(),
             ty,
@@ -252,7 +258,11 @@ impl ConfigDef {
     }
 
     /// The parsed value of one key, or why it is invalid.
-    pub fn parse_key(&self, key: &ConfigKey, raw: Option<&str>) -> Result<Option<ConfigValue>, String> {
+    pub fn parse_key(
+        &self,
+        key: &ConfigKey,
+        raw: Option<&str>,
+    ) -> Result<Option<ConfigValue>, String> {
         let raw = match raw {
             Some(r) => Some(r),
             None => match &key.default {
@@ -266,12 +276,12 @@ impl ConfigDef {
             },
         };
         let Some(raw) = raw else { return Ok(None) };
-        let value = parse_typed(key.ty, raw).map_err(|why| {
-            format!("Invalid value {raw} for configuration {}: {why}", key.name)
-        })?;
+        let value = parse_typed(key.ty, raw)
+            .map_err(|why| format!("Invalid value {raw} for configuration {}: {why}", key.name))?;
         if let Some(validator) = &key.validator {
-            validator(&value)
-                .map_err(|why| format!("Invalid value {raw} for configuration {}: {why}", key.name))?;
+            validator(&value).map_err(|why| {
+                format!("Invalid value {raw} for configuration {}: {why}", key.name)
+            })?;
         }
         Ok(Some(value))
     }
@@ -420,13 +430,22 @@ mod tests {
     fn def() -> ConfigDef {
         ConfigDef::new()
             .required("topic", ConfigType::String, Importance::High, "The topic")
-            .optional("batch.size", ConfigType::Int, Some("2000"), Importance::Low, "Batch")
+            .optional(
+                "batch.size",
+                ConfigType::Int,
+                Some("2000"),
+                Importance::Low,
+                "Batch",
+            )
             .validate_with(validators::at_least(1))
             .optional("file", ConfigType::String, None, Importance::High, "File")
     }
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -441,7 +460,9 @@ mod tests {
     fn every_problem_is_reported() {
         let problems = def().parse(&props(&[("batch.size", "0")])).unwrap_err();
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].message.contains("Missing required configuration \"topic\""));
+        assert!(problems[0]
+            .message
+            .contains("Missing required configuration \"topic\""));
         assert!(problems[1].message.contains("Value must be at least 1"));
     }
 

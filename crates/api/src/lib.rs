@@ -6,15 +6,19 @@ pub mod config;
 pub mod connector;
 pub mod data;
 pub mod error;
+pub mod logical;
 pub mod record;
 pub mod storage;
+pub mod text;
 
 pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
 pub use connector::{
-    Connector, ConnectorKind, OffsetReader, SinkTask, SourceTask, SourceTaskContext, Task,
+    Connector, ConnectorKind, ConnectorPlugin, OffsetReader, SinkTask, SourceTask,
+    SourceTaskContext, Task,
 };
-pub use data::{Field, Schema, SchemaType, Struct, Value};
+pub use data::{Field, Schema, SchemaBuilder, SchemaType, Struct, Value};
 pub use error::{ConnectError, Result};
+pub use logical::{Date, Decimal, LogicalType, Time, Timestamp};
 pub use record::{Header, OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 pub use storage::{Converter, HeaderConverter, SchemaAndValue};
 

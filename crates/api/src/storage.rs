@@ -21,6 +21,8 @@ impl SchemaAndValue {
 }
 
 /// Turns record keys or values into bytes and back (Kafka's `Converter`).
+// `from_connect` keeps Kafka's name, though it takes `&self`.
+#[allow(clippy::wrong_self_convention)]
 pub trait Converter: Send + Sync {
     /// `props` are the converter's own keys, prefix removed; `is_key` says whether it converts keys.
     fn configure(&mut self, props: &Props, is_key: bool) -> Result<()>;
@@ -36,6 +38,7 @@ pub trait Converter: Send + Sync {
 }
 
 /// Turns header values into bytes and back (Kafka's `HeaderConverter`).
+#[allow(clippy::wrong_self_convention)]
 pub trait HeaderConverter: Send + Sync {
     fn configure(&mut self, props: &Props) -> Result<()>;
     fn from_connect_header(
@@ -45,5 +48,10 @@ pub trait HeaderConverter: Send + Sync {
         schema: Option<&Schema>,
         value: &Value,
     ) -> Result<Option<Vec<u8>>>;
-    fn to_connect_header(&self, topic: &str, key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
+    fn to_connect_header(
+        &self,
+        topic: &str,
+        key: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue>;
 }

@@ -66,10 +66,15 @@ impl HourlyFile {
             return Ok(());
         }
         let current = self.dir.join(&self.name);
-        let rolled = self.dir.join(format!("{}.{}", self.name, hour_suffix(self.hour)));
+        let rolled = self
+            .dir
+            .join(format!("{}.{}", self.name, hour_suffix(self.hour)));
         self.file.flush()?;
         std::fs::rename(&current, &rolled)?;
-        self.file = OpenOptions::new().create(true).append(true).open(&current)?;
+        self.file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&current)?;
         self.hour = now;
         Ok(())
     }

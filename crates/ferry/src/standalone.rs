@@ -17,16 +17,28 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::logging::FilterHandle;
 
-pub async fn run(worker_file: PathBuf, connector_files: Vec<PathBuf>, _filter: FilterHandle) -> Result<()> {
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "ferry standalone worker starting");
+pub async fn run(
+    worker_file: PathBuf,
+    connector_files: Vec<PathBuf>,
+    _filter: FilterHandle,
+) -> Result<()> {
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "ferry standalone worker starting"
+    );
     let props = properties::load(&worker_file)?;
-    let config = Arc::new(WorkerConfig::new(props).with_context(|| format!("in {}", worker_file.display()))?);
+    let config = Arc::new(
+        WorkerConfig::new(props).with_context(|| format!("in {}", worker_file.display()))?,
+    );
     for key in config.unknown_keys() {
         tracing::warn!(key, "unknown worker configuration key; it is ignored");
     }
     let plugin_path = config.plugin_path();
     if !plugin_path.is_empty() {
-        tracing::info!(?plugin_path, "plugin.path is accepted; ferry's connectors are built in");
+        tracing::info!(
+            ?plugin_path,
+            "plugin.path is accepted; ferry's connectors are built in"
+        );
     }
     let connector_props = connector_files
         .iter()
@@ -50,18 +62,33 @@ pub async fn run(worker_file: PathBuf, connector_files: Vec<PathBuf>, _filter: F
 
     let listeners = ferry_rest::bind(&config.listeners).await?;
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-    let rest = tokio::spawn(ferry_rest::serve(listeners, herder.clone() as Arc<dyn Herder>, shutdown_rx));
-    tracing::info!(worker_id, advertised = config.advertised_url(), "REST API ready");
+    let rest = tokio::spawn(ferry_rest::serve(
+        listeners,
+        herder.clone() as Arc<dyn Herder>,
+        shutdown_rx,
+    ));
+    tracing::info!(
+        worker_id,
+        advertised = config.advertised_url(),
+        "REST API ready"
+    );
 
     let cluster_id_herder = herder.clone();
     tokio::spawn(async move {
         loop {
             if let Some(id) = topics.cluster_id().await {
-                tracing::info!(kafka_cluster_id = id, bootstrap = config.bootstrap_servers(), "connected to the Kafka cluster");
+                tracing::info!(
+                    kafka_cluster_id = id,
+                    bootstrap = config.bootstrap_servers(),
+                    "connected to the Kafka cluster"
+                );
                 cluster_id_herder.set_cluster_id(id);
                 break;
             }
-            tracing::warn!(bootstrap = config.bootstrap_servers(), "cannot reach the Kafka cluster yet; retrying");
+            tracing::warn!(
+                bootstrap = config.bootstrap_servers(),
+                "cannot reach the Kafka cluster yet; retrying"
+            );
             tokio::time::sleep(Duration::from_secs(3)).await;
         }
     });

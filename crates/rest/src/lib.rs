@@ -18,7 +18,10 @@ pub async fn bind(listeners: &[Listener]) -> std::io::Result<Vec<TcpListener>> {
     for l in listeners {
         let addr = format!("{}:{}", l.bind_host(), l.port);
         let listener = TcpListener::bind(&addr).await.map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot listen on {addr} for the REST API: {e}"))
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr} for the REST API: {e}"),
+            )
         })?;
         tracing::info!("REST API listening on http://{}", listener.local_addr()?);
         bound.push(listener);
@@ -41,7 +44,10 @@ pub async fn serve(
             let graceful = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(graceful)
+                .await
+            {
                 tracing::error!("REST server stopped: {e}");
             }
         });

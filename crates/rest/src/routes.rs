@@ -38,7 +38,10 @@ async fn list_connectors(State(h): State<AppState>) -> Json<Vec<String>> {
     Json(h.connectors().await)
 }
 
-async fn connector_info(State(h): State<AppState>, Path(name): Path<String>) -> ApiResult<ConnectorInfo> {
+async fn connector_info(
+    State(h): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<ConnectorInfo> {
     Ok(Json(h.connector_info(&name).await?))
 }
 
@@ -53,7 +56,10 @@ async fn connector_status(
     Ok(Json(h.connector_status(&name).await?))
 }
 
-async fn task_configs(State(h): State<AppState>, Path(name): Path<String>) -> ApiResult<Vec<TaskInfo>> {
+async fn task_configs(
+    State(h): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Vec<TaskInfo>> {
     Ok(Json(h.task_configs(&name).await?))
 }
 
@@ -66,5 +72,8 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HTTP 405 Method Not Allowed",
+    )
 }

@@ -20,48 +20,154 @@ pub const TRANSFORMS: &str = "transforms";
 /// The keys common to all connectors of a kind.
 pub fn common_def(kind: ConnectorKind) -> ConfigDef {
     let def = ConfigDef::new()
-        .required(NAME, ConfigType::String, Importance::High, "Globally unique name to use for this connector.")
+        .required(
+            NAME,
+            ConfigType::String,
+            Importance::High,
+            "Globally unique name to use for this connector.",
+        )
         .validate_with(validators::non_empty_string())
         .in_group("Common", "Connector name")
-        .required(CONNECTOR_CLASS, ConfigType::String, Importance::High, "Name or alias of the class for this connector.")
+        .required(
+            CONNECTOR_CLASS,
+            ConfigType::String,
+            Importance::High,
+            "Name or alias of the class for this connector.",
+        )
         .in_group("Common", "Connector class")
-        .optional(TASKS_MAX, ConfigType::Int, Some("1"), Importance::High, "Maximum number of tasks to use for this connector.")
+        .optional(
+            TASKS_MAX,
+            ConfigType::Int,
+            Some("1"),
+            Importance::High,
+            "Maximum number of tasks to use for this connector.",
+        )
         .validate_with(validators::at_least(1))
         .in_group("Common", "Tasks max")
-        .optional(KEY_CONVERTER, ConfigType::Class, None, Importance::Low, "Converter class for record keys; overrides the worker's.")
+        .optional(
+            KEY_CONVERTER,
+            ConfigType::Class,
+            None,
+            Importance::Low,
+            "Converter class for record keys; overrides the worker's.",
+        )
         .in_group("Common", "Key converter class")
-        .optional(VALUE_CONVERTER, ConfigType::Class, None, Importance::Low, "Converter class for record values; overrides the worker's.")
+        .optional(
+            VALUE_CONVERTER,
+            ConfigType::Class,
+            None,
+            Importance::Low,
+            "Converter class for record values; overrides the worker's.",
+        )
         .in_group("Common", "Value converter class")
-        .optional(HEADER_CONVERTER, ConfigType::Class, None, Importance::Low, "HeaderConverter class for record headers; overrides the worker's.")
+        .optional(
+            HEADER_CONVERTER,
+            ConfigType::Class,
+            None,
+            Importance::Low,
+            "HeaderConverter class for record headers; overrides the worker's.",
+        )
         .in_group("Common", "Header converter class")
-        .optional(TRANSFORMS, ConfigType::List, Some(""), Importance::Low, "Aliases for the transformations to be applied to records.")
+        .optional(
+            TRANSFORMS,
+            ConfigType::List,
+            Some(""),
+            Importance::Low,
+            "Aliases for the transformations to be applied to records.",
+        )
         .in_group("Transforms", "Transforms")
-        .optional("predicates", ConfigType::List, Some(""), Importance::Low, "Aliases for the predicates used by transformations.")
+        .optional(
+            "predicates",
+            ConfigType::List,
+            Some(""),
+            Importance::Low,
+            "Aliases for the predicates used by transformations.",
+        )
         .in_group("Predicates", "Predicates")
-        .optional("config.action.reload", ConfigType::String, Some("restart"), Importance::Low, "What to do when configuration from a provider changes: none or restart.")
+        .optional(
+            "config.action.reload",
+            ConfigType::String,
+            Some("restart"),
+            Importance::Low,
+            "What to do when configuration from a provider changes: none or restart.",
+        )
         .validate_with(validators::one_of(&["none", "restart"]))
         .in_group("Common", "Reload Action")
-        .optional("errors.retry.timeout", ConfigType::Long, Some("0"), Importance::Medium, "Maximum duration in milliseconds that a failed operation will be reattempted.")
+        .optional(
+            "errors.retry.timeout",
+            ConfigType::Long,
+            Some("0"),
+            Importance::Medium,
+            "Maximum duration in milliseconds that a failed operation will be reattempted.",
+        )
         .in_group("Error Handling", "Retry Timeout for Errors")
-        .optional("errors.retry.delay.max.ms", ConfigType::Long, Some("60000"), Importance::Medium, "Maximum duration in milliseconds between consecutive retry attempts.")
+        .optional(
+            "errors.retry.delay.max.ms",
+            ConfigType::Long,
+            Some("60000"),
+            Importance::Medium,
+            "Maximum duration in milliseconds between consecutive retry attempts.",
+        )
         .in_group("Error Handling", "Maximum Delay Between Retries for Errors")
-        .optional("errors.tolerance", ConfigType::String, Some("none"), Importance::Medium, "Behavior for tolerating errors: none fails the task, all skips problematic records.")
+        .optional(
+            "errors.tolerance",
+            ConfigType::String,
+            Some("none"),
+            Importance::Medium,
+            "Behavior for tolerating errors: none fails the task, all skips problematic records.",
+        )
         .validate_with(validators::one_of(&["none", "all"]))
         .in_group("Error Handling", "Error Tolerance")
-        .optional("errors.log.enable", ConfigType::Boolean, Some("false"), Importance::Medium, "Log the details of each error and failed operation.")
+        .optional(
+            "errors.log.enable",
+            ConfigType::Boolean,
+            Some("false"),
+            Importance::Medium,
+            "Log the details of each error and failed operation.",
+        )
         .in_group("Error Handling", "Log Errors")
-        .optional("errors.log.include.messages", ConfigType::Boolean, Some("false"), Importance::Medium, "Include the record that caused a failure in the log.")
+        .optional(
+            "errors.log.include.messages",
+            ConfigType::Boolean,
+            Some("false"),
+            Importance::Medium,
+            "Include the record that caused a failure in the log.",
+        )
         .in_group("Error Handling", "Log Error Details");
     match kind {
         ConnectorKind::Sink => def
-            .optional(TOPICS, ConfigType::List, Some(""), Importance::High, "List of topics to consume, separated by commas.")
+            .optional(
+                TOPICS,
+                ConfigType::List,
+                Some(""),
+                Importance::High,
+                "List of topics to consume, separated by commas.",
+            )
             .in_group("Common", "Topics")
-            .optional(TOPICS_REGEX, ConfigType::String, Some(""), Importance::High, "Regular expression giving topics to consume.")
+            .optional(
+                TOPICS_REGEX,
+                ConfigType::String,
+                Some(""),
+                Importance::High,
+                "Regular expression giving topics to consume.",
+            )
             .in_group("Common", "Topics regex")
-            .optional("errors.deadletterqueue.topic.name", ConfigType::String, Some(""), Importance::Medium, "The name of the topic to be used as the dead letter queue.")
+            .optional(
+                "errors.deadletterqueue.topic.name",
+                ConfigType::String,
+                Some(""),
+                Importance::Medium,
+                "The name of the topic to be used as the dead letter queue.",
+            )
             .in_group("Error Handling", "Dead Letter Queue Topic Name"),
         ConnectorKind::Source => def
-            .optional("topic.creation.groups", ConfigType::List, Some(""), Importance::Low, "Groups of configurations for topics created by source connectors.")
+            .optional(
+                "topic.creation.groups",
+                ConfigType::List,
+                Some(""),
+                Importance::Low,
+                "Groups of configurations for topics created by source connectors.",
+            )
             .in_group("Topic Creation", "Topic Creation Groups"),
     }
 }
@@ -118,15 +224,20 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
 fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
     let mut problems = Vec::new();
     if !parsed.list(TRANSFORMS).is_empty() {
-        problems.push("transforms are not supported by ferry yet; remove the \"transforms\" key".to_string());
+        problems.push(
+            "transforms are not supported by ferry yet; remove the \"transforms\" key".to_string(),
+        );
     }
     if kind == ConnectorKind::Sink {
         let topics = !parsed.list(TOPICS).is_empty();
         let regex = parsed.string(TOPICS_REGEX).is_some_and(|r| !r.is_empty());
         match (topics, regex) {
-            (false, false) => problems.push("Must configure one of topics or topics.regex".to_string()),
+            (false, false) => {
+                problems.push("Must configure one of topics or topics.regex".to_string())
+            }
             (true, true) => problems.push(
-                "topics and topics.regex are mutually exclusive options, but both are set.".to_string(),
+                "topics and topics.regex are mutually exclusive options, but both are set."
+                    .to_string(),
             ),
             _ => {}
         }
@@ -142,9 +253,16 @@ pub struct TaskConverters {
 }
 
 impl TaskConverters {
-    pub fn new(worker: &WorkerConfig, connector: &Props) -> Result<TaskConverters, ferry_api::ConnectError> {
+    pub fn new(
+        worker: &WorkerConfig,
+        connector: &Props,
+    ) -> Result<TaskConverters, ferry_api::ConnectError> {
         let source = |key: &str| -> (String, Props) {
-            let from = if connector.contains_key(key) { connector } else { worker.originals() };
+            let from = if connector.contains_key(key) {
+                connector
+            } else {
+                worker.originals()
+            };
             let class = from.get(key).cloned().unwrap_or_else(|| {
                 "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_string()
             });

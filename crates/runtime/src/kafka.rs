@@ -32,7 +32,8 @@ where
         match T::from_config_and_context(&config, context.clone()) {
             Ok(client) => return Ok(client),
             Err(KafkaError::ClientConfig(_, ref message, ref key, _))
-                if message.contains("No such configuration property") && props.contains_key(key) =>
+                if message.contains("No such configuration property")
+                    && props.contains_key(key) =>
             {
                 tracing::warn!(
                     client = what,
@@ -65,12 +66,18 @@ pub fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
         RDKafkaLogLevel::Emerg
         | RDKafkaLogLevel::Alert
         | RDKafkaLogLevel::Critical
-        | RDKafkaLogLevel::Error => tracing::error!(target: "librdkafka", facility = fac, "{message}"),
-        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", facility = fac, "{message}"),
+        | RDKafkaLogLevel::Error => {
+            tracing::error!(target: "librdkafka", facility = fac, "{message}")
+        }
+        RDKafkaLogLevel::Warning => {
+            tracing::warn!(target: "librdkafka", facility = fac, "{message}")
+        }
         RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
             tracing::info!(target: "librdkafka", facility = fac, "{message}")
         }
-        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", facility = fac, "{message}"),
+        RDKafkaLogLevel::Debug => {
+            tracing::debug!(target: "librdkafka", facility = fac, "{message}")
+        }
     }
 }
 
@@ -107,7 +114,11 @@ impl TopicCreator {
 
     /// Makes sure `topic` exists, retrying while the broker is unreachable. Returns when the topic
     /// exists or `stop` turns true.
-    pub async fn ensure(&self, topic: &str, stop: &tokio::sync::watch::Receiver<bool>) -> Result<(), KafkaError> {
+    pub async fn ensure(
+        &self,
+        topic: &str,
+        stop: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), KafkaError> {
         let mut known = self.known.lock().await;
         if known.contains(topic) {
             return Ok(());
@@ -123,7 +134,11 @@ impl TopicCreator {
                 Err(e) if is_transient(&e) => {}
                 Err(e) => return Err(e),
             }
-            tracing::warn!(topic, "cannot reach the Kafka broker to check the topic; retrying in {}s", RETRY_EVERY.as_secs());
+            tracing::warn!(
+                topic,
+                "cannot reach the Kafka broker to check the topic; retrying in {}s",
+                RETRY_EVERY.as_secs()
+            );
             if *stop.borrow() {
                 return Ok(());
             }
@@ -141,7 +156,9 @@ impl TopicCreator {
     async fn exists(&self, topic: &str) -> Result<bool, KafkaError> {
         // librdkafka's metadata call blocks; keep it off the async worker threads' queue.
         let metadata = tokio::task::block_in_place(|| {
-            self.admin.inner().fetch_metadata(Some(topic), ADMIN_TIMEOUT)
+            self.admin
+                .inner()
+                .fetch_metadata(Some(topic), ADMIN_TIMEOUT)
         })?;
         Ok(metadata
             .topics()
@@ -171,7 +188,11 @@ impl TopicCreator {
                                 | RDKafkaErrorCode::UnsupportedVersion
                         ) =>
                 {
-                    tracing::debug!(topic, ?code, "the broker has no default partition count; asking for one partition");
+                    tracing::debug!(
+                        topic,
+                        ?code,
+                        "the broker has no default partition count; asking for one partition"
+                    );
                 }
                 Some(Err((_, code))) => return Err(KafkaError::AdminOp(code)),
             }

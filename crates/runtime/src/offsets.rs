@@ -32,7 +32,11 @@ pub enum OffsetStoreError {
 
 /// The key under which a connector's partition is stored, as in the offsets topic.
 pub fn offset_key(connector: &str, partition: &OffsetMap) -> String {
-    Json::Array(vec![Json::String(connector.into()), Json::Object(partition.clone())]).to_string()
+    Json::Array(vec![
+        Json::String(connector.into()),
+        Json::Object(partition.clone()),
+    ])
+    .to_string()
 }
 
 /// Offsets of every source connector of this worker, persisted to one file.
@@ -91,7 +95,8 @@ impl FileOffsetStore {
         data.iter()
             .filter_map(|(k, v)| {
                 let key: Json = serde_json::from_str(k).ok()?;
-                let [Json::String(name), Json::Object(partition)] = key.as_array()?.as_slice() else {
+                let [Json::String(name), Json::Object(partition)] = key.as_array()?.as_slice()
+                else {
                     return None;
                 };
                 match (name == connector, v) {
@@ -112,7 +117,10 @@ impl FileOffsetStore {
         let snapshot = {
             let mut data = self.data.lock().unwrap_or_else(|p| p.into_inner());
             for (partition, offset) in offsets {
-                data.insert(offset_key(connector, partition), Json::Object(offset.clone()));
+                data.insert(
+                    offset_key(connector, partition),
+                    Json::Object(offset.clone()),
+                );
             }
             serde_json::to_vec_pretty(&*data).unwrap_or_default()
         };
@@ -180,10 +188,16 @@ mod tests {
         let store = FileOffsetStore::open(&path).unwrap();
         let partition = Arc::new(map("filename", "/tmp/test.txt".into()));
         store
-            .commit("local-file-source", &[(partition.clone(), map("position", 1234.into()))])
+            .commit(
+                "local-file-source",
+                &[(partition.clone(), map("position", 1234.into()))],
+            )
             .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(r#""[\"local-file-source\",{\"filename\":\"/tmp/test.txt\"}]""#), "{text}");
+        assert!(
+            text.contains(r#""[\"local-file-source\",{\"filename\":\"/tmp/test.txt\"}]""#),
+            "{text}"
+        );
         let reopened = FileOffsetStore::open(&path).unwrap();
         assert_eq!(
             reopened.get("local-file-source", &partition),

@@ -36,39 +36,24 @@ impl Plugins {
 }
 
 /// Creates and configures a key or value converter.
-pub fn converter(class: &str, props: &Props, is_key: bool) -> Result<Box<dyn Converter>, ConnectError> {
-    let mut converter = temp_convert::converter_by_name(class.trim())
+pub fn converter(
+    class: &str,
+    props: &Props,
+    is_key: bool,
+) -> Result<Box<dyn Converter>, ConnectError> {
+    let mut converter = ferry_convert::converter_by_name(class.trim())
         .ok_or_else(|| ConnectError::Config(format!("unknown converter class {class}")))?;
     converter.configure(props, is_key)?;
     Ok(converter)
 }
 
 /// Creates and configures a header converter.
-pub fn header_converter(class: &str, props: &Props) -> Result<Box<dyn HeaderConverter>, ConnectError> {
-    let mut converter = temp_convert::header_converter_by_name(class.trim())
+pub fn header_converter(
+    class: &str,
+    props: &Props,
+) -> Result<Box<dyn HeaderConverter>, ConnectError> {
+    let mut converter = ferry_convert::header_converter_by_name(class.trim())
         .ok_or_else(|| ConnectError::Config(format!("unknown header converter class {class}")))?;
     converter.configure(props)?;
     Ok(converter)
-}
-
-// TEMP until ferry-convert lands.
-mod temp_convert {
-    use ferry_api::*;
-    pub struct S;
-    impl Converter for S {
-        fn configure(&mut self, _: &Props, _: bool) -> Result<()> { Ok(()) }
-        fn from_connect(&self, _: &str, _: Option<&Schema>, v: Option<&Value>) -> Result<Option<Vec<u8>>> {
-            Ok(match v { Some(Value::String(s)) => Some(s.as_bytes().to_vec()), _ => None })
-        }
-        fn to_connect(&self, _: &str, b: Option<&[u8]>) -> Result<SchemaAndValue> {
-            Ok(SchemaAndValue { schema: None, value: b.map(|b| Value::String(String::from_utf8_lossy(b).into_owned())) })
-        }
-    }
-    impl HeaderConverter for S {
-        fn configure(&mut self, _: &Props) -> Result<()> { Ok(()) }
-        fn from_connect_header(&self, _: &str, _: &str, _: Option<&Schema>, _: &Value) -> Result<Option<Vec<u8>>> { Ok(None) }
-        fn to_connect_header(&self, _: &str, _: &str, _: Option<&[u8]>) -> Result<SchemaAndValue> { Ok(SchemaAndValue::NULL) }
-    }
-    pub fn converter_by_name(_: &str) -> Option<Box<dyn Converter>> { Some(Box::new(S)) }
-    pub fn header_converter_by_name(_: &str) -> Option<Box<dyn HeaderConverter>> { Some(Box::new(S)) }
 }

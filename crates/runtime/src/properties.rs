@@ -60,6 +60,9 @@ mod tests {
     #[test]
     fn a_missing_file_names_the_path() {
         let err = load(Path::new("/nonexistent/worker.properties")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/worker.properties"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/worker.properties"),
+            "{err}"
+        );
     }
 }

@@ -41,20 +41,33 @@ enum Subscription {
 
 impl Subscription {
     fn from_config(props: &Props) -> Result<Subscription, ConnectError> {
-        let regex = props.get(TOPICS_REGEX).map(|r| r.trim()).filter(|r| !r.is_empty());
+        let regex = props
+            .get(TOPICS_REGEX)
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty());
         if let Some(pattern) = regex {
             regex::Regex::new(pattern).map_err(|e| {
-                ConnectError::Config(format!("topics.regex '{pattern}' is not a valid regular expression: {e}"))
+                ConnectError::Config(format!(
+                    "topics.regex '{pattern}' is not a valid regular expression: {e}"
+                ))
             })?;
             // librdkafka treats a subscription starting with '^' as a pattern; Kafka matches whole names.
             return Ok(Subscription::Pattern(format!("^({pattern})$")));
         }
         let topics: Vec<String> = props
             .get(TOPICS)
-            .map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect())
+            .map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         if topics.is_empty() {
-            return Err(ConnectError::Config("Must configure one of topics or topics.regex".into()));
+            return Err(ConnectError::Config(
+                "Must configure one of topics or topics.regex".into(),
+            ));
         }
         Ok(Subscription::Topics(topics))
     }
@@ -65,7 +78,10 @@ fn consumer_props(worker: &WorkerConfig, connector: &str, task: u32) -> BTreeMap
         ("group.id".to_string(), format!("connect-{connector}")),
         ("enable.auto.commit".to_string(), "false".to_string()),
         ("auto.offset.reset".to_string(), "earliest".to_string()),
-        ("client.id".to_string(), format!("connector-consumer-{connector}-{task}")),
+        (
+            "client.id".to_string(),
+            format!("connector-consumer-{connector}-{task}"),
+        ),
     ]);
     props.extend(worker.client_props("consumer."));
     props
@@ -82,7 +98,11 @@ pub struct SinkTaskRunner {
 }
 
 impl SinkTaskRunner {
-    pub fn new(setup: SinkTaskSetup, task: Box<dyn SinkTask>, stop: watch::Receiver<bool>) -> Result<SinkTaskRunner, TaskError> {
+    pub fn new(
+        setup: SinkTaskSetup,
+        task: Box<dyn SinkTask>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
         let props = consumer_props(&setup.worker, &setup.connector, setup.task_id);
         let consumer = kafka::create_client("consumer", &props, LoggingContext)
@@ -174,7 +194,10 @@ impl SinkTaskRunner {
         let mut headers = Vec::new();
         if let Some(raw) = message.headers() {
             for h in raw.iter() {
-                let converted = self.converters.header.to_connect_header(topic, h.key, h.value)?;
+                let converted = self
+                    .converters
+                    .header
+                    .to_connect_header(topic, h.key, h.value)?;
                 headers.push(ferry_api::Header {
                     key: h.key.to_string(),
                     schema: converted.schema,
@@ -199,7 +222,11 @@ impl SinkTaskRunner {
         if self.consumed.is_empty() {
             return Ok(());
         }
-        let offsets: Vec<(TopicPartition, i64)> = self.consumed.iter().map(|(tp, o)| (tp.clone(), *o)).collect();
+        let offsets: Vec<(TopicPartition, i64)> = self
+            .consumed
+            .iter()
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect();
         self.task.flush(&offsets).await?;
         let mut list = TopicPartitionList::new();
         for (tp, offset) in &offsets {

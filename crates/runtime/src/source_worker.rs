@@ -50,7 +50,10 @@ impl ProducerContext for DeliveryContext {
     fn delivery(&self, result: &DeliveryResult<'_>, id: RecordId) {
         match result {
             Ok(_) => {
-                self.submitted.lock().unwrap_or_else(|p| p.into_inner()).ack(id);
+                self.submitted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .ack(id);
                 self.acked.fetch_add(1, Ordering::Relaxed);
             }
             Err((e, _)) => {
@@ -63,13 +66,20 @@ impl ProducerContext for DeliveryContext {
 
 /// Producer settings Kafka Connect uses for sources: wait for every replica, retry forever, keep
 /// order; a user's `producer.*` keys override them.
-fn producer_props(worker: &WorkerConfig, connector: &str, task: u32) -> std::collections::BTreeMap<String, String> {
+fn producer_props(
+    worker: &WorkerConfig,
+    connector: &str,
+    task: u32,
+) -> std::collections::BTreeMap<String, String> {
     let mut props = std::collections::BTreeMap::from([
         ("enable.idempotence".to_string(), "true".to_string()),
         ("acks".to_string(), "all".to_string()),
         ("partitioner".to_string(), "murmur2_random".to_string()),
         ("message.timeout.ms".to_string(), "2147483647".to_string()),
-        ("client.id".to_string(), format!("connector-producer-{connector}-{task}")),
+        (
+            "client.id".to_string(),
+            format!("connector-producer-{connector}-{task}"),
+        ),
     ]);
     props.extend(worker.client_props("producer."));
     props
@@ -194,7 +204,12 @@ impl SourceTaskRunner {
 
 impl Outbound {
     fn check_delivery_failure(&self) -> Result<(), TaskError> {
-        let failure = self.context.failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let failure = self
+            .context
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         match failure {
             Some(message) => Err(TaskError::Connect(ConnectError::Other(message))),
             None => Ok(()),
@@ -203,14 +218,16 @@ impl Outbound {
 
     fn convert(&self, record: SourceRecord) -> Result<Converted, ConnectError> {
         let topic = record.topic;
-        let key = self
-            .converters
-            .key
-            .from_connect(&topic, record.key_schema.as_deref(), record.key.as_ref())?;
-        let value = self
-            .converters
-            .value
-            .from_connect(&topic, record.value_schema.as_deref(), record.value.as_ref())?;
+        let key = self.converters.key.from_connect(
+            &topic,
+            record.key_schema.as_deref(),
+            record.key.as_ref(),
+        )?;
+        let value = self.converters.value.from_connect(
+            &topic,
+            record.value_schema.as_deref(),
+            record.value.as_ref(),
+        )?;
         let headers = if record.headers.is_empty() {
             None
         } else {
@@ -243,23 +260,39 @@ impl Outbound {
     async fn send(&mut self, records: Vec<SourceRecord>) -> Result<(), TaskError> {
         let mut batch = Vec::with_capacity(records.len());
         let mut positions = Vec::with_capacity(records.len());
-        for record in records {
-            positions.push((record.source_partition.clone(), record.source_offset.clone()));
+        for mut record in records {
+            let offset = std::mem::take(&mut record.source_offset);
+            positions.push((record.source_partition.clone(), offset));
             batch.push(self.convert(record).map_err(TaskError::Connect)?);
         }
+        let mut previous: Option<&str> = None;
         for converted in &batch {
+            if previous == Some(converted.topic.as_str()) {
+                continue;
+            }
+            previous = Some(&converted.topic);
             if !self.known_topics.contains(&converted.topic) {
                 self.setup
                     .topics
                     .ensure(&converted.topic, &self.stop)
                     .await
-                    .map_err(|e| TaskError::Kafka(format!("cannot create topic {}", converted.topic), e))?;
+                    .map_err(|e| {
+                        TaskError::Kafka(format!("cannot create topic {}", converted.topic), e)
+                    })?;
                 self.known_topics.insert(converted.topic.clone());
             }
         }
         let ids: Vec<RecordId> = {
-            let mut submitted = self.context.submitted.lock().unwrap_or_else(|p| p.into_inner());
-            positions.into_iter().map(|(p, o)| submitted.submit(&p, o)).collect()
+            let mut submitted = self
+                .context
+                .submitted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            submitted.begin_batch();
+            positions
+                .into_iter()
+                .map(|(p, o)| submitted.submit(&p, o))
+                .collect()
         };
         for (converted, id) in batch.into_iter().zip(ids) {
             self.produce(converted, id).await?;
@@ -293,10 +326,14 @@ impl Outbound {
                     // The local queue is full: the broker is slow or away. Wait for room.
                     record = back;
                     let since = *waiting_since.get_or_insert_with(Instant::now);
-                    if *self.stop.borrow() && since.elapsed() > self.setup.worker.offset_flush_timeout() {
+                    if *self.stop.borrow()
+                        && since.elapsed() > self.setup.worker.offset_flush_timeout()
+                    {
                         return Ok(());
                     }
-                    if since.elapsed() >= STALL_REPORT_EVERY && reported.is_none_or(|r: Instant| r.elapsed() >= STALL_REPORT_EVERY) {
+                    if since.elapsed() >= STALL_REPORT_EVERY
+                        && reported.is_none_or(|r: Instant| r.elapsed() >= STALL_REPORT_EVERY)
+                    {
                         tracing::warn!(
                             waited_s = since.elapsed().as_secs(),
                             "the producer's queue is full and the broker is not taking records; waiting"
@@ -315,7 +352,12 @@ impl Outbound {
         let timeout = self.setup.worker.offset_flush_timeout();
         let flushed = tokio::task::block_in_place(|| self.producer.flush(timeout));
         if let Err(e) = flushed {
-            let outstanding = self.context.submitted.lock().unwrap_or_else(|p| p.into_inner()).outstanding();
+            let outstanding = self
+                .context
+                .submitted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .outstanding();
             tracing::warn!(
                 outstanding,
                 "not every record was acknowledged within offset.flush.timeout.ms ({e}); their offsets are not committed and they will be sent again after a restart"
@@ -373,13 +415,19 @@ impl StallWatch {
             self.last_progress = now;
             return;
         }
-        let outstanding = context.submitted.lock().unwrap_or_else(|p| p.into_inner()).outstanding();
+        let outstanding = context
+            .submitted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .outstanding();
         if outstanding == 0 {
             self.last_progress = now;
             return;
         }
         let waited = now.duration_since(self.last_progress);
-        if waited >= STALL_REPORT_EVERY && now.duration_since(self.last_report) >= STALL_REPORT_EVERY {
+        if waited >= STALL_REPORT_EVERY
+            && now.duration_since(self.last_report) >= STALL_REPORT_EVERY
+        {
             tracing::warn!(
                 outstanding,
                 waited_s = waited.as_secs(),

@@ -45,7 +45,9 @@ impl StandaloneHerder {
         })?;
         let name = valid.name().to_string();
         if self.worker.contains(&name) {
-            return Err(HerderError::Conflict(format!("Connector {name} already exists")));
+            return Err(HerderError::Conflict(format!(
+                "Connector {name} already exists"
+            )));
         }
         self.worker.start_connector(valid);
         self.worker
@@ -68,7 +70,11 @@ impl Herder for StandaloneHerder {
         ServerInfo {
             version: KAFKA_API_VERSION.to_string(),
             commit: format!("ferry-{}", env!("CARGO_PKG_VERSION")),
-            kafka_cluster_id: self.cluster_id.read().unwrap_or_else(|p| p.into_inner()).clone(),
+            kafka_cluster_id: self
+                .cluster_id
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 
@@ -81,15 +87,21 @@ impl Herder for StandaloneHerder {
     }
 
     async fn connector_config(&self, name: &str) -> Result<Props, HerderError> {
-        self.worker.config(name).ok_or_else(|| Self::not_found(name))
+        self.worker
+            .config(name)
+            .ok_or_else(|| Self::not_found(name))
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        self.worker.status(name).ok_or_else(|| Self::not_found(name))
+        self.worker
+            .status(name)
+            .ok_or_else(|| Self::not_found(name))
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
-        self.worker.task_infos(name).ok_or_else(|| Self::not_found(name))
+        self.worker
+            .task_infos(name)
+            .ok_or_else(|| Self::not_found(name))
     }
 
     fn connector_plugins(&self) -> Vec<PluginInfo> {

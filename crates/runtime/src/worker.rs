@@ -98,7 +98,9 @@ impl Worker {
                 tracing::info!(connector = %name, tasks = task_configs.len(), "connector started");
                 for (i, task_config) in task_configs.into_iter().enumerate() {
                     let task = instance.create_task();
-                    running.tasks.push(self.start_task(&name, i as u32, &props, task_config, task));
+                    running
+                        .tasks
+                        .push(self.start_task(&name, i as u32, &props, task_config, task));
                 }
                 running.instance = Some(instance);
             }
@@ -110,16 +112,28 @@ impl Worker {
         self.lock().insert(name, running);
     }
 
-    fn start_task(&self, connector: &str, id: u32, connector_props: &Props, task_props: Props, task: Task) -> RunningTask {
+    fn start_task(
+        &self,
+        connector: &str,
+        id: u32,
+        connector_props: &Props,
+        task_props: Props,
+        task: Task,
+    ) -> RunningTask {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let status: SharedStatus = Arc::new(Mutex::new(Status::new(State::Unassigned, &self.ctx.worker_id)));
+        let status: SharedStatus = Arc::new(Mutex::new(Status::new(
+            State::Unassigned,
+            &self.ctx.worker_id,
+        )));
         let worker_id = self.ctx.worker_id.clone();
         let span = tracing::info_span!("task", connector = %connector, task = id);
         let running_status = status.clone();
         let on_running = move || set(&running_status, Status::new(State::Running, &worker_id));
         let result_status = status.clone();
         let worker_id = self.ctx.worker_id.clone();
-        let future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>> = match task {
+        let future: std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>,
+        > = match task {
             Task::Source(task) => {
                 let setup = SourceTaskSetup {
                     connector: connector.to_string(),
@@ -130,7 +144,11 @@ impl Worker {
                     offsets: self.ctx.offsets.clone(),
                     topics: self.ctx.topics.clone(),
                 };
-                Box::pin(async move { SourceTaskRunner::new(setup, task, stop_rx)?.run(on_running).await })
+                Box::pin(async move {
+                    SourceTaskRunner::new(setup, task, stop_rx)?
+                        .run(on_running)
+                        .await
+                })
             }
             Task::Sink(task) => {
                 let setup = SinkTaskSetup {
@@ -140,7 +158,11 @@ impl Worker {
                     connector_props: connector_props.clone(),
                     worker: self.ctx.config.clone(),
                 };
-                Box::pin(async move { SinkTaskRunner::new(setup, task, stop_rx)?.run(on_running).await })
+                Box::pin(async move {
+                    SinkTaskRunner::new(setup, task, stop_rx)?
+                        .run(on_running)
+                        .await
+                })
             }
         };
         let join = tokio::spawn(
@@ -182,7 +204,10 @@ impl Worker {
         for task in connector.tasks.drain(..) {
             let abort = task.join.abort_handle();
             if tokio::time::timeout(timeout, task.join).await.is_err() {
-                tracing::warn!(connector = name, "a task did not stop within task.shutdown.graceful.timeout.ms; abandoning it");
+                tracing::warn!(
+                    connector = name,
+                    "a task did not stop within task.shutdown.graceful.timeout.ms; abandoning it"
+                );
                 abort.abort();
             }
         }
@@ -217,7 +242,10 @@ impl Worker {
             name: name.to_string(),
             config: c.config.clone(),
             tasks: (0..c.tasks.len() as u32)
-                .map(|task| ConnectorTaskId { connector: name.to_string(), task })
+                .map(|task| ConnectorTaskId {
+                    connector: name.to_string(),
+                    task,
+                })
                 .collect(),
             kind: c.kind.as_str(),
         })
@@ -237,7 +265,10 @@ impl Worker {
                 .tasks
                 .iter()
                 .enumerate()
-                .map(|(i, t)| TaskState { id: i as u32, status: get(&t.status) })
+                .map(|(i, t)| TaskState {
+                    id: i as u32,
+                    status: get(&t.status),
+                })
                 .collect(),
             kind: c.kind.as_str(),
         })
@@ -251,7 +282,10 @@ impl Worker {
                 .iter()
                 .enumerate()
                 .map(|(i, t)| TaskInfo {
-                    id: ConnectorTaskId { connector: name.to_string(), task: i as u32 },
+                    id: ConnectorTaskId {
+                        connector: name.to_string(),
+                        task: i as u32,
+                    },
                     config: t.config.clone(),
                 })
                 .collect(),

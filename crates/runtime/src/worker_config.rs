@@ -174,7 +174,10 @@ impl Listener {
         let port = port
             .parse::<u16>()
             .map_err(|_| format!("listener '{raw}' has an invalid port '{port}'"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         Ok(Listener { scheme, host, port })
     }
 
@@ -204,9 +207,14 @@ pub struct WorkerConfig {
 
 impl WorkerConfig {
     pub fn new(props: Props) -> Result<WorkerConfig, WorkerConfigError> {
-        let parsed = config_def().parse(&props).map_err(|problems| WorkerConfigError {
-            problems: problems.into_iter().map(|p: ConfigProblem| p.message).collect(),
-        })?;
+        let parsed = config_def()
+            .parse(&props)
+            .map_err(|problems| WorkerConfigError {
+                problems: problems
+                    .into_iter()
+                    .map(|p: ConfigProblem| p.message)
+                    .collect(),
+            })?;
         let listeners = parsed
             .list(LISTENERS)
             .iter()
@@ -247,7 +255,9 @@ impl WorkerConfig {
     }
 
     pub fn offset_file(&self) -> &str {
-        self.parsed.string(OFFSET_FILE).unwrap_or("/tmp/connect.offsets")
+        self.parsed
+            .string(OFFSET_FILE)
+            .unwrap_or("/tmp/connect.offsets")
     }
 
     pub fn offset_flush_interval(&self) -> Duration {
@@ -337,13 +347,22 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn minimal() -> Vec<(&'static str, &'static str)> {
         vec![
-            ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
-            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
         ]
     }
 
@@ -353,7 +372,14 @@ mod tests {
         assert_eq!(cfg.bootstrap_servers(), "localhost:9092");
         assert_eq!(cfg.offset_file(), "/tmp/connect.offsets");
         assert_eq!(cfg.offset_flush_interval(), Duration::from_secs(10));
-        assert_eq!(cfg.listeners, vec![Listener { scheme: "http".into(), host: "".into(), port: 8083 }]);
+        assert_eq!(
+            cfg.listeners,
+            vec![Listener {
+                scheme: "http".into(),
+                host: "".into(),
+                port: 8083
+            }]
+        );
     }
 
     #[test]
@@ -361,7 +387,14 @@ mod tests {
         let mut p = minimal();
         p.push(("listeners", "HTTP://:8093, http://127.0.0.1:9000"));
         let cfg = WorkerConfig::new(props(&p)).unwrap();
-        assert_eq!(cfg.listeners[0], Listener { scheme: "http".into(), host: "".into(), port: 8093 });
+        assert_eq!(
+            cfg.listeners[0],
+            Listener {
+                scheme: "http".into(),
+                host: "".into(),
+                port: 8093
+            }
+        );
         assert_eq!(cfg.listeners[1].host, "127.0.0.1");
         assert_eq!(cfg.listeners[1].port, 9000);
     }
@@ -385,7 +418,11 @@ mod tests {
     #[test]
     fn unknown_keys_are_reported_but_prefixed_ones_are_not() {
         let mut p = minimal();
-        p.extend([("producer.linger.ms", "5"), ("key.converter.schemas.enable", "false"), ("no.such.key", "1")]);
+        p.extend([
+            ("producer.linger.ms", "5"),
+            ("key.converter.schemas.enable", "false"),
+            ("no.such.key", "1"),
+        ]);
         let cfg = WorkerConfig::new(props(&p)).unwrap();
         assert_eq!(cfg.unknown_keys(), vec!["no.such.key"]);
     }
@@ -393,7 +430,11 @@ mod tests {
     #[test]
     fn client_props_prefer_the_prefixed_keys() {
         let mut p = minimal();
-        p.extend([("bootstrap.servers", "a:1,b:2"), ("producer.linger.ms", "7"), ("consumer.linger.ms", "9")]);
+        p.extend([
+            ("bootstrap.servers", "a:1,b:2"),
+            ("producer.linger.ms", "7"),
+            ("consumer.linger.ms", "9"),
+        ]);
         let cfg = WorkerConfig::new(props(&p)).unwrap();
         let producer = cfg.client_props("producer.");
         assert_eq!(producer["bootstrap.servers"], "a:1,b:2");

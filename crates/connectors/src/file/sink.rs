@@ -120,7 +120,11 @@ impl SinkTask for FileStreamSinkTask {
         for record in &records {
             let result = match &record.value {
                 Some(Value::String(s)) => w.write_all(s.as_bytes()),
-                Some(other) => w.write_all(render(other).as_bytes()),
+                Some(other) => w.write_all(
+                    other
+                        .to_java_string(record.value_schema.as_deref())
+                        .as_bytes(),
+                ),
                 None => w.write_all(b"null"),
             }
             .and_then(|()| w.write_all(b"\n"));
@@ -143,43 +147,6 @@ impl SinkTask for FileStreamSinkTask {
         let flushed = self.flush(&[]).await;
         self.out = None;
         flushed
-    }
-}
-
-/// A value other than a string, written the way Java's `toString` would show it.
-fn render(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Int8(v) => v.to_string(),
-        Value::Int16(v) => v.to_string(),
-        Value::Int32(v) => v.to_string(),
-        Value::Int64(v) => v.to_string(),
-        Value::Float32(v) => v.to_string(),
-        Value::Float64(v) => v.to_string(),
-        Value::Boolean(v) => v.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Bytes(b) => format!("{b:?}"),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(render).collect();
-            format!("[{}]", inner.join(", "))
-        }
-        Value::Map(entries) => {
-            let inner: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}={}", render(k), render(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-        Value::Struct(s) => {
-            let inner: Vec<String> = s
-                .schema()
-                .fields
-                .iter()
-                .zip(s.values())
-                .map(|(f, v)| format!("{}={}", f.name, render(v)))
-                .collect();
-            format!("Struct{{{}}}", inner.join(","))
-        }
     }
 }
 
@@ -209,7 +176,9 @@ mod tests {
         let mut task = FileStreamSinkTask::default();
         let props: Props = [("file".to_string(), path.display().to_string())].into();
         task.start(&props).await.unwrap();
-        task.put(vec![record("a", 0), record("b", 1)]).await.unwrap();
+        task.put(vec![record("a", 0), record("b", 1)])
+            .await
+            .unwrap();
         task.flush(&[]).await.unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "existing\na\nb\n");
         task.stop().await.unwrap();

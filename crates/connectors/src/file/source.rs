@@ -141,7 +141,12 @@ impl FileStreamSourceTask {
                 }
                 return Ok(false);
             }
-            Err(e) => return Err(ConnectError::io(format!("cannot open {}", path.display()), e)),
+            Err(e) => {
+                return Err(ConnectError::io(
+                    format!("cannot open {}", path.display()),
+                    e,
+                ))
+            }
         };
         let committed = self
             .context
@@ -175,7 +180,11 @@ impl FileStreamSourceTask {
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
-            let text = String::from_utf8_lossy(line).into_owned();
+            // Valid UTF-8 (the usual case) is copied once; anything else gets replacement characters.
+            let text = match std::str::from_utf8(line) {
+                Ok(valid) => valid.to_owned(),
+                Err(_) => String::from_utf8_lossy(line).into_owned(),
+            };
             let offset_after = self.position + (end + 1) as u64;
             out.push(self.record(text, offset_after));
             start = end + 1;
@@ -210,9 +219,18 @@ impl FileStreamSourceTask {
 impl SourceTask for FileStreamSourceTask {
     async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()> {
         let parsed = config_def().parse(props).map_err(|problems| {
-            ConnectError::Config(problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; "))
+            ConnectError::Config(
+                problems
+                    .iter()
+                    .map(|p| p.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         })?;
-        self.path = parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()).map(PathBuf::from);
+        self.path = parsed
+            .string(FILE_CONFIG)
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from);
         self.topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
         self.batch_size = parsed.int(BATCH_SIZE_CONFIG).unwrap_or(2000).max(1) as usize;
         let mut partition = OffsetMap::new();
@@ -233,7 +251,9 @@ impl SourceTask for FileStreamSourceTask {
         let mut records = Vec::new();
         self.take_lines(&mut records);
         while records.len() < self.batch_size {
-            let Some(input) = self.input.as_mut() else { break };
+            let Some(input) = self.input.as_mut() else {
+                break;
+            };
             let old_len = self.pending.len();
             self.pending.resize(old_len + READ_CHUNK, 0);
             let read = input.read(&mut self.pending[old_len..]).await;
@@ -290,20 +310,28 @@ mod tests {
         records
             .iter()
             .map(|r| match &r.value {
-                Some(Value::String(s)) => (s.clone(), r.source_offset["position"].as_u64().unwrap()),
+                Some(Value::String(s)) => {
+                    (s.clone(), r.source_offset["position"].as_u64().unwrap())
+                }
                 other => panic!("unexpected value {other:?}"),
             })
             .collect()
     }
 
-    async fn started(file: &std::path::Path, batch: usize, committed: Option<u64>) -> FileStreamSourceTask {
+    async fn started(
+        file: &std::path::Path,
+        batch: usize,
+        committed: Option<u64>,
+    ) -> FileStreamSourceTask {
         let mut task = FileStreamSourceTask::default();
         let offsets = committed.map(|p| {
             let mut m = OffsetMap::new();
             m.insert("position".into(), p.into());
             m
         });
-        let context = SourceTaskContext { offsets: Arc::new(Offsets(offsets)) };
+        let context = SourceTaskContext {
+            offsets: Arc::new(Offsets(offsets)),
+        };
         task.start(&props(file, batch), context).await.unwrap();
         task
     }
@@ -316,7 +344,10 @@ mod tests {
         let mut task = started(&path, 10, None).await;
         let got = values(&task.poll().await.unwrap());
         assert_eq!(got, vec![("one".into(), 5), ("two".into(), 9)]);
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"ee\n").unwrap();
         let got = values(&task.poll().await.unwrap());
         assert_eq!(got, vec![("three".into(), 15)]);
@@ -347,7 +378,10 @@ mod tests {
         let path = dir.path().join("in.txt");
         std::fs::write(&path, "a\nb\nc\n").unwrap();
         let mut task = started(&path, 10, Some(2)).await;
-        assert_eq!(values(&task.poll().await.unwrap()), vec![("b".into(), 4), ("c".into(), 6)]);
+        assert_eq!(
+            values(&task.poll().await.unwrap()),
+            vec![("b".into(), 4), ("c".into(), 6)]
+        );
     }
 
     #[tokio::test]
@@ -357,6 +391,9 @@ mod tests {
         let mut task = started(&path, 10, None).await;
         assert!(task.poll().await.unwrap().is_empty());
         std::fs::write(&path, "hello\n").unwrap();
-        assert_eq!(values(&task.poll().await.unwrap()), vec![("hello".into(), 6)]);
+        assert_eq!(
+            values(&task.poll().await.unwrap()),
+            vec![("hello".into(), 6)]
+        );
     }
 }
