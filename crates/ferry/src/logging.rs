@@ -57,3 +57,134 @@ pub fn init() -> Logging {
         filter: handle,
     }
 }
+
+/// Log levels changed at run time through `/admin/loggers`: a root level plus named loggers, each
+/// a prefix of `tracing` targets (`ferry_runtime`, `librdkafka`, ...). Every change rebuilds the
+/// filter from the levels set so far on top of what `RUST_LOG` said.
+pub struct LogLevels {
+    handle: FilterHandle,
+    state: std::sync::Mutex<LevelState>,
+}
+
+struct LevelState {
+    /// Directives from `RUST_LOG` other than a bare level.
+    base: Vec<String>,
+    root: String,
+    loggers: std::collections::BTreeMap<String, (String, u64)>,
+}
+
+/// Kafka's (log4j) level names and the `tracing` level each maps to.
+fn tracing_level(level: &str) -> Option<&'static str> {
+    match level.to_ascii_uppercase().as_str() {
+        "TRACE" => Some("trace"),
+        "DEBUG" => Some("debug"),
+        "INFO" => Some("info"),
+        "WARN" => Some("warn"),
+        "ERROR" | "FATAL" => Some("error"),
+        "OFF" => Some("off"),
+        _ => None,
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl LogLevels {
+    pub fn new(handle: FilterHandle) -> LogLevels {
+        let env = std::env::var("RUST_LOG").unwrap_or_default();
+        let mut root = "INFO".to_string();
+        let mut base = Vec::new();
+        for directive in env.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            if tracing_level(directive).is_some() {
+                root = directive.to_ascii_uppercase();
+            } else {
+                base.push(directive.to_string());
+            }
+        }
+        LogLevels {
+            handle,
+            state: std::sync::Mutex::new(LevelState {
+                base,
+                root,
+                loggers: Default::default(),
+            }),
+        }
+    }
+
+    fn apply(&self, state: &LevelState) -> Result<(), ferry_rest::LoggersError> {
+        let mut directives = vec![tracing_level(&state.root).unwrap_or("info").to_string()];
+        directives.extend(state.base.iter().cloned());
+        for (name, (level, _)) in &state.loggers {
+            directives.push(format!("{name}={}", tracing_level(level).unwrap_or("info")));
+        }
+        let filter = EnvFilter::try_new(directives.join(",")).map_err(|e| {
+            ferry_rest::LoggersError::Failed(format!("cannot use that logger name: {e}"))
+        })?;
+        self.handle
+            .reload(filter)
+            .map_err(|e| ferry_rest::LoggersError::Failed(e.to_string()))
+    }
+}
+
+impl ferry_rest::Loggers for LogLevels {
+    fn levels(&self) -> std::collections::BTreeMap<String, ferry_rest::LoggerLevel> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: std::collections::BTreeMap<String, ferry_rest::LoggerLevel> = state
+            .loggers
+            .iter()
+            .map(|(name, (level, at))| {
+                let level = ferry_rest::LoggerLevel {
+                    level: level.clone(),
+                    last_modified: Some(*at),
+                };
+                (name.clone(), level)
+            })
+            .collect();
+        out.insert(
+            "root".into(),
+            ferry_rest::LoggerLevel {
+                level: state.root.clone(),
+                last_modified: None,
+            },
+        );
+        out
+    }
+
+    fn set_level(&self, name: &str, level: &str) -> Result<Vec<String>, ferry_rest::LoggersError> {
+        if tracing_level(level).is_none() {
+            return Err(ferry_rest::LoggersError::UnknownLevel(level.to_string()));
+        }
+        let level = level.to_ascii_uppercase();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = LevelState {
+            base: state.base.clone(),
+            root: state.root.clone(),
+            loggers: state.loggers.clone(),
+        };
+        let mut changed = vec![name.to_string()];
+        // A level set on a namespace covers its children, as in log4j.
+        let children: Vec<String> = next
+            .loggers
+            .keys()
+            .filter(|k| name == "root" || (k.starts_with(name) && k.as_str() != name))
+            .cloned()
+            .collect();
+        for child in children {
+            next.loggers.remove(&child);
+            changed.push(child);
+        }
+        if name == "root" {
+            next.root = level;
+        } else {
+            next.loggers.insert(name.to_string(), (level, now_ms()));
+        }
+        self.apply(&next)?;
+        tracing::info!(logger = name, "log level changed");
+        *state = next;
+        Ok(changed)
+    }
+}

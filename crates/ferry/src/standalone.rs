@@ -1,10 +1,11 @@
 //! Wiring of a standalone worker: configuration, stores, worker, REST API, signals.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use ferry_runtime::connector_store::ConnectorStore;
 use ferry_runtime::herder::Herder;
 use ferry_runtime::kafka::TopicCreator;
 use ferry_runtime::offsets::FileOffsetStore;
@@ -15,12 +16,12 @@ use ferry_runtime::worker::{Worker, WorkerContext};
 use ferry_runtime::worker_config::WorkerConfig;
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::logging::FilterHandle;
+use crate::logging::{FilterHandle, LogLevels};
 
 pub async fn run(
     worker_file: PathBuf,
     connector_files: Vec<PathBuf>,
-    _filter: FilterHandle,
+    filter: FilterHandle,
 ) -> Result<()> {
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -58,13 +59,16 @@ pub async fn run(
         worker_id: worker_id.clone(),
     }));
     let plugins = Arc::new(Plugins::new(ferry_connectors::plugins()));
-    let herder = Arc::new(StandaloneHerder::new(worker, plugins));
+    let store = ConnectorStore::beside(Path::new(config.offset_file()));
+    let herder = Arc::new(StandaloneHerder::new(worker, plugins, store));
 
     let listeners = ferry_rest::bind(&config.listeners).await?;
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let loggers = Arc::new(LogLevels::new(filter));
     let rest = tokio::spawn(ferry_rest::serve(
         listeners,
         herder.clone() as Arc<dyn Herder>,
+        loggers,
         shutdown_rx,
     ));
     tracing::info!(
@@ -93,12 +97,17 @@ pub async fn run(
         }
     });
 
+    let restored = herder.restore().await?;
+    if restored > 0 {
+        tracing::info!(restored, "connectors kept by an earlier run are back");
+    }
     for (file, props) in connector_files.iter().zip(connector_props) {
-        if let Err(e) = herder.create_connector(props) {
+        if let Err(e) = herder.put_from_file(props).await {
             herder.stop().await;
             bail!("cannot create the connector of {}: {e}", file.display());
         }
     }
+    herder.set_ready();
 
     wait_for_shutdown_signal().await?;
     tracing::info!("shutting down: stopping connectors, flushing data and committing offsets");

@@ -1,9 +1,11 @@
 //! The Kafka Connect REST API. Handlers are thin: every answer comes from the `Herder`.
 
 mod error;
+pub mod loggers;
 mod routes;
 
 pub use error::ApiError;
+pub use loggers::{LoggerLevel, Loggers, LoggersError};
 pub use routes::router;
 
 use std::sync::Arc;
@@ -33,9 +35,10 @@ pub async fn bind(listeners: &[Listener]) -> std::io::Result<Vec<TcpListener>> {
 pub async fn serve(
     listeners: Vec<TcpListener>,
     herder: Arc<dyn Herder>,
+    loggers: Arc<dyn Loggers>,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let app = router(herder);
+    let app = router(herder, loggers);
     let mut servers = tokio::task::JoinSet::new();
     for listener in listeners {
         let app = app.clone();

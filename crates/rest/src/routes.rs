@@ -1,70 +1,425 @@
-//! Paths, methods and JSON shapes of the Kafka Connect 3.9 REST API.
+//! Paths, methods, query parameters and JSON shapes of the Kafka Connect 3.9 REST API.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use ferry_api::Props;
-use ferry_runtime::herder::{
-    ConnectorInfo, ConnectorStateInfo, Herder, PluginInfo, ServerInfo, TaskInfo,
-};
+use ferry_runtime::herder::{ConnectorOffsets, Herder, InitialState, RestartRequest, TargetState};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value as JsonValue};
 
 use crate::error::ApiError;
+use crate::loggers::{Loggers, LoggersError};
 
-type AppState = Arc<dyn Herder>;
-type ApiResult<T> = Result<Json<T>, ApiError>;
+#[derive(Clone)]
+pub struct AppState {
+    pub herder: Arc<dyn Herder>,
+    pub loggers: Arc<dyn Loggers>,
+}
 
-pub fn router(herder: Arc<dyn Herder>) -> Router {
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
     Router::new()
         .route("/", get(root))
-        .route("/connectors", get(list_connectors))
-        .route("/connectors/{name}", get(connector_info))
-        .route("/connectors/{name}/config", get(connector_config))
+        .route("/health", get(health))
+        .route("/connectors", get(list_connectors).post(create_connector))
+        .route(
+            "/connectors/{name}",
+            get(connector_info).delete(delete_connector),
+        )
+        .route(
+            "/connectors/{name}/config",
+            get(connector_config).put(put_config).patch(patch_config),
+        )
         .route("/connectors/{name}/status", get(connector_status))
         .route("/connectors/{name}/tasks", get(task_configs))
+        .route("/connectors/{name}/tasks-config", get(tasks_config))
+        .route("/connectors/{name}/tasks/{task}/status", get(task_status))
+        .route(
+            "/connectors/{name}/tasks/{task}/restart",
+            post(restart_task),
+        )
+        .route("/connectors/{name}/restart", post(restart_connector))
+        .route("/connectors/{name}/pause", put(pause))
+        .route("/connectors/{name}/resume", put(resume))
+        .route("/connectors/{name}/stop", put(stop))
+        .route(
+            "/connectors/{name}/offsets",
+            get(offsets).patch(alter_offsets).delete(reset_offsets),
+        )
+        .route("/connectors/{name}/topics", get(active_topics))
+        .route("/connectors/{name}/topics/reset", put(reset_topics))
         .route("/connector-plugins", get(connector_plugins))
+        .route("/connector-plugins/{plugin}/config", get(plugin_config))
+        .route(
+            "/connector-plugins/{plugin}/config/validate",
+            put(validate_config),
+        )
+        .route("/admin/loggers", get(list_loggers))
+        .route("/admin/loggers/{logger}", get(get_logger).put(set_logger))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(herder)
+        .with_state(AppState { herder, loggers })
 }
 
-async fn root(State(h): State<AppState>) -> Json<ServerInfo> {
-    Json(h.server_info())
+/// A JSON request body. Any content type is accepted, as curl users often send none; a body that
+/// is not the expected JSON is a 400 with the parser's reason.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Cannot parse the request body as JSON: {e}"),
+            )
+        })
+    }
 }
 
-async fn list_connectors(State(h): State<AppState>) -> Json<Vec<String>> {
-    Json(h.connectors().await)
+/// Connector configs arrive as JSON objects; Kafka accepts numbers and booleans as values and
+/// treats them as their text.
+fn props_from_json(map: BTreeMap<String, JsonValue>) -> Result<Props, ApiError> {
+    map.into_iter()
+        .filter_map(|(k, v)| match v {
+            JsonValue::Null => None,
+            JsonValue::String(s) => Some(Ok((k, s))),
+            JsonValue::Number(n) => Some(Ok((k, n.to_string()))),
+            JsonValue::Bool(b) => Some(Ok((k, b.to_string()))),
+            other => Some(Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The value of configuration {k} must be a string, not {other}"),
+            ))),
+        })
+        .collect()
 }
 
-async fn connector_info(
-    State(h): State<AppState>,
+/// The values of one query parameter (which may repeat, as `expand` does).
+fn query_values(query: &Option<String>, key: &str) -> Vec<String> {
+    query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .filter(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_string())
+        .collect()
+}
+
+fn query_flag(query: &Option<String>, key: &str) -> Result<bool, ApiError> {
+    match query_values(query, key)
+        .last()
+        .map(|v| v.to_ascii_lowercase())
+    {
+        None => Ok(false),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" || v.is_empty() => Ok(false),
+        Some(v) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Query parameter {key} must be true or false, not {v}"),
+        )),
+    }
+}
+
+fn task_number(raw: &str) -> Result<u32, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("Task {raw} not found")))
+}
+
+async fn root(State(s): State<AppState>) -> Response {
+    Json(s.herder.server_info()).into_response()
+}
+
+async fn health(State(s): State<AppState>) -> Response {
+    if s.herder.ready() {
+        let body = json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."});
+        (StatusCode::OK, Json(body)).into_response()
+    } else {
+        let body = json!({"status": "starting", "message": "Worker is still starting up."});
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
+}
+
+async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+    let expand = query_values(&query, "expand");
+    let names = s.herder.connectors().await;
+    if expand.is_empty() {
+        return Ok(Json(names).into_response());
+    }
+    let mut out = serde_json::Map::new();
+    for name in names {
+        let mut entry = serde_json::Map::new();
+        if expand.iter().any(|e| e == "status") {
+            if let Ok(status) = s.herder.connector_status(&name).await {
+                entry.insert("status".into(), json!(status));
+            }
+        }
+        if expand.iter().any(|e| e == "info") {
+            if let Ok(info) = s.herder.connector_info(&name).await {
+                entry.insert("info".into(), json!(info));
+            }
+        }
+        out.insert(name, JsonValue::Object(entry));
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+struct CreateConnectorRequest {
+    name: Option<String>,
+    #[serde(default)]
+    config: Option<BTreeMap<String, JsonValue>>,
+    initial_state: Option<InitialState>,
+}
+
+async fn create_connector(
+    State(s): State<AppState>,
+    Body(req): Body<CreateConnectorRequest>,
+) -> ApiResult {
+    let config = props_from_json(req.config.unwrap_or_default())?;
+    let name = req
+        .name
+        .or_else(|| config.get("name").cloned())
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    let initial = req
+        .initial_state
+        .map(TargetState::from)
+        .unwrap_or(TargetState::Started);
+    let info = s.herder.create_connector(&name, config, initial).await?;
+    let location = format!("/connectors/{}", info.name);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(info),
+    )
+        .into_response())
+}
+
+async fn connector_info(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.connector_info(&name).await?).into_response())
+}
+
+async fn delete_connector(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.delete_connector(&name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn connector_config(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.connector_config(&name).await?).into_response())
+}
+
+async fn put_config(
+    State(s): State<AppState>,
     Path(name): Path<String>,
-) -> ApiResult<ConnectorInfo> {
-    Ok(Json(h.connector_info(&name).await?))
+    Body(config): Body<BTreeMap<String, JsonValue>>,
+) -> ApiResult {
+    let result = s
+        .herder
+        .put_connector_config(&name, props_from_json(config)?)
+        .await?;
+    let status = if result.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(result.value)).into_response())
 }
 
-async fn connector_config(State(h): State<AppState>, Path(name): Path<String>) -> ApiResult<Props> {
-    Ok(Json(h.connector_config(&name).await?))
-}
-
-async fn connector_status(
-    State(h): State<AppState>,
+async fn patch_config(
+    State(s): State<AppState>,
     Path(name): Path<String>,
-) -> ApiResult<ConnectorStateInfo> {
-    Ok(Json(h.connector_status(&name).await?))
+    Body(patch): Body<BTreeMap<String, JsonValue>>,
+) -> ApiResult {
+    let mut changes = BTreeMap::new();
+    for (key, value) in patch {
+        let value = match value {
+            JsonValue::Null => None,
+            other => props_from_json(BTreeMap::from([(key.clone(), other)]))?.remove(&key),
+        };
+        changes.insert(key, value);
+    }
+    Ok(Json(s.herder.patch_connector_config(&name, changes).await?).into_response())
 }
 
-async fn task_configs(
-    State(h): State<AppState>,
+async fn connector_status(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.connector_status(&name).await?).into_response())
+}
+
+async fn task_configs(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.task_configs(&name).await?).into_response())
+}
+
+async fn tasks_config(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    let tasks = s.herder.task_configs(&name).await?;
+    let by_id: BTreeMap<String, Props> = tasks
+        .into_iter()
+        .map(|t| (format!("{}-{}", t.id.connector, t.id.task), t.config))
+        .collect();
+    Ok(Json(by_id).into_response())
+}
+
+async fn task_status(
+    State(s): State<AppState>,
+    Path((name, task)): Path<(String, String)>,
+) -> ApiResult {
+    let task = task_number(&task)?;
+    Ok(Json(s.herder.task_status(&name, task).await?).into_response())
+}
+
+async fn restart_task(
+    State(s): State<AppState>,
+    Path((name, task)): Path<(String, String)>,
+) -> ApiResult {
+    let task = task_number(&task)?;
+    s.herder.restart_task(&name, task).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn restart_connector(
+    State(s): State<AppState>,
     Path(name): Path<String>,
-) -> ApiResult<Vec<TaskInfo>> {
-    Ok(Json(h.task_configs(&name).await?))
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let request = RestartRequest {
+        include_tasks: query_flag(&query, "includeTasks")?,
+        only_failed: query_flag(&query, "onlyFailed")?,
+    };
+    let status = s.herder.restart_connector(&name, request).await?;
+    if request.is_plain() {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Ok((StatusCode::ACCEPTED, Json(status)).into_response())
+    }
 }
 
-async fn connector_plugins(State(h): State<AppState>) -> Json<Vec<PluginInfo>> {
-    Json(h.connector_plugins())
+async fn pause(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.pause_connector(&name).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+async fn resume(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.resume_connector(&name).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+async fn stop(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.stop_connector(&name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn offsets(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.offsets(&name).await?).into_response())
+}
+
+async fn alter_offsets(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Body(offsets): Body<ConnectorOffsets>,
+) -> ApiResult {
+    let message = s.herder.alter_offsets(&name, offsets).await?;
+    Ok(Json(json!({ "message": message })).into_response())
+}
+
+async fn reset_offsets(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    let message = s.herder.reset_offsets(&name).await?;
+    Ok(Json(json!({ "message": message })).into_response())
+}
+
+async fn active_topics(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    let topics = s.herder.active_topics(&name).await?;
+    Ok(Json(json!({ name: { "topics": topics } })).into_response())
+}
+
+async fn reset_topics(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.reset_active_topics(&name).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+async fn connector_plugins(State(s): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+    let connectors_only = match query_values(&query, "connectorsOnly").last() {
+        None => true,
+        Some(_) => query_flag(&query, "connectorsOnly")?,
+    };
+    Ok(Json(s.herder.connector_plugins(connectors_only)).into_response())
+}
+
+async fn plugin_config(State(s): State<AppState>, Path(plugin): Path<String>) -> ApiResult {
+    Ok(Json(s.herder.plugin_config(&plugin)?).into_response())
+}
+
+async fn validate_config(
+    State(s): State<AppState>,
+    Path(plugin): Path<String>,
+    Body(config): Body<BTreeMap<String, JsonValue>>,
+) -> ApiResult {
+    let config = props_from_json(config)?;
+    Ok(Json(s.herder.validate_config(&plugin, config).await?).into_response())
+}
+
+async fn list_loggers(State(s): State<AppState>) -> ApiResult {
+    Ok(Json(s.loggers.levels()).into_response())
+}
+
+async fn get_logger(State(s): State<AppState>, Path(logger): Path<String>) -> ApiResult {
+    let levels = s.loggers.levels();
+    match levels.get(&logger) {
+        Some(level) => Ok(Json(level).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("Logger {logger} not found."),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct LevelRequest {
+    level: Option<String>,
+}
+
+async fn set_logger(
+    State(s): State<AppState>,
+    Path(logger): Path<String>,
+    RawQuery(query): RawQuery,
+    Body(req): Body<LevelRequest>,
+) -> ApiResult {
+    let Some(level) = req.level else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Desired 'level' parameter was not specified in request.",
+        ));
+    };
+    match query_values(&query, "scope")
+        .last()
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("worker") | Some("cluster") => {}
+        Some(other) => tracing::warn!("unknown logger scope {other}; using worker"),
+    }
+    match s.loggers.set_level(&logger, &level) {
+        Ok(changed) => Ok(Json(changed).into_response()),
+        Err(e @ LoggersError::UnknownLevel(_)) => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, e.to_string()))
+        }
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+        )),
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -196,15 +196,7 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
         ]);
     };
     let Some(plugin) = plugins.connector(class).cloned() else {
-        let names: Vec<String> = plugins
-            .connector_infos()
-            .into_iter()
-            .map(|p| p.class)
-            .collect();
-        return Err(vec![format!(
-            "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
-            names.join(", ")
-        )]);
+        return Err(vec![crate::validation::unknown_connector(plugins, class)]);
     };
     let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
     let mut problems: Vec<String> = match def.parse(props) {
@@ -221,26 +213,34 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
     Err(problems)
 }
 
-fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
+/// Keys ferry accepts but cannot act on yet, as problems.
+pub fn unsupported(parsed: &ParsedConfig) -> Vec<String> {
     let mut problems = Vec::new();
     if !parsed.list(TRANSFORMS).is_empty() {
         problems.push(
             "transforms are not supported by ferry yet; remove the \"transforms\" key".to_string(),
         );
     }
+    problems
+}
+
+/// A sink names its topics exactly one way: a list or a pattern.
+pub fn topics_problem(has_topics: bool, has_regex: bool) -> Option<&'static str> {
+    match (has_topics, has_regex) {
+        (false, false) => Some("Must configure one of topics or topics.regex"),
+        (true, true) => {
+            Some("topics and topics.regex are mutually exclusive options, but both are set.")
+        }
+        _ => None,
+    }
+}
+
+fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
+    let mut problems = unsupported(parsed);
     if kind == ConnectorKind::Sink {
         let topics = !parsed.list(TOPICS).is_empty();
         let regex = parsed.string(TOPICS_REGEX).is_some_and(|r| !r.is_empty());
-        match (topics, regex) {
-            (false, false) => {
-                problems.push("Must configure one of topics or topics.regex".to_string())
-            }
-            (true, true) => problems.push(
-                "topics and topics.regex are mutually exclusive options, but both are set."
-                    .to_string(),
-            ),
-            _ => {}
-        }
+        problems.extend(topics_problem(topics, regex).map(str::to_string));
     }
     problems
 }

@@ -1,8 +1,10 @@
 //! The one door to the control plane: the REST API calls nothing but `Herder`.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use ferry_api::Props;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::status::Status;
 
@@ -17,6 +19,34 @@ pub enum HerderError {
     BadRequest(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// The state a user asked a connector to be in (`target-state-NAME` in distributed mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TargetState {
+    Started,
+    Paused,
+    Stopped,
+}
+
+/// `initial_state` of `POST /connectors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum InitialState {
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl From<InitialState> for TargetState {
+    fn from(s: InitialState) -> TargetState {
+        match s {
+            InitialState::Running => TargetState::Started,
+            InitialState::Paused => TargetState::Paused,
+            InitialState::Stopped => TargetState::Stopped,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,14 +106,139 @@ pub struct ServerInfo {
     pub kafka_cluster_id: Option<String>,
 }
 
+/// One partition and its offset, as `GET /connectors/{name}/offsets` lists them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConnectorOffset {
+    pub partition: serde_json::Map<String, serde_json::Value>,
+    pub offset: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConnectorOffsets {
+    pub offsets: Vec<ConnectorOffset>,
+}
+
+/// One key's definition, as the plugin endpoints describe it (Kafka's `ConfigKeyInfo`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigKeyInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub default_value: Option<String>,
+    pub importance: String,
+    pub documentation: String,
+    pub group: Option<String>,
+    pub order: i32,
+    pub width: String,
+    pub display_name: String,
+    pub dependents: Vec<String>,
+}
+
+/// One key's value after validation (Kafka's `ConfigValueInfo`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigValueInfo {
+    pub name: String,
+    pub value: Option<String>,
+    pub recommended_values: Vec<String>,
+    pub errors: Vec<String>,
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigInfo {
+    pub definition: ConfigKeyInfo,
+    pub value: ConfigValueInfo,
+}
+
+/// `PUT /connector-plugins/{p}/config/validate`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigInfos {
+    pub name: String,
+    pub error_count: usize,
+    pub groups: Vec<String>,
+    pub configs: Vec<ConfigInfo>,
+}
+
+/// What `POST /connectors/{name}/restart` should restart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestartRequest {
+    pub include_tasks: bool,
+    pub only_failed: bool,
+}
+
+impl RestartRequest {
+    /// Kafka answers a plain restart with 204 and anything more with 202 and the status.
+    pub fn is_plain(&self) -> bool {
+        !self.include_tasks && !self.only_failed
+    }
+}
+
+/// Answer of `PUT /connectors/{name}/config`: whether it created the connector.
+#[derive(Debug, Clone)]
+pub struct Created<T> {
+    pub created: bool,
+    pub value: T,
+}
+
 /// The operations a worker offers its REST API.
 #[async_trait]
 pub trait Herder: Send + Sync {
     fn server_info(&self) -> ServerInfo;
+    /// Whether start-up has finished (`GET /health`).
+    fn ready(&self) -> bool;
+
     async fn connectors(&self) -> Vec<String>;
     async fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError>;
     async fn connector_config(&self, name: &str) -> Result<Props, HerderError>;
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError>;
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError>;
-    fn connector_plugins(&self) -> Vec<PluginInfo>;
+    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError>;
+
+    async fn create_connector(
+        &self,
+        name: &str,
+        config: Props,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo, HerderError>;
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: Props,
+    ) -> Result<Created<ConnectorInfo>, HerderError>;
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo, HerderError>;
+    async fn delete_connector(&self, name: &str) -> Result<(), HerderError>;
+
+    async fn pause_connector(&self, name: &str) -> Result<(), HerderError>;
+    async fn resume_connector(&self, name: &str) -> Result<(), HerderError>;
+    async fn stop_connector(&self, name: &str) -> Result<(), HerderError>;
+    async fn restart_connector(
+        &self,
+        name: &str,
+        request: RestartRequest,
+    ) -> Result<ConnectorStateInfo, HerderError>;
+    async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError>;
+
+    async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError>;
+    async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> Result<String, HerderError>;
+    async fn reset_offsets(&self, name: &str) -> Result<String, HerderError>;
+
+    async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError>;
+    async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError>;
+
+    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo>;
+    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError>;
+    async fn validate_config(
+        &self,
+        plugin: &str,
+        config: Props,
+    ) -> Result<ConfigInfos, HerderError>;
 }

@@ -5,7 +5,6 @@
 //! same pairs can move between modes. Each flush rewrites it atomically (temp file, fsync, rename).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +27,12 @@ pub enum OffsetStoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The start of every key of one connector: `["NAME",`.
+fn offset_key_prefix(connector: &str) -> String {
+    let name = Json::String(connector.into()).to_string();
+    format!("[{name},")
 }
 
 /// The key under which a connector's partition is stored, as in the offsets topic.
@@ -113,50 +118,61 @@ impl FileOffsetStore {
         connector: &str,
         offsets: &[(Arc<OffsetMap>, OffsetMap)],
     ) -> Result<(), OffsetStoreError> {
-        let _writer = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let snapshot = {
-            let mut data = self.data.lock().unwrap_or_else(|p| p.into_inner());
+        self.rewrite(|data| {
             for (partition, offset) in offsets {
                 data.insert(
                     offset_key(connector, partition),
                     Json::Object(offset.clone()),
                 );
             }
+        })
+    }
+
+    /// Sets (or, for `None`, removes) offsets of the given partitions, as `PATCH .../offsets` asks.
+    pub fn alter(
+        &self,
+        connector: &str,
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> Result<(), OffsetStoreError> {
+        self.rewrite(|data| {
+            for (partition, offset) in offsets {
+                let key = offset_key(connector, partition);
+                match offset {
+                    Some(o) => data.insert(key, Json::Object(o.clone())),
+                    None => data.remove(&key),
+                };
+            }
+        })
+    }
+
+    /// Removes every offset of a connector, as `DELETE .../offsets` asks.
+    pub fn reset(&self, connector: &str) -> Result<(), OffsetStoreError> {
+        let prefix = offset_key_prefix(connector);
+        self.rewrite(|data| data.retain(|k, _| !k.starts_with(&prefix)))
+    }
+
+    /// Changes the data under the lock, then writes it out.
+    fn rewrite(
+        &self,
+        change: impl FnOnce(&mut BTreeMap<String, Json>),
+    ) -> Result<(), OffsetStoreError> {
+        let _writer = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let snapshot = {
+            let mut data = self.data.lock().unwrap_or_else(|p| p.into_inner());
+            change(&mut data);
             serde_json::to_vec_pretty(&*data).unwrap_or_default()
         };
         self.write_atomically(&snapshot)
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> Result<(), OffsetStoreError> {
-        let err = |source| OffsetStoreError::Write {
-            path: self.path.display().to_string(),
-            source,
-        };
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile_in(dir, &self.path).map_err(err)?;
-        tmp.1.write_all(bytes).map_err(err)?;
-        tmp.1.sync_all().map_err(err)?;
-        std::fs::rename(&tmp.0, &self.path).map_err(err)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        crate::atomic_file::write_atomically(&self.path, bytes).map_err(|source| {
+            OffsetStoreError::Write {
+                path: self.path.display().to_string(),
+                source,
+            }
+        })
     }
-}
-
-fn tempfile_in(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "offsets".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let file = std::fs::File::create(&tmp)?;
-    Ok((tmp, file))
 }
 
 /// What a source task sees of the store: its own connector's offsets.

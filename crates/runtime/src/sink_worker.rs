@@ -11,11 +11,11 @@ use ferry_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
-use tokio::sync::watch;
 
 use crate::connector_config::{TaskConverters, TOPICS, TOPICS_REGEX};
 use crate::kafka::{self, LoggingContext};
 use crate::task::TaskError;
+use crate::task_control::TaskSignals;
 use crate::worker_config::WorkerConfig;
 
 /// Records handed to one `put` at most (Kafka's `max.poll.records` default).
@@ -94,14 +94,17 @@ pub struct SinkTaskRunner {
     consumer: BaseConsumer<LoggingContext>,
     /// Next offset to commit per partition: one past the last record handed to `put`.
     consumed: HashMap<TopicPartition, i64>,
-    stop: watch::Receiver<bool>,
+    signals: TaskSignals,
+    /// Whether the consumer's partitions are paused.
+    consumer_paused: bool,
+    last_topic: String,
 }
 
 impl SinkTaskRunner {
     pub fn new(
         setup: SinkTaskSetup,
         task: Box<dyn SinkTask>,
-        stop: watch::Receiver<bool>,
+        signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
         let props = consumer_props(&setup.worker, &setup.connector, setup.task_id);
@@ -113,7 +116,9 @@ impl SinkTaskRunner {
             converters,
             consumer,
             consumed: HashMap::new(),
-            stop,
+            signals,
+            consumer_paused: false,
+            last_topic: String::new(),
         })
     }
 
@@ -145,7 +150,8 @@ impl SinkTaskRunner {
     async fn consume_until_stopped(&mut self) -> Result<(), TaskError> {
         let interval = self.setup.worker.offset_flush_interval();
         let mut next_commit = Instant::now() + interval;
-        while !*self.stop.borrow() {
+        while !*self.signals.stop.borrow() {
+            self.follow_pause()?;
             let batch = self.poll_batch()?;
             if !batch.is_empty() {
                 self.task.put(batch).await?;
@@ -155,6 +161,34 @@ impl SinkTaskRunner {
                 next_commit = Instant::now() + interval;
             }
         }
+        Ok(())
+    }
+
+    /// Pauses or resumes fetching as the worker asks. A paused consumer stays in its group (polls
+    /// go on, so rebalances are served) but gets no records; newly assigned partitions are paused too.
+    fn follow_pause(&mut self) -> Result<(), TaskError> {
+        let paused = *self.signals.paused.borrow();
+        if !paused && !self.consumer_paused {
+            return Ok(());
+        }
+        let assignment = self
+            .consumer
+            .assignment()
+            .map_err(|e| TaskError::Kafka("cannot read the assignment".into(), e))?;
+        if paused {
+            self.consumer
+                .pause(&assignment)
+                .map_err(|e| TaskError::Kafka("cannot pause the consumer".into(), e))?;
+            if !self.consumer_paused {
+                tracing::info!("sink task paused");
+            }
+        } else {
+            self.consumer
+                .resume(&assignment)
+                .map_err(|e| TaskError::Kafka("cannot resume the consumer".into(), e))?;
+            tracing::info!("sink task resumed");
+        }
+        self.consumer_paused = paused;
         Ok(())
     }
 
@@ -169,6 +203,10 @@ impl SinkTaskRunner {
                 None => break,
                 Some(Ok(message)) => {
                     let record = self.convert(&message)?;
+                    if record.topic != self.last_topic {
+                        self.signals.topics.record(&record.topic);
+                        self.last_topic.clone_from(&record.topic);
+                    }
                     self.consumed.insert(
                         TopicPartition {
                             topic: record.topic.clone(),

@@ -1,15 +1,23 @@
-//! The standalone herder: one worker, connectors from the command line, offsets in a file.
+//! The standalone herder: one worker, connectors from the command line and the REST API, source
+//! offsets in a file, and (unlike Kafka) connectors kept across restarts beside that file.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use ferry_api::Props;
+use ferry_api::{ConnectorKind, Props};
+use tokio::sync::Mutex;
 
-use crate::connector_config;
+use crate::connector_config::{self, ValidConnectorConfig, NAME};
+use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
-    ConnectorInfo, ConnectorStateInfo, Herder, HerderError, PluginInfo, ServerInfo, TaskInfo,
+    ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, Created,
+    Herder, HerderError, PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
 };
 use crate::plugins::Plugins;
+use crate::sink_offsets;
+use crate::validation;
 use crate::worker::Worker;
 
 /// The Kafka version whose Connect REST API ferry follows.
@@ -18,15 +26,30 @@ pub const KAFKA_API_VERSION: &str = "3.9.0";
 pub struct StandaloneHerder {
     worker: Arc<Worker>,
     plugins: Arc<Plugins>,
+    store: ConnectorStore,
+    /// What is persisted; its lock also serialises every change to connectors.
+    stored: Mutex<BTreeMap<String, StoredConnector>>,
     cluster_id: RwLock<Option<String>>,
+    ready: AtomicBool,
+}
+
+fn not_found(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Connector {name} not found"))
 }
 
 impl StandaloneHerder {
-    pub fn new(worker: Arc<Worker>, plugins: Arc<Plugins>) -> StandaloneHerder {
+    pub fn new(
+        worker: Arc<Worker>,
+        plugins: Arc<Plugins>,
+        store: ConnectorStore,
+    ) -> StandaloneHerder {
         StandaloneHerder {
             worker,
             plugins,
+            store,
+            stored: Mutex::new(BTreeMap::new()),
             cluster_id: RwLock::new(None),
+            ready: AtomicBool::new(false),
         }
     }
 
@@ -34,34 +57,108 @@ impl StandaloneHerder {
         *self.cluster_id.write().unwrap_or_else(|p| p.into_inner()) = Some(id);
     }
 
-    /// Validates and starts a connector; nothing is created when the configuration is invalid.
-    pub fn create_connector(&self, props: Props) -> Result<ConnectorInfo, HerderError> {
-        let valid = connector_config::validate(&self.plugins, &props).map_err(|problems| {
-            HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}",
-                problems.len(),
-                problems.join("\n")
-            ))
-        })?;
-        let name = valid.name().to_string();
-        if self.worker.contains(&name) {
-            return Err(HerderError::Conflict(format!(
-                "Connector {name} already exists"
-            )));
+    /// Start-up is over: `/health` answers healthy.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    /// Starts the connectors a previous run kept. One that no longer validates is reported and skipped.
+    pub async fn restore(&self) -> Result<usize, crate::connector_store::ConnectorStoreError> {
+        let saved = self.store.load()?;
+        let mut stored = self.stored.lock().await;
+        for (name, connector) in saved {
+            match connector_config::validate(&self.plugins, &connector.config) {
+                Ok(valid) => {
+                    tracing::info!(connector = %name, state = ?connector.target_state, "restoring connector kept by an earlier run");
+                    self.worker.add_connector(valid, connector.target_state);
+                    stored.insert(name, connector);
+                }
+                Err(problems) => tracing::error!(
+                    connector = %name,
+                    "a kept connector is no longer valid and is not started: {}",
+                    problems.join("; ")
+                ),
+            }
         }
-        self.worker.start_connector(valid);
-        self.worker
-            .info(&name)
-            .ok_or_else(|| HerderError::Internal(format!("connector {name} vanished after start")))
+        Ok(stored.len())
+    }
+
+    /// Creates or replaces a connector from a properties file of the command line.
+    pub async fn put_from_file(&self, config: Props) -> Result<ConnectorInfo, HerderError> {
+        let name = config.get(NAME).cloned().ok_or_else(|| {
+            HerderError::BadRequest("Connector config is missing the required \"name\" key".into())
+        })?;
+        if self.worker.config(&name).as_ref() == Some(&config) {
+            // Kept from an earlier run with the same configuration: already running.
+            return self.worker.info(&name).ok_or_else(|| not_found(&name));
+        }
+        Ok(self.put_connector_config(&name, config).await?.value)
     }
 
     pub async fn stop(&self) {
         self.worker.stop_all().await;
     }
 
-    fn not_found(name: &str) -> HerderError {
-        HerderError::NotFound(format!("Connector {name} not found"))
+    fn check(&self, props: &Props) -> Result<ValidConnectorConfig, HerderError> {
+        connector_config::validate(&self.plugins, props).map_err(|problems| {
+            let class = props.get(connector_config::CONNECTOR_CLASS).cloned().unwrap_or_default();
+            HerderError::BadRequest(format!(
+                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
+                problems.len(),
+                problems.join("\n")
+            ))
+        })
     }
+
+    fn persist(&self, stored: &BTreeMap<String, StoredConnector>) -> Result<(), HerderError> {
+        self.store
+            .save(stored)
+            .map_err(|e| HerderError::Internal(e.to_string()))
+    }
+
+    async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        let mut stored = self.stored.lock().await;
+        if !self.worker.contains(name) {
+            return Err(not_found(name));
+        }
+        self.worker.set_target(name, target).await;
+        if let Some(s) = stored.get_mut(name) {
+            s.target_state = target;
+        }
+        self.persist(&stored)
+    }
+
+    fn require_stopped(&self, name: &str) -> Result<ConnectorKind, HerderError> {
+        let kind = self.worker.kind(name).ok_or_else(|| not_found(name))?;
+        if self.worker.target_state(name) != Some(TargetState::Stopped) {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(kind)
+    }
+}
+
+/// Puts the URL's name into the config, refusing a config that names another connector.
+fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
+    if name.trim().is_empty() {
+        return Err(HerderError::BadRequest("Connector name is required".into()));
+    }
+    if name.contains('/') {
+        return Err(HerderError::BadRequest(
+            "connector name should not contain '/'".into(),
+        ));
+    }
+    match config.get(NAME) {
+        Some(n) if n != name => return Err(HerderError::BadRequest(format!(
+            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+        ))),
+        Some(_) => {}
+        None => {
+            config.insert(NAME.to_string(), name.to_string());
+        }
+    }
+    Ok(config)
 }
 
 #[async_trait]
@@ -78,33 +175,283 @@ impl Herder for StandaloneHerder {
         }
     }
 
+    fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
     async fn connectors(&self) -> Vec<String> {
         self.worker.connector_names()
     }
 
     async fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
-        self.worker.info(name).ok_or_else(|| Self::not_found(name))
+        self.worker.info(name).ok_or_else(|| not_found(name))
     }
 
     async fn connector_config(&self, name: &str) -> Result<Props, HerderError> {
-        self.worker
-            .config(name)
-            .ok_or_else(|| Self::not_found(name))
+        self.worker.config(name).ok_or_else(|| not_found(name))
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        self.worker
-            .status(name)
-            .ok_or_else(|| Self::not_found(name))
+        self.worker.status(name).ok_or_else(|| not_found(name))
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
-        self.worker
-            .task_infos(name)
-            .ok_or_else(|| Self::not_found(name))
+        self.worker.task_infos(name).ok_or_else(|| not_found(name))
     }
 
-    fn connector_plugins(&self) -> Vec<PluginInfo> {
-        self.plugins.connector_infos()
+    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
+        let status = self.worker.status(name).ok_or_else(|| not_found(name))?;
+        status
+            .tasks
+            .into_iter()
+            .find(|t| t.id == task)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
+    }
+
+    async fn create_connector(
+        &self,
+        name: &str,
+        config: Props,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let config = with_name(name, config)?;
+        let mut stored = self.stored.lock().await;
+        if self.worker.contains(name) {
+            return Err(HerderError::Conflict(format!(
+                "Connector {name} already exists"
+            )));
+        }
+        let valid = self.check(&config)?;
+        self.worker.add_connector(valid, initial);
+        stored.insert(
+            name.to_string(),
+            StoredConnector {
+                config,
+                target_state: initial,
+            },
+        );
+        self.persist(&stored)?;
+        self.worker.info(name).ok_or_else(|| not_found(name))
+    }
+
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: Props,
+    ) -> Result<Created<ConnectorInfo>, HerderError> {
+        let config = with_name(name, config)?;
+        let mut stored = self.stored.lock().await;
+        let valid = self.check(&config)?;
+        let created = !self.worker.contains(name);
+        let target = if created {
+            self.worker.add_connector(valid, TargetState::Started);
+            TargetState::Started
+        } else {
+            self.worker.reconfigure(valid).await;
+            self.worker
+                .target_state(name)
+                .unwrap_or(TargetState::Started)
+        };
+        stored.insert(
+            name.to_string(),
+            StoredConnector {
+                config,
+                target_state: target,
+            },
+        );
+        self.persist(&stored)?;
+        let value = self.worker.info(name).ok_or_else(|| not_found(name))?;
+        Ok(Created { created, value })
+    }
+
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let mut config = self.worker.config(name).ok_or_else(|| not_found(name))?;
+        for (key, value) in patch {
+            match value {
+                Some(v) => config.insert(key, v),
+                None => config.remove(&key),
+            };
+        }
+        Ok(self.put_connector_config(name, config).await?.value)
+    }
+
+    async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
+        let mut stored = self.stored.lock().await;
+        if !self.worker.contains(name) {
+            return Err(not_found(name));
+        }
+        self.worker.remove_connector(name).await;
+        stored.remove(name);
+        self.persist(&stored)
+    }
+
+    async fn pause_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target(name, TargetState::Paused).await
+    }
+
+    async fn resume_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target(name, TargetState::Started).await
+    }
+
+    async fn stop_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target(name, TargetState::Stopped).await
+    }
+
+    async fn restart_connector(
+        &self,
+        name: &str,
+        request: RestartRequest,
+    ) -> Result<ConnectorStateInfo, HerderError> {
+        let _serialised = self.stored.lock().await;
+        self.worker
+            .restart(name, request)
+            .await
+            .ok_or_else(|| not_found(name))
+    }
+
+    async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        let _serialised = self.stored.lock().await;
+        if !self.worker.contains(name) {
+            return Err(not_found(name));
+        }
+        if self.worker.restart_task(name, task).await {
+            Ok(())
+        } else {
+            Err(HerderError::NotFound(format!(
+                "Task {name}-{task} not found"
+            )))
+        }
+    }
+
+    async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+        let kind = self.worker.kind(name).ok_or_else(|| not_found(name))?;
+        let offsets = match kind {
+            ConnectorKind::Source => self
+                .worker
+                .context()
+                .offsets
+                .connector_offsets(name)
+                .into_iter()
+                .map(|(partition, offset)| crate::herder::ConnectorOffset {
+                    partition,
+                    offset: Some(offset),
+                })
+                .collect(),
+            ConnectorKind::Sink => {
+                let config = self.worker.config(name).unwrap_or_default();
+                let worker = self.worker.context().config.clone();
+                tokio::task::block_in_place(|| sink_offsets::read(&worker, name, &config))?
+            }
+        };
+        Ok(ConnectorOffsets { offsets })
+    }
+
+    async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> Result<String, HerderError> {
+        let _serialised = self.stored.lock().await;
+        let kind = self.require_stopped(name)?;
+        if offsets.offsets.is_empty() {
+            return Err(HerderError::BadRequest(
+                "The offsets to be altered may not be null or empty".into(),
+            ));
+        }
+        match kind {
+            ConnectorKind::Source => {
+                if offsets.offsets.iter().any(|o| o.partition.is_empty()) {
+                    return Err(HerderError::BadRequest(
+                        "Source partitions may not be null or empty".into(),
+                    ));
+                }
+                let entries: Vec<_> = offsets
+                    .offsets
+                    .into_iter()
+                    .map(|o| (o.partition, o.offset))
+                    .collect();
+                self.worker
+                    .context()
+                    .offsets
+                    .alter(name, &entries)
+                    .map_err(|e| HerderError::Internal(e.to_string()))?;
+            }
+            ConnectorKind::Sink => {
+                let parsed = sink_offsets::parse(&offsets.offsets)?;
+                let worker = self.worker.context().config.clone();
+                tokio::task::block_in_place(|| sink_offsets::write(&worker, name, &parsed))?;
+            }
+        }
+        Ok("The offsets for this connector have been altered successfully".into())
+    }
+
+    async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
+        let _serialised = self.stored.lock().await;
+        match self.require_stopped(name)? {
+            ConnectorKind::Source => self
+                .worker
+                .context()
+                .offsets
+                .reset(name)
+                .map_err(|e| HerderError::Internal(e.to_string()))?,
+            ConnectorKind::Sink => {
+                let config = self.worker.config(name).unwrap_or_default();
+                let worker = self.worker.context().config.clone();
+                sink_offsets::reset(&worker, name, &config).await?;
+            }
+        }
+        Ok("The offsets for this connector have been reset successfully".into())
+    }
+
+    async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
+        Ok(self
+            .worker
+            .active_topics(name)
+            .ok_or_else(|| not_found(name))?
+            .list())
+    }
+
+    async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        self.worker
+            .active_topics(name)
+            .ok_or_else(|| not_found(name))?
+            .clear();
+        Ok(())
+    }
+
+    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
+        let mut plugins = self.plugins.connector_infos();
+        if !connectors_only {
+            let others = ferry_convert::converter_classes()
+                .into_iter()
+                .map(|c| (c, "converter"))
+                .chain(
+                    ferry_convert::header_converter_classes()
+                        .into_iter()
+                        .map(|c| (c, "header_converter")),
+                );
+            plugins.extend(others.map(|((class, version), kind)| PluginInfo {
+                class: class.to_string(),
+                kind: kind.to_string(),
+                version: version.to_string(),
+            }));
+        }
+        plugins
+    }
+
+    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
+        validation::plugin_config(&self.plugins, plugin)
+    }
+
+    async fn validate_config(
+        &self,
+        plugin: &str,
+        config: Props,
+    ) -> Result<ConfigInfos, HerderError> {
+        validation::validate(&self.plugins, plugin, config)
     }
 }

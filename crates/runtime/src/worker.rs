@@ -1,21 +1,28 @@
-//! Runs connectors and their tasks on this worker, and keeps their statuses.
+//! Runs connectors and their tasks on this worker, applies their target states (started, paused,
+//! stopped), restarts them, and keeps their statuses.
+//!
+//! Callers serialise changes to one connector (the herder holds a lock); the worker's own lock is
+//! never held across an await.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferry_api::{Connector, ConnectorKind, Props, Task};
-use tokio::sync::watch;
+use ferry_api::{Connector, ConnectorKind, ConnectorPlugin, Props, Task};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::connector_config::ValidConnectorConfig;
-use crate::herder::{ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, TaskInfo, TaskState};
+use crate::herder::{
+    ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, RestartRequest, TargetState, TaskInfo,
+    TaskState,
+};
 use crate::kafka::TopicCreator;
 use crate::offsets::FileOffsetStore;
 use crate::sink_worker::{SinkTaskRunner, SinkTaskSetup};
 use crate::source_worker::{SourceTaskRunner, SourceTaskSetup};
 use crate::status::{State, Status};
 use crate::task::TaskError;
+use crate::task_control::{ActiveTopics, ControlledSource, TaskControl};
 use crate::worker_config::WorkerConfig;
 
 type SharedStatus = Arc<Mutex<Status>>;
@@ -29,18 +36,22 @@ fn get(status: &SharedStatus) -> Status {
 }
 
 struct RunningTask {
-    config: Props,
     status: SharedStatus,
-    stop: watch::Sender<bool>,
+    control: TaskControl,
     join: JoinHandle<()>,
 }
 
-struct RunningConnector {
+struct ConnectorEntry {
     config: Props,
-    kind: ConnectorKind,
+    plugin: ConnectorPlugin,
+    tasks_max: usize,
+    target: TargetState,
     instance: Option<Box<dyn Connector>>,
     status: Status,
-    tasks: Vec<RunningTask>,
+    /// The task configurations of the running generation, by task number.
+    task_configs: Vec<Props>,
+    tasks: Vec<Option<RunningTask>>,
+    topics: ActiveTopics,
 }
 
 /// The shared parts every task needs.
@@ -53,7 +64,7 @@ pub struct WorkerContext {
 
 pub struct Worker {
     ctx: WorkerContext,
-    connectors: Mutex<BTreeMap<String, RunningConnector>>,
+    connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
 }
 
 impl Worker {
@@ -68,7 +79,7 @@ impl Worker {
         &self.ctx
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, RunningConnector>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, ConnectorEntry>> {
         self.connectors.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -76,95 +87,129 @@ impl Worker {
         self.lock().contains_key(name)
     }
 
-    /// Starts a validated connector and its tasks. A connector that fails to start is kept, FAILED
-    /// with its trace, so that its status can be read.
-    pub fn start_connector(&self, valid: ValidConnectorConfig) {
-        let name = valid.name().to_string();
-        let props = valid.parsed.originals().clone();
-        let mut instance = (valid.plugin.create)();
-        let worker_id = self.ctx.worker_id.clone();
-        let started = instance
-            .start(&props)
-            .and_then(|()| instance.task_configs(valid.tasks_max()));
-        let mut running = RunningConnector {
-            config: props.clone(),
-            kind: valid.plugin.kind,
-            instance: None,
-            status: Status::new(State::Running, &worker_id),
-            tasks: Vec::new(),
-        };
-        match started {
-            Ok(task_configs) => {
-                tracing::info!(connector = %name, tasks = task_configs.len(), "connector started");
-                for (i, task_config) in task_configs.into_iter().enumerate() {
-                    let task = instance.create_task();
-                    running
-                        .tasks
-                        .push(self.start_task(&name, i as u32, &props, task_config, task));
-                }
-                running.instance = Some(instance);
-            }
-            Err(e) => {
-                tracing::error!(connector = %name, "connector failed to start: {}", e.trace());
-                running.status = Status::failed(e.trace(), &worker_id);
-            }
-        }
-        self.lock().insert(name, running);
+    pub fn target_state(&self, name: &str) -> Option<TargetState> {
+        self.lock().get(name).map(|c| c.target)
     }
 
-    fn start_task(
-        &self,
-        connector: &str,
-        id: u32,
-        connector_props: &Props,
-        task_props: Props,
-        task: Task,
-    ) -> RunningTask {
-        let (stop_tx, stop_rx) = watch::channel(false);
+    pub fn kind(&self, name: &str) -> Option<ConnectorKind> {
+        self.lock().get(name).map(|c| c.plugin.kind)
+    }
+
+    /// Adds a validated connector in the given target state and starts what that state asks for.
+    pub fn add_connector(&self, valid: ValidConnectorConfig, target: TargetState) {
+        let name = valid.name().to_string();
+        let entry = ConnectorEntry {
+            config: valid.parsed.originals().clone(),
+            plugin: valid.plugin.clone(),
+            tasks_max: valid.tasks_max(),
+            target,
+            instance: None,
+            status: Status::new(State::Unassigned, &self.ctx.worker_id),
+            task_configs: Vec::new(),
+            tasks: Vec::new(),
+            topics: ActiveTopics::default(),
+        };
+        self.lock().insert(name.clone(), entry);
+        self.apply_target(&name);
+    }
+
+    /// Brings a connector with no running parts to its target state.
+    fn apply_target(&self, name: &str) {
+        let mut connectors = self.lock();
+        let Some(entry) = connectors.get_mut(name) else {
+            return;
+        };
+        let worker_id = self.ctx.worker_id.clone();
+        if entry.target == TargetState::Stopped {
+            entry.status = Status::new(State::Stopped, &worker_id);
+            entry.task_configs.clear();
+            tracing::info!(connector = name, "connector is stopped");
+            return;
+        }
+        let mut instance = (entry.plugin.create)();
+        let started = instance
+            .start(&entry.config)
+            .and_then(|()| instance.task_configs(entry.tasks_max));
+        match started {
+            Ok(task_configs) => {
+                tracing::info!(connector = name, tasks = task_configs.len(), target = ?entry.target, "connector started");
+                entry.instance = Some(instance);
+                entry.status = Status::new(running_state(entry.target), &worker_id);
+                entry.task_configs = task_configs;
+                entry.tasks = (0..entry.task_configs.len()).map(|_| None).collect();
+                for id in 0..entry.task_configs.len() {
+                    let task = self.spawn_task(name, id as u32, entry);
+                    entry.tasks[id] = Some(task);
+                }
+            }
+            Err(e) => {
+                tracing::error!(connector = name, "connector failed to start: {}", e.trace());
+                entry.status = Status::failed(e.trace(), &worker_id);
+            }
+        }
+    }
+
+    fn spawn_task(&self, connector: &str, id: u32, entry: &ConnectorEntry) -> RunningTask {
+        let paused = entry.target == TargetState::Paused;
+        let (control, signals) = TaskControl::new(paused, entry.topics.clone());
         let status: SharedStatus = Arc::new(Mutex::new(Status::new(
             State::Unassigned,
             &self.ctx.worker_id,
         )));
-        let worker_id = self.ctx.worker_id.clone();
         let span = tracing::info_span!("task", connector = %connector, task = id);
-        let running_status = status.clone();
-        let on_running = move || set(&running_status, Status::new(State::Running, &worker_id));
-        let result_status = status.clone();
-        let worker_id = self.ctx.worker_id.clone();
+        let running = {
+            let status = status.clone();
+            let worker_id = self.ctx.worker_id.clone();
+            let paused = signals.paused.clone();
+            move || {
+                let state = if *paused.borrow() {
+                    State::Paused
+                } else {
+                    State::Running
+                };
+                set(&status, Status::new(state, &worker_id));
+            }
+        };
+        let task_props = entry.task_configs[id as usize].clone();
         let future: std::pin::Pin<
             Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>,
-        > = match task {
-            Task::Source(task) => {
+        > = match entry.instance.as_ref().map(|c| c.create_task()) {
+            Some(Task::Source(task)) => {
                 let setup = SourceTaskSetup {
                     connector: connector.to_string(),
                     task_id: id,
-                    task_props: task_props.clone(),
-                    connector_props: connector_props.clone(),
+                    task_props,
+                    connector_props: entry.config.clone(),
                     worker: self.ctx.config.clone(),
                     offsets: self.ctx.offsets.clone(),
                     topics: self.ctx.topics.clone(),
                 };
-                Box::pin(async move {
-                    SourceTaskRunner::new(setup, task, stop_rx)?
-                        .run(on_running)
-                        .await
-                })
+                let task = Box::new(ControlledSource::new(task, &signals));
+                let stop = signals.stop.clone();
+                Box::pin(
+                    async move { SourceTaskRunner::new(setup, task, stop)?.run(running).await },
+                )
             }
-            Task::Sink(task) => {
+            Some(Task::Sink(task)) => {
                 let setup = SinkTaskSetup {
                     connector: connector.to_string(),
                     task_id: id,
-                    task_props: task_props.clone(),
-                    connector_props: connector_props.clone(),
+                    task_props,
+                    connector_props: entry.config.clone(),
                     worker: self.ctx.config.clone(),
                 };
                 Box::pin(async move {
-                    SinkTaskRunner::new(setup, task, stop_rx)?
-                        .run(on_running)
+                    SinkTaskRunner::new(setup, task, signals)?
+                        .run(running)
                         .await
                 })
             }
+            None => {
+                Box::pin(async { Err(TaskError::Internal("the connector is not running".into())) })
+            }
         };
+        let result_status = status.clone();
+        let worker_id = self.ctx.worker_id.clone();
         let join = tokio::spawn(
             async move {
                 // A panic inside the task becomes FAILED too, never a dead worker.
@@ -185,49 +230,222 @@ impl Worker {
             .instrument(span),
         );
         RunningTask {
-            config: task_props,
             status,
-            stop: stop_tx,
+            control,
             join,
         }
     }
 
-    /// Stops every task of a connector (waiting up to `task.shutdown.graceful.timeout.ms`) and the
-    /// connector itself, and forgets it.
-    pub async fn stop_connector(&self, name: &str) {
-        let removed = self.lock().remove(name);
-        let Some(mut connector) = removed else { return };
-        let timeout = self.ctx.config.task_shutdown_timeout();
-        for task in &connector.tasks {
-            let _ = task.stop.send(true);
+    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` for them all.
+    async fn stop_tasks(&self, connector: &str, tasks: Vec<RunningTask>) {
+        for t in &tasks {
+            t.control.stop();
         }
-        for task in connector.tasks.drain(..) {
-            let abort = task.join.abort_handle();
-            if tokio::time::timeout(timeout, task.join).await.is_err() {
+        let deadline = tokio::time::Instant::now() + self.ctx.config.task_shutdown_timeout();
+        for t in tasks {
+            let abort = t.join.abort_handle();
+            if tokio::time::timeout_at(deadline, t.join).await.is_err() {
                 tracing::warn!(
-                    connector = name,
+                    connector,
                     "a task did not stop within task.shutdown.graceful.timeout.ms; abandoning it"
                 );
                 abort.abort();
             }
         }
-        if let Some(mut instance) = connector.instance.take() {
+    }
+
+    /// Stops the connector's tasks and instance; the entry stays.
+    async fn halt(&self, name: &str) {
+        let (tasks, instance) = {
+            let mut connectors = self.lock();
+            let Some(entry) = connectors.get_mut(name) else {
+                return;
+            };
+            let tasks: Vec<RunningTask> = entry.tasks.drain(..).flatten().collect();
+            (tasks, entry.instance.take())
+        };
+        self.stop_tasks(name, tasks).await;
+        if let Some(mut instance) = instance {
             if let Err(e) = instance.stop() {
                 tracing::warn!(connector = name, "connector did not stop cleanly: {e}");
             }
         }
-        tracing::info!(connector = name, "connector stopped");
+    }
+
+    /// Stops and forgets a connector.
+    pub async fn remove_connector(&self, name: &str) {
+        self.halt(name).await;
+        self.lock().remove(name);
+        tracing::info!(connector = name, "connector removed");
+    }
+
+    /// Replaces a connector's configuration and restarts it in its target state.
+    pub async fn reconfigure(&self, valid: ValidConnectorConfig) {
+        let name = valid.name().to_string();
+        self.halt(&name).await;
+        if let Some(entry) = self.lock().get_mut(&name) {
+            entry.config = valid.parsed.originals().clone();
+            entry.plugin = valid.plugin.clone();
+            entry.tasks_max = valid.tasks_max();
+        }
+        tracing::info!(connector = %name, "connector reconfigured");
+        self.apply_target(&name);
+    }
+
+    /// Moves a connector to a new target state.
+    pub async fn set_target(&self, name: &str, target: TargetState) {
+        let previous = {
+            let mut connectors = self.lock();
+            let Some(entry) = connectors.get_mut(name) else {
+                return;
+            };
+            std::mem::replace(&mut entry.target, target)
+        };
+        match (previous, target) {
+            (a, b) if a == b => {}
+            (_, TargetState::Stopped) => {
+                self.halt(name).await;
+                self.apply_target(name);
+            }
+            (TargetState::Stopped, _) => self.apply_target(name),
+            (_, running) => self.set_paused(name, running == TargetState::Paused),
+        }
+    }
+
+    fn set_paused(&self, name: &str, paused: bool) {
+        let mut connectors = self.lock();
+        let Some(entry) = connectors.get_mut(name) else {
+            return;
+        };
+        let worker_id = &self.ctx.worker_id;
+        let (from, to) = if paused {
+            (State::Running, State::Paused)
+        } else {
+            (State::Paused, State::Running)
+        };
+        if entry.status.state == from {
+            entry.status = Status::new(to, worker_id);
+        }
+        for task in entry.tasks.iter().flatten() {
+            task.control.set_paused(paused);
+            let mut status = task.status.lock().unwrap_or_else(|p| p.into_inner());
+            if status.state == from || status.state == State::Unassigned {
+                *status = Status::new(to, worker_id);
+            }
+        }
+        tracing::info!(
+            connector = name,
+            "connector {}",
+            if paused { "paused" } else { "resumed" }
+        );
+    }
+
+    /// Restarts a connector and, if asked, its tasks; answers the status as it was when the
+    /// restart began, with what is being restarted marked RESTARTING. A stopped connector stays
+    /// stopped; a paused one comes back paused.
+    pub async fn restart(&self, name: &str, request: RestartRequest) -> Option<ConnectorStateInfo> {
+        let mut snapshot = self.status(name)?;
+        if self.target_state(name) == Some(TargetState::Stopped) {
+            return Some(snapshot);
+        }
+        let restart_connector = !request.only_failed || snapshot.connector.state == State::Failed;
+        let tasks: Vec<u32> = snapshot
+            .tasks
+            .iter()
+            .filter(|t| {
+                request.include_tasks && (!request.only_failed || t.status.state == State::Failed)
+            })
+            .map(|t| t.id)
+            .collect();
+        if restart_connector {
+            snapshot.connector.state = State::Restarting;
+            snapshot.connector.trace = None;
+        }
+        for t in snapshot.tasks.iter_mut().filter(|t| tasks.contains(&t.id)) {
+            t.status.state = State::Restarting;
+            t.status.trace = None;
+        }
+        if restart_connector && !self.is_started(name) {
+            // It never got going (it failed at start): start it, and so its tasks, afresh.
+            self.halt(name).await;
+            self.apply_target(name);
+            return Some(snapshot);
+        }
+        if restart_connector {
+            self.restart_connector_instance(name);
+        }
+        for id in tasks {
+            self.restart_task(name, id).await;
+        }
+        Some(snapshot)
+    }
+
+    fn is_started(&self, name: &str) -> bool {
+        self.lock().get(name).is_some_and(|c| c.instance.is_some())
+    }
+
+    /// Restarts the connector object alone; its tasks go on.
+    fn restart_connector_instance(&self, name: &str) {
+        let mut connectors = self.lock();
+        let Some(entry) = connectors.get_mut(name) else {
+            return;
+        };
+        if let Some(mut old) = entry.instance.take() {
+            let _ = old.stop();
+        }
+        let mut instance = (entry.plugin.create)();
+        match instance.start(&entry.config) {
+            Ok(()) => {
+                entry.instance = Some(instance);
+                entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
+                tracing::info!(connector = name, "connector restarted");
+            }
+            Err(e) => {
+                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
+                tracing::error!(
+                    connector = name,
+                    "connector failed to restart: {}",
+                    e.trace()
+                );
+            }
+        }
+    }
+
+    /// Restarts one task with its current configuration. `false` if there is no such task.
+    pub async fn restart_task(&self, name: &str, id: u32) -> bool {
+        let old = {
+            let mut connectors = self.lock();
+            let Some(entry) = connectors.get_mut(name) else {
+                return false;
+            };
+            match entry.tasks.get_mut(id as usize) {
+                Some(slot) => slot.take(),
+                None => return false,
+            }
+        };
+        if let Some(old) = old {
+            self.stop_tasks(name, vec![old]).await;
+        }
+        let mut connectors = self.lock();
+        if let Some(entry) = connectors.get_mut(name) {
+            if entry.instance.is_some() && (id as usize) < entry.task_configs.len() {
+                let task = self.spawn_task(name, id, entry);
+                entry.tasks[id as usize] = Some(task);
+                tracing::info!(connector = name, task = id, "task restarted");
+            }
+        }
+        true
     }
 
     /// Stops every connector: all tasks are told to stop at once, then each is awaited.
     pub async fn stop_all(&self) {
-        for connector in self.lock().values() {
-            for task in &connector.tasks {
-                let _ = task.stop.send(true);
+        for entry in self.lock().values() {
+            for task in entry.tasks.iter().flatten() {
+                task.control.stop();
             }
         }
         for name in self.connector_names() {
-            self.stop_connector(&name).await;
+            self.halt(&name).await;
         }
     }
 
@@ -241,13 +459,13 @@ impl Worker {
         Some(ConnectorInfo {
             name: name.to_string(),
             config: c.config.clone(),
-            tasks: (0..c.tasks.len() as u32)
+            tasks: (0..c.task_configs.len() as u32)
                 .map(|task| ConnectorTaskId {
                     connector: name.to_string(),
                     task,
                 })
                 .collect(),
-            kind: c.kind.as_str(),
+            kind: c.plugin.kind.as_str(),
         })
     }
 
@@ -258,6 +476,7 @@ impl Worker {
     pub fn status(&self, name: &str) -> Option<ConnectorStateInfo> {
         let connectors = self.lock();
         let c = connectors.get(name)?;
+        let worker_id = &self.ctx.worker_id;
         Some(ConnectorStateInfo {
             name: name.to_string(),
             connector: c.status.clone(),
@@ -267,10 +486,13 @@ impl Worker {
                 .enumerate()
                 .map(|(i, t)| TaskState {
                     id: i as u32,
-                    status: get(&t.status),
+                    status: t
+                        .as_ref()
+                        .map(|t| get(&t.status))
+                        .unwrap_or_else(|| Status::new(State::Unassigned, worker_id)),
                 })
                 .collect(),
-            kind: c.kind.as_str(),
+            kind: c.plugin.kind.as_str(),
         })
     }
 
@@ -278,17 +500,29 @@ impl Worker {
         let connectors = self.lock();
         let c = connectors.get(name)?;
         Some(
-            c.tasks
+            c.task_configs
                 .iter()
                 .enumerate()
-                .map(|(i, t)| TaskInfo {
+                .map(|(i, config)| TaskInfo {
                     id: ConnectorTaskId {
                         connector: name.to_string(),
                         task: i as u32,
                     },
-                    config: t.config.clone(),
+                    config: config.clone(),
                 })
                 .collect(),
         )
+    }
+
+    pub fn active_topics(&self, name: &str) -> Option<ActiveTopics> {
+        self.lock().get(name).map(|c| c.topics.clone())
+    }
+}
+
+/// The state a started connector shows: RUNNING, or PAUSED when that is its target.
+fn running_state(target: TargetState) -> State {
+    match target {
+        TargetState::Paused => State::Paused,
+        _ => State::Running,
     }
 }
