@@ -396,6 +396,25 @@ impl Ferry {
         http_get(&format!("{}{}", self.rest, path))
     }
 
+    /// Any method, with an optional JSON body; returns the status code and the JSON body
+    /// (`Null` when there is none).
+    pub fn call(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        http_call(
+            method,
+            &format!("{}{}", self.rest, path),
+            body.map(|b| b.to_string()),
+        )
+    }
+
+    /// Like `call`, with a raw body (for malformed JSON).
+    pub fn call_raw(&self, method: &str, path: &str, body: &str) -> (u16, Json) {
+        http_call(
+            method,
+            &format!("{}{}", self.rest, path),
+            Some(body.to_string()),
+        )
+    }
+
     pub fn offsets_file(&self) -> BTreeMap<String, Json> {
         std::fs::read(self.dir.join("connect.offsets"))
             .ok()
@@ -407,6 +426,23 @@ impl Ferry {
 impl Drop for Ferry {
     fn drop(&mut self) {
         self.kill9();
+    }
+}
+
+pub fn http_call(method: &str, url: &str, body: Option<String>) -> (u16, Json) {
+    let request = ureq::request(method, url).set("Content-Type", "application/json");
+    let result = match body {
+        Some(b) => request.send_string(&b),
+        None => request.call(),
+    };
+    let read = |r: ureq::Response| {
+        let text = r.into_string().unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Json::Null)
+    };
+    match result {
+        Ok(r) => (r.status(), read(r)),
+        Err(ureq::Error::Status(code, r)) => (code, read(r)),
+        Err(e) => panic!("{method} {url}: {e}"),
     }
 }
 
