@@ -150,9 +150,11 @@ fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
         ));
     }
     match config.get(NAME) {
-        Some(n) if n != name => return Err(HerderError::BadRequest(format!(
+        Some(n) if n != name => {
+            return Err(HerderError::BadRequest(format!(
             "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-        ))),
+        )))
+        }
         Some(_) => {}
         None => {
             config.insert(NAME.to_string(), name.to_string());
