@@ -3,6 +3,7 @@
 //! `ferry standalone WORKER.properties [CONNECTOR.properties ...]` runs a standalone worker, as
 //! `connect-standalone.sh` does.
 
+mod distributed;
 mod logging;
 mod rolling_log;
 mod standalone;
@@ -33,6 +34,11 @@ enum Command {
         /// Connector configurations, one properties file each.
         connectors: Vec<PathBuf>,
     },
+    /// Run a worker of a distributed cluster, as connect-distributed.sh does.
+    Distributed {
+        /// The worker configuration, e.g. config/connect-distributed.properties.
+        worker: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +57,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Standalone { worker, connectors } => {
             runtime.block_on(standalone::run(worker, connectors, logging.filter.clone()))
+        }
+        Command::Distributed { worker } => {
+            runtime.block_on(distributed::run(worker, logging.filter.clone()))
         }
     };
     match result {

@@ -118,7 +118,7 @@ pub async fn run(
     Ok(())
 }
 
-async fn wait_for_shutdown_signal() -> Result<()> {
+pub async fn wait_for_shutdown_signal() -> Result<()> {
     let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     tokio::select! {

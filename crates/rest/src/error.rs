@@ -10,7 +10,12 @@ use serde::Serialize;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// The worker that must handle this request instead (distributed mode's leader).
+    pub forward_to: Option<String>,
 }
+
+/// Marks a response whose request must be sent on to another worker (see `forward`).
+pub const FORWARD_HEADER: &str = "x-ferry-forward-to";
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -23,6 +28,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            forward_to: None,
         }
     }
 }
@@ -33,7 +39,11 @@ impl IntoResponse for ApiError {
             error_code: self.status.as_u16(),
             message: &self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(url) = self.forward_to.as_deref().and_then(|u| u.parse().ok()) {
+            response.headers_mut().insert(FORWARD_HEADER, url);
+        }
+        response
     }
 }
 
@@ -44,6 +54,11 @@ impl From<HerderError> for ApiError {
             HerderError::Conflict(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::NotLeader(url) => {
+                let mut error = ApiError::new(StatusCode::CONFLICT, e.to_string());
+                error.forward_to = Some(url.clone());
+                return error;
+            }
         };
         ApiError::new(status, e.to_string())
     }

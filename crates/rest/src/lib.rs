@@ -1,6 +1,7 @@
 //! The Kafka Connect REST API. Handlers are thin: every answer comes from the `Herder`.
 
 mod error;
+mod forward;
 pub mod loggers;
 mod routes;
 

@@ -67,6 +67,9 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
         .route("/admin/loggers/{logger}", get(get_logger).put(set_logger))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(
+            crate::forward::forward_when_asked,
+        ))
         .with_state(AppState { herder, loggers })
 }
 

@@ -19,6 +19,9 @@ pub enum HerderError {
     BadRequest(String),
     #[error("{0}")]
     Internal(String),
+    /// Only the leader (or the worker running a task) can do this; the request goes to `url`.
+    #[error("this request must be handled by the worker at {0}")]
+    NotLeader(String),
 }
 
 /// The state a user asked a connector to be in (`target-state-NAME` in distributed mode).
@@ -161,7 +164,7 @@ pub struct ConfigInfos {
 }
 
 /// What `POST /connectors/{name}/restart` should restart.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RestartRequest {
     pub include_tasks: bool,
     pub only_failed: bool,

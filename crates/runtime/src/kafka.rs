@@ -92,6 +92,13 @@ pub fn log_librdkafka_error(error: &KafkaError, reason: &str) {
     }
 }
 
+/// Producers that only need to know a write succeeded (by flushing) use no delivery callback.
+impl rdkafka::producer::ProducerContext for LoggingContext {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, _result: &rdkafka::producer::DeliveryResult<'_>, _opaque: ()) {}
+}
+
 /// Creates topics that sources write to when the broker does not have them yet, with the
 /// broker's default partition count and replication, as `auto.create.topics.enable` would.
 pub struct TopicCreator {

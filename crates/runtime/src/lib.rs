@@ -3,6 +3,8 @@
 pub mod atomic_file;
 pub mod connector_config;
 pub mod connector_store;
+pub mod distributed;
+pub mod offset_store;
 pub mod herder;
 pub mod kafka;
 pub mod offsets;

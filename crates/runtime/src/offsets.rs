@@ -177,7 +177,7 @@ impl FileOffsetStore {
 
 /// What a source task sees of the store: its own connector's offsets.
 pub struct ConnectorOffsetReader {
-    pub store: Arc<FileOffsetStore>,
+    pub store: Arc<dyn crate::offset_store::OffsetStore>,
     pub connector: String,
 }
 

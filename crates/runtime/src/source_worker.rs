@@ -18,7 +18,8 @@ use tokio::sync::watch;
 
 use crate::connector_config::TaskConverters;
 use crate::kafka::{self, TopicCreator};
-use crate::offsets::{ConnectorOffsetReader, FileOffsetStore};
+use crate::offset_store::OffsetStore;
+use crate::offsets::ConnectorOffsetReader;
 use crate::submitted::{RecordId, SubmittedRecords};
 use crate::task::TaskError;
 use crate::worker_config::WorkerConfig;
@@ -92,7 +93,7 @@ pub struct SourceTaskSetup {
     pub task_props: Props,
     pub connector_props: Props,
     pub worker: Arc<WorkerConfig>,
-    pub offsets: Arc<FileOffsetStore>,
+    pub offsets: Arc<dyn OffsetStore>,
     pub topics: Arc<TopicCreator>,
 }
 

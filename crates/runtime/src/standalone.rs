@@ -426,23 +426,7 @@ impl Herder for StandaloneHerder {
     }
 
     fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
-        let mut plugins = self.plugins.connector_infos();
-        if !connectors_only {
-            let others = ferry_convert::converter_classes()
-                .into_iter()
-                .map(|c| (c, "converter"))
-                .chain(
-                    ferry_convert::header_converter_classes()
-                        .into_iter()
-                        .map(|c| (c, "header_converter")),
-                );
-            plugins.extend(others.map(|((class, version), kind)| PluginInfo {
-                class: class.to_string(),
-                kind: kind.to_string(),
-                version: version.to_string(),
-            }));
-        }
-        plugins
+        validation::plugin_infos(&self.plugins, connectors_only)
     }
 
     fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {

@@ -3,7 +3,9 @@
 use ferry_api::{ConfigDef, ConfigKey, ConnectorKind, Props};
 
 use crate::connector_config::{self, CONNECTOR_CLASS, TOPICS, TOPICS_REGEX};
-use crate::herder::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo, HerderError};
+use crate::herder::{
+    ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo, HerderError, PluginInfo,
+};
 use crate::plugins::Plugins;
 
 pub fn key_info(key: &ConfigKey) -> ConfigKeyInfo {
@@ -24,6 +26,27 @@ pub fn key_info(key: &ConfigKey) -> ConfigKeyInfo {
 
 pub fn def_info(def: &ConfigDef) -> Vec<ConfigKeyInfo> {
     def.keys().iter().map(key_info).collect()
+}
+
+/// `GET /connector-plugins`: connectors, and with `connectors_only == false` converters too.
+pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo> {
+    let mut infos = plugins.connector_infos();
+    if !connectors_only {
+        let others = ferry_convert::converter_classes()
+            .into_iter()
+            .map(|c| (c, "converter"))
+            .chain(
+                ferry_convert::header_converter_classes()
+                    .into_iter()
+                    .map(|c| (c, "header_converter")),
+            );
+        infos.extend(others.map(|((class, version), kind)| PluginInfo {
+            class: class.to_string(),
+            kind: kind.to_string(),
+            version: version.to_string(),
+        }));
+    }
+    infos
 }
 
 /// `GET /connector-plugins/{p}/config`: a connector's own keys, or a converter's.

@@ -1,0 +1,267 @@
+//! A compacted internal topic read from the beginning and written to (Kafka's `KafkaBasedLog`):
+//! the config, offsets and status topics of distributed mode all use it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::kafka::{self, LoggingContext};
+use crate::worker_config::WorkerConfig;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("internal topic {topic}: {what}: {source}")]
+    Kafka {
+        topic: String,
+        what: String,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("internal topic {topic}: {message}")]
+    Other { topic: String, message: String },
+}
+
+/// One record as read back: key, value (`None` for a tombstone), and its offset.
+pub struct LogRecord {
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+pub struct KafkaLog {
+    topic: String,
+    producer: FutureProducer<LoggingContext>,
+    consumer: BaseConsumer<LoggingContext>,
+    partitions: Vec<i32>,
+    /// Next offset to read, per partition.
+    positions: BTreeMap<i32, i64>,
+}
+
+/// How to create the topic when it is missing.
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    pub replication: i32,
+}
+
+impl KafkaLog {
+    pub async fn open(
+        worker: &WorkerConfig,
+        spec: &TopicSpec,
+        client_id: &str,
+    ) -> Result<KafkaLog, LogError> {
+        let err = |what: &str| {
+            let topic = spec.name.clone();
+            let what = what.to_string();
+            move |source| LogError::Kafka {
+                topic,
+                what,
+                source,
+            }
+        };
+        ensure_topic(worker, spec).await?;
+        let mut producer_props = worker.client_props("producer.");
+        producer_props.insert("enable.idempotence".into(), "true".into());
+        producer_props.insert("acks".into(), "all".into());
+        producer_props.insert(
+            "client.id".into(),
+            format!("{client_id}-{}-producer", spec.name),
+        );
+        let producer: FutureProducer<LoggingContext> =
+            kafka::create_client("producer", &producer_props, LoggingContext)
+                .map_err(err("cannot create a producer"))?;
+        let mut consumer_props = worker.client_props("consumer.");
+        consumer_props.insert("enable.auto.commit".into(), "false".into());
+        consumer_props.insert("enable.auto.offset.store".into(), "false".into());
+        consumer_props.insert(
+            "group.id".into(),
+            format!("{client_id}-{}-reader", spec.name),
+        );
+        consumer_props.insert(
+            "client.id".into(),
+            format!("{client_id}-{}-consumer", spec.name),
+        );
+        let consumer: BaseConsumer<LoggingContext> =
+            kafka::create_client("consumer", &consumer_props, LoggingContext)
+                .map_err(err("cannot create a consumer"))?;
+        let metadata =
+            tokio::task::block_in_place(|| consumer.fetch_metadata(Some(&spec.name), TIMEOUT))
+                .map_err(err("cannot read the topic's partitions"))?;
+        let partitions: Vec<i32> = metadata
+            .topics()
+            .iter()
+            .filter(|t| t.name() == spec.name)
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect();
+        if partitions.is_empty() {
+            return Err(LogError::Other {
+                topic: spec.name.clone(),
+                message: "the topic has no partitions".into(),
+            });
+        }
+        let mut list = TopicPartitionList::new();
+        for p in &partitions {
+            list.add_partition_offset(&spec.name, *p, Offset::Beginning)
+                .map_err(err("cannot assign the partitions"))?;
+        }
+        consumer
+            .assign(&list)
+            .map_err(err("cannot assign the partitions"))?;
+        Ok(KafkaLog {
+            topic: spec.name.clone(),
+            producer,
+            consumer,
+            positions: partitions.iter().map(|p| (*p, 0)).collect(),
+            partitions,
+        })
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Writes one record and waits for the broker's acknowledgement.
+    pub async fn send(&self, key: &[u8], value: Option<&[u8]>) -> Result<(), LogError> {
+        let mut record = FutureRecord::<[u8], [u8]>::to(&self.topic).key(key);
+        if let Some(v) = value {
+            record = record.payload(v);
+        }
+        self.producer
+            .send(record, TIMEOUT)
+            .await
+            .map(|_| ())
+            .map_err(|(source, _)| LogError::Kafka {
+                topic: self.topic.clone(),
+                what: "cannot write".into(),
+                source,
+            })
+    }
+
+    /// Reads everything written so far (up to the high watermarks as of now) and hands each
+    /// record to `apply`, in order within each partition.
+    pub fn read_to_end(&mut self, mut apply: impl FnMut(LogRecord)) -> Result<(), LogError> {
+        let ends = self.end_offsets()?;
+        let behind = |positions: &BTreeMap<i32, i64>| {
+            ends.iter()
+                .any(|(p, end)| positions.get(p).copied().unwrap_or(0) < *end)
+        };
+        let deadline = std::time::Instant::now() + TIMEOUT * 3;
+        while behind(&self.positions) {
+            if std::time::Instant::now() > deadline {
+                return Err(LogError::Other {
+                    topic: self.topic.clone(),
+                    message: "timed out reading to the end".into(),
+                });
+            }
+            let polled =
+                tokio::task::block_in_place(|| self.consumer.poll(Duration::from_millis(200)));
+            match polled {
+                None => {}
+                Some(Ok(m)) => {
+                    self.positions.insert(m.partition(), m.offset() + 1);
+                    apply(LogRecord {
+                        key: m.key().unwrap_or_default().to_vec(),
+                        value: m.payload().map(<[u8]>::to_vec),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                    });
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(topic = %self.topic, "error reading the internal topic, retrying: {e}")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The end offset of every partition, in one request (ListOffsets for "latest").
+    fn end_offsets(&self) -> Result<BTreeMap<i32, i64>, LogError> {
+        let mut list = TopicPartitionList::new();
+        for p in &self.partitions {
+            list.add_partition_offset(&self.topic, *p, Offset::End)
+                .map_err(|source| self.kafka_error("cannot ask for the end offsets", source))?;
+        }
+        let answer = tokio::task::block_in_place(|| self.consumer.offsets_for_times(list, TIMEOUT))
+            .map_err(|source| self.kafka_error("cannot read the end offsets", source))?;
+        Ok(answer
+            .elements()
+            .iter()
+            .map(|e| {
+                let end = match e.offset() {
+                    Offset::Offset(o) => o,
+                    _ => 0,
+                };
+                (e.partition(), end)
+            })
+            .collect())
+    }
+
+    fn kafka_error(&self, what: &str, source: KafkaError) -> LogError {
+        LogError::Kafka {
+            topic: self.topic.clone(),
+            what: what.to_string(),
+            source,
+        }
+    }
+
+    /// The next offset to read in partition 0 (the config topic's "config offset").
+    pub fn position(&self) -> i64 {
+        self.positions.get(&0).copied().unwrap_or(0)
+    }
+}
+
+/// Creates the internal topic, compacted, when it does not exist.
+async fn ensure_topic(worker: &WorkerConfig, spec: &TopicSpec) -> Result<(), LogError> {
+    let admin: AdminClient<LoggingContext> =
+        kafka::create_client("admin", &worker.client_props("admin."), LoggingContext).map_err(
+            |source| LogError::Kafka {
+                topic: spec.name.clone(),
+                what: "cannot create an admin client".into(),
+                source,
+            },
+        )?;
+    let replication = if spec.replication < 0 {
+        -1
+    } else {
+        spec.replication
+    };
+    let new_topic = NewTopic::new(
+        &spec.name,
+        spec.partitions,
+        TopicReplication::Fixed(replication),
+    )
+    .set("cleanup.policy", "compact");
+    let options = AdminOptions::new().operation_timeout(Some(TIMEOUT));
+    loop {
+        match admin.create_topics([&new_topic], &options).await {
+            Ok(results) => match results.into_iter().next() {
+                Some(Ok(_)) => {
+                    tracing::info!(topic = %spec.name, partitions = spec.partitions, "created the internal topic");
+                    return Ok(());
+                }
+                Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) | None => return Ok(()),
+                Some(Err((_, code))) => {
+                    return Err(LogError::Kafka {
+                        topic: spec.name.clone(),
+                        what: "cannot create the topic".into(),
+                        source: KafkaError::AdminOp(code),
+                    })
+                }
+            },
+            Err(e) => {
+                tracing::warn!(topic = %spec.name, "cannot reach the broker to create the internal topic, retrying: {e}");
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Distributed mode: workers coordinated through Kafka, with Kafka Connect's internal topics and
+//! group protocol.
+
+pub mod assignor;
+pub mod config_state;
+pub mod herder;
+pub mod kafka_log;
+pub mod membership;
+pub mod protocol;
+pub mod settings;
+pub mod status_state;
