@@ -179,6 +179,34 @@ impl Broker {
         values
     }
 
+    /// Keys and values (as text; `None` for a null) of every record of `topic`, from the
+    /// beginning, until `expected` are read or `timeout` passes.
+    pub fn consume_records(
+        &self,
+        topic: &str,
+        expected: usize,
+        timeout: Duration,
+    ) -> Vec<(Option<String>, Option<String>)> {
+        let group = format!("e2e-records-{}-{}", topic, std::process::id());
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.address)
+            .set("group.id", &group)
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        consumer.subscribe(&[topic]).expect("subscribe");
+        let deadline = Instant::now() + timeout;
+        let mut records = Vec::new();
+        while records.len() < expected && Instant::now() < deadline {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+                let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+                records.push((text(m.key()), text(m.payload())));
+            }
+        }
+        records
+    }
+
     pub fn produce(&self, topic: &str, values: &[String]) {
         let producer: BaseProducer = ClientConfig::new()
             .set("bootstrap.servers", &self.address)
@@ -255,6 +283,7 @@ pub struct Ferry {
     pub worker_file: PathBuf,
     connector_files: Vec<PathBuf>,
     runs: usize,
+    mode: &'static str,
 }
 
 impl Ferry {
@@ -312,6 +341,29 @@ impl Ferry {
             worker_file,
             connector_files,
             runs: 0,
+            mode: "standalone",
+        };
+        ferry.launch();
+        ferry
+    }
+
+    /// Starts `ferry distributed` with the given worker properties.
+    pub fn distributed(dir: &Path, worker: &[(&str, String)]) -> Ferry {
+        let worker_file = dir.join("worker.properties");
+        write_properties(&worker_file, worker);
+        let rest = worker
+            .iter()
+            .find(|(k, _)| *k == "listeners")
+            .map(|(_, v)| v.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "http://127.0.0.1:8083".into());
+        let mut ferry = Ferry {
+            child: None,
+            dir: dir.to_path_buf(),
+            rest,
+            worker_file,
+            connector_files: Vec::new(),
+            runs: 0,
+            mode: "distributed",
         };
         ferry.launch();
         ferry
@@ -322,7 +374,7 @@ impl Ferry {
         let out = std::fs::File::create(self.dir.join(format!("ferry-{}.out", self.runs)))
             .expect("out file");
         let child = Command::new(ferry_bin())
-            .arg("standalone")
+            .arg(self.mode)
             .arg(&self.worker_file)
             .args(&self.connector_files)
             .env("LOG_DIR", self.dir.join("logs"))
@@ -333,7 +385,7 @@ impl Ferry {
             .expect("start ferry");
         self.child = Some(child);
         let url = format!("{}/", self.rest);
-        wait_for("the REST API to answer", Duration::from_secs(30), || {
+        wait_for("the REST API to answer", Duration::from_secs(60), || {
             if let Some(status) = self
                 .child
                 .as_mut()
@@ -391,6 +443,11 @@ impl Ferry {
         self.launch();
     }
 
+    /// Starts the worker again after it stopped (or was killed).
+    pub fn start_again(&mut self) {
+        self.launch();
+    }
+
     /// GET a REST path; returns the status code and the JSON body.
     pub fn get(&self, path: &str) -> (u16, Json) {
         http_get(&format!("{}{}", self.rest, path))
@@ -404,6 +461,19 @@ impl Ferry {
             &format!("{}{}", self.rest, path),
             body.map(|b| b.to_string()),
         )
+    }
+
+    /// Like `call`, but a 409 (the cluster is rebalancing, as Kafka answers then) is tried again
+    /// for up to a minute, as a client of a Kafka Connect cluster must.
+    pub fn call_retrying(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = self.call(method, path, body.clone());
+            if answer.0 != 409 || Instant::now() > deadline {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 
     /// Like `call`, with a raw body (for malformed JSON).

@@ -33,7 +33,7 @@ fn file_to_topic_to_file_round_trip_and_tailing() {
         ("topic", topic.clone()),
     ];
     let sink = vec![
-        ("name", "sink".to_string()),
+        ("name", "roundtrip-sink".to_string()),
         (
             "connector.class",
             "org.apache.kafka.connect.file.FileStreamSinkConnector".to_string(),

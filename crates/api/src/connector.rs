@@ -68,6 +68,18 @@ pub trait SourceTask: Send {
     /// The next batch of records. When nothing is available it waits a little (at most about a
     /// second) and returns an empty batch, so that the runtime can act on pause and stop requests.
     async fn poll(&mut self) -> Result<Vec<SourceRecord>>;
+    /// [`poll`](SourceTask::poll) into a batch the caller keeps (empty on entry), so that one
+    /// allocation serves every batch. A task that builds its batches itself implements this and
+    /// has `poll` call it; a wrapper around another task should forward it.
+    async fn poll_into(&mut self, records: &mut Vec<SourceRecord>) -> Result<()> {
+        let polled = self.poll().await?;
+        if records.is_empty() {
+            *records = polled;
+        } else {
+            records.extend(polled);
+        }
+        Ok(())
+    }
     /// Called after offsets up to some point have been committed.
     async fn commit(&mut self) -> Result<()> {
         Ok(())

@@ -35,6 +35,17 @@ pub trait Converter: Send + Sync {
     ) -> Result<Option<Vec<u8>>>;
     /// Bytes (or a null) to a Connect value.
     fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
+    /// [`from_connect`](Converter::from_connect) for a value the caller no longer needs: a
+    /// converter that writes a value's own bytes (a string, a byte array) may move them instead
+    /// of copying them. The bytes are the same as `from_connect` would return.
+    fn from_connect_owned(
+        &self,
+        topic: &str,
+        schema: Option<&Schema>,
+        value: Option<Value>,
+    ) -> Result<Option<Vec<u8>>> {
+        self.from_connect(topic, schema, value.as_ref())
+    }
 }
 
 /// Turns header values into bytes and back (Kafka's `HeaderConverter`).

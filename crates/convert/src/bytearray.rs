@@ -30,19 +30,22 @@ impl ByteArrayConverter {
         Self::default()
     }
 
+    fn check_schema(schema: Option<&Schema>) -> Result<()> {
+        match schema {
+            Some(s) if s.kind != SchemaType::Bytes => Err(ConnectError::Data(format!(
+                "Invalid schema type for ByteArrayConverter: {}",
+                s.kind
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     fn encode_value(
         &self,
         schema: Option<&Schema>,
         value: Option<&Value>,
     ) -> Result<Option<Vec<u8>>> {
-        if let Some(s) = schema {
-            if s.kind != SchemaType::Bytes {
-                return Err(ConnectError::Data(format!(
-                    "Invalid schema type for ByteArrayConverter: {}",
-                    s.kind
-                )));
-            }
-        }
+        Self::check_schema(schema)?;
         match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bytes(b)) => Ok(Some(b.clone())),
@@ -82,6 +85,21 @@ impl Converter for ByteArrayConverter {
 
     fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         Ok(self.decode_bytes(bytes))
+    }
+
+    fn from_connect_owned(
+        &self,
+        _topic: &str,
+        schema: Option<&Schema>,
+        value: Option<Value>,
+    ) -> Result<Option<Vec<u8>>> {
+        match value {
+            Some(Value::Bytes(b)) => {
+                Self::check_schema(schema)?;
+                Ok(Some(b))
+            }
+            other => self.encode_value(schema, other.as_ref()),
+        }
     }
 }
 
@@ -125,6 +143,26 @@ mod tests {
         let back = c.to_connect("t", b.as_deref()).unwrap();
         assert_eq!(back.schema.as_deref(), Some(&Schema::optional_bytes()));
         assert_eq!(back.value, Some(v));
+    }
+
+    #[test]
+    fn owned_values_are_moved_and_checked_the_same() {
+        let c = ByteArrayConverter::new();
+        let v = Value::Bytes(vec![0, 1, 255]);
+        assert_eq!(
+            c.from_connect_owned("t", Some(&Schema::bytes()), Some(v))
+                .unwrap(),
+            Some(vec![0, 1, 255])
+        );
+        assert_eq!(c.from_connect_owned("t", None, None).unwrap(), None);
+        let e = c
+            .from_connect_owned("t", Some(&Schema::string()), Some(Value::Bytes(vec![])))
+            .unwrap_err();
+        assert!(e.to_string().contains("Invalid schema type"));
+        let e = c
+            .from_connect_owned("t", None, Some(Value::from("x")))
+            .unwrap_err();
+        assert!(e.to_string().contains("not compatible"));
     }
 
     #[test]

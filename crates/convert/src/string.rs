@@ -157,6 +157,22 @@ impl Converter for StringConverter {
     fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         Ok(self.decode_bytes(bytes))
     }
+
+    fn from_connect_owned(
+        &self,
+        _topic: &str,
+        schema: Option<&Schema>,
+        value: Option<Value>,
+    ) -> Result<Option<Vec<u8>>> {
+        Ok(match value {
+            // A UTF-8 string is its own bytes: hand them over.
+            Some(Value::String(s)) if self.encoding == Encoding::Utf8 => Some(s.into_bytes()),
+            Some(Value::Bytes(b)) if schema.and_then(ferry_api::LogicalType::of).is_none() => {
+                Some(b)
+            }
+            other => self.encode_value(schema, other.as_ref()),
+        })
+    }
 }
 
 impl HeaderConverter for StringConverter {
@@ -201,6 +217,40 @@ mod tests {
         let back = c.to_connect(T, bytes.as_deref()).unwrap();
         assert_eq!(back.schema.as_deref(), Some(&Schema::optional_string()));
         assert_eq!(back.value, Some(Value::from("héllo")));
+    }
+
+    #[test]
+    fn owned_values_give_the_same_bytes() {
+        let mut latin = StringConverter::new();
+        let props: Props = [("converter.encoding".to_string(), "ISO-8859-1".to_string())]
+            .into_iter()
+            .collect();
+        Converter::configure(&mut latin, &props, false).unwrap();
+        let schema = SchemaBuilder::struct_()
+            .field("id", Schema::int32())
+            .build_arc()
+            .unwrap();
+        let values = [
+            (None, Some(Value::from("héllo €"))),
+            (None, Some(Value::Bytes(b"raw".to_vec()))),
+            (Some(Decimal::schema(2)), Some(Decimal::from_i128(12345))),
+            (None, Some(Value::Int32(7))),
+            (
+                None,
+                Some(Value::Struct(Struct::new(schema).with("id", 1).unwrap())),
+            ),
+            (None, Some(Value::Null)),
+            (None, None),
+        ];
+        for c in [StringConverter::new(), latin] {
+            for (schema, value) in &values {
+                let borrowed = c.from_connect(T, schema.as_ref(), value.as_ref()).unwrap();
+                let owned = c
+                    .from_connect_owned(T, schema.as_ref(), value.clone())
+                    .unwrap();
+                assert_eq!(owned, borrowed, "{value:?}");
+            }
+        }
     }
 
     #[test]

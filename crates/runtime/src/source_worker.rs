@@ -1,10 +1,12 @@
 //! Drives one source task: poll -> convert -> produce -> (broker ack) -> commit offsets.
 //!
 //! Offsets are committed only for records the broker acknowledged, per source partition, every
-//! `offset.flush.interval.ms` and once more at shutdown.
+//! `offset.flush.interval.ms` and once more at shutdown. The periodic commits run beside the
+//! task loop (at most one at a time), so polling never waits for the offset store's fsync and a
+//! commit is not held back by a poll that waits for data.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::connector_config::TaskConverters;
 use crate::kafka::{self, TopicCreator};
@@ -26,6 +29,8 @@ use crate::worker_config::WorkerConfig;
 
 /// How often a lack of acknowledgements is reported while records are outstanding.
 const STALL_REPORT_EVERY: Duration = Duration::from_secs(5);
+/// How long the producer's metadata for a new topic is waited for before sending to it anyway.
+const TOPIC_METADATA_WAIT: Duration = Duration::from_secs(2);
 
 /// Receives the broker's acknowledgements on librdkafka's thread.
 #[derive(Clone)]
@@ -97,6 +102,7 @@ pub struct SourceTaskSetup {
     pub topics: Arc<TopicCreator>,
 }
 
+/// A record ready for the producer.
 struct Converted {
     topic: String,
     partition: Option<i32>,
@@ -119,6 +125,10 @@ struct Outbound {
     producer: ThreadedProducer<DeliveryContext>,
     context: DeliveryContext,
     known_topics: HashSet<String>,
+    /// The topic of the last record sent, known to exist.
+    last_topic: Option<String>,
+    /// The tracker's ids of a batch's records (kept to reuse its allocation).
+    ids: Vec<RecordId>,
     stop: watch::Receiver<bool>,
 }
 
@@ -145,6 +155,8 @@ impl SourceTaskRunner {
                 producer,
                 context,
                 known_topics: HashSet::new(),
+                last_topic: None,
+                ids: Vec::new(),
                 stop,
             },
         })
@@ -165,42 +177,162 @@ impl SourceTaskRunner {
             .map_err(TaskError::Connect)?;
         on_running();
         tracing::info!("source task started");
-        let result = self.poll_until_stopped().await;
+        let committer = Committer::start(&self.out);
+        let result = self.poll_until_stopped(&committer).await;
         let stopped = self.task.stop().await;
+        // No periodic commit may run beside the last one.
+        let background = committer.finish().await;
         self.out.flush_producer().await;
         let committed = self.commit_offsets().await;
         result?;
         stopped.map_err(TaskError::Connect)?;
+        background?;
         committed
     }
 
-    async fn poll_until_stopped(&mut self) -> Result<(), TaskError> {
-        let interval = self.out.setup.worker.offset_flush_interval();
-        let mut next_commit = Instant::now() + interval;
+    async fn poll_until_stopped(&mut self, committer: &Committer) -> Result<(), TaskError> {
         let mut stall = StallWatch::new(self.out.context.acked.load(Ordering::Relaxed));
+        // One batch allocation for the whole run; `send` empties it.
+        let mut records = Vec::new();
         while !*self.out.stop.borrow() {
             self.out.check_delivery_failure()?;
-            if Instant::now() >= next_commit {
-                self.commit_offsets().await?;
-                next_commit = Instant::now() + interval;
+            if committer.take_committed()? {
+                self.task.commit().await.map_err(TaskError::Connect)?;
             }
             stall.check(&self.out.context);
-            let records = self.task.poll().await.map_err(TaskError::Connect)?;
+            self.task
+                .poll_into(&mut records)
+                .await
+                .map_err(TaskError::Connect)?;
             if records.is_empty() {
                 continue;
             }
-            self.out.send(records).await?;
+            self.out.send(&mut records).await?;
+            // A file's lines are read without ever waiting: let other tasks on this thread run
+            // now and then.
+            tokio::task::consume_budget().await;
         }
         Ok(())
     }
 
     /// Writes the acknowledged offsets to the store, then tells the task.
     async fn commit_offsets(&mut self) -> Result<(), TaskError> {
-        if self.out.persist_offsets().await? {
+        let out = &self.out;
+        if persist_offsets(
+            &out.context.submitted,
+            &out.setup.offsets,
+            &out.setup.connector,
+        )
+        .await?
+        {
             self.task.commit().await.map_err(TaskError::Connect)?;
         }
         Ok(())
     }
+}
+
+/// Commits acknowledged offsets every `offset.flush.interval.ms`, beside the task loop.
+struct Committer {
+    shared: Arc<CommitState>,
+    stop: watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct CommitState {
+    /// Offsets were committed since the task was last told.
+    committed: AtomicBool,
+    /// Why a commit failed; the task fails with it.
+    failure: Mutex<Option<String>>,
+}
+
+impl Committer {
+    fn start(out: &Outbound) -> Committer {
+        let shared = Arc::new(CommitState::default());
+        let (stop, mut stopped) = watch::channel(false);
+        // tokio's intervals need a period above zero.
+        let interval = out
+            .setup
+            .worker
+            .offset_flush_interval()
+            .max(Duration::from_millis(1));
+        let submitted = out.context.submitted.clone();
+        let store = out.setup.offsets.clone();
+        let connector = out.setup.connector.clone();
+        let state = shared.clone();
+        let handle = tokio::spawn(
+            async move {
+                let mut ticks =
+                    tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => {}
+                        _ = stopped.changed() => return,
+                    }
+                    match persist_offsets(&submitted, &store, &connector).await {
+                        Ok(true) => state.committed.store(true, Ordering::Release),
+                        Ok(false) => {}
+                        Err(e) => {
+                            *state.failure.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(e.to_string());
+                            return;
+                        }
+                    }
+                }
+            }
+            .in_current_span(),
+        );
+        Committer {
+            shared,
+            stop,
+            handle,
+        }
+    }
+
+    /// Whether offsets were committed since the last call; a failed commit is an error.
+    fn take_committed(&self) -> Result<bool, TaskError> {
+        if let Some(e) = self
+            .shared
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            return Err(TaskError::Internal(e));
+        }
+        Ok(self.shared.committed.swap(false, Ordering::Acquire))
+    }
+
+    /// Stops the periodic commits, waiting for one that is under way.
+    async fn finish(mut self) -> Result<(), TaskError> {
+        let _ = self.stop.send(true);
+        let _ = (&mut self.handle).await;
+        self.take_committed().map(|_| ())
+    }
+}
+
+/// Persists the offsets of the acknowledged prefix; `false` when there was nothing new.
+async fn persist_offsets(
+    submitted: &Mutex<SubmittedRecords>,
+    store: &Arc<dyn OffsetStore>,
+    connector: &str,
+) -> Result<bool, TaskError> {
+    let committable = submitted
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take_committable();
+    if committable.is_empty() {
+        return Ok(false);
+    }
+    let store = store.clone();
+    let connector = connector.to_string();
+    tokio::task::spawn_blocking(move || store.commit(&connector, &committable))
+        .await
+        .map_err(|e| TaskError::Internal(format!("offset commit did not finish: {e}")))?
+        .map_err(|e| TaskError::Internal(e.to_string()))?;
+    tracing::debug!("committed source offsets");
+    Ok(true)
 }
 
 impl Outbound {
@@ -219,15 +351,15 @@ impl Outbound {
 
     fn convert(&self, record: SourceRecord) -> Result<Converted, ConnectError> {
         let topic = record.topic;
-        let key = self.converters.key.from_connect(
+        let key = self.converters.key.from_connect_owned(
             &topic,
             record.key_schema.as_deref(),
-            record.key.as_ref(),
+            record.key,
         )?;
-        let value = self.converters.value.from_connect(
+        let value = self.converters.value.from_connect_owned(
             &topic,
             record.value_schema.as_deref(),
-            record.value.as_ref(),
+            record.value,
         )?;
         let headers = if record.headers.is_empty() {
             None
@@ -257,48 +389,67 @@ impl Outbound {
         })
     }
 
-    /// Converts a batch, registers every record with the offset tracker, and hands it to the producer.
-    async fn send(&mut self, records: Vec<SourceRecord>) -> Result<(), TaskError> {
-        let mut batch = Vec::with_capacity(records.len());
-        let mut positions = Vec::with_capacity(records.len());
-        for mut record in records {
-            let offset = std::mem::take(&mut record.source_offset);
-            positions.push((record.source_partition.clone(), offset));
-            batch.push(self.convert(record).map_err(TaskError::Connect)?);
+    /// Makes sure the topic exists before the first record goes to it, and has the producer
+    /// learn where it lives: librdkafka's idempotent producer asks for its producer id when
+    /// metadata arrives (otherwise on a 500 ms timer) and sends nothing before it has one.
+    async fn prepare_topic(&mut self, topic: &str) -> Result<(), TaskError> {
+        if self.known_topics.contains(topic) {
+            return Ok(());
         }
-        let mut previous: Option<&str> = None;
-        for converted in &batch {
-            if previous == Some(converted.topic.as_str()) {
-                continue;
-            }
-            previous = Some(&converted.topic);
-            if !self.known_topics.contains(&converted.topic) {
-                self.setup
-                    .topics
-                    .ensure(&converted.topic, &self.stop)
-                    .await
-                    .map_err(|e| {
-                        TaskError::Kafka(format!("cannot create topic {}", converted.topic), e)
-                    })?;
-                self.known_topics.insert(converted.topic.clone());
+        self.setup
+            .topics
+            .ensure(topic, &self.stop)
+            .await
+            .map_err(|e| TaskError::Kafka(format!("cannot create topic {topic}"), e))?;
+        let producer = &self.producer;
+        let metadata = tokio::task::block_in_place(|| {
+            producer
+                .client()
+                .fetch_metadata(Some(topic), TOPIC_METADATA_WAIT)
+        });
+        if let Err(e) = metadata {
+            tracing::debug!(topic, "no metadata for the topic yet ({e}); sending anyway");
+        }
+        self.known_topics.insert(topic.to_string());
+        Ok(())
+    }
+
+    /// Registers a batch's records with the offset tracker, converts them and hands them to the
+    /// producer. Should a record fail to convert, the task fails: the records before it are sent,
+    /// but no offset at or after their batch is committed, so after a restart they come again.
+    async fn send(&mut self, records: &mut Vec<SourceRecord>) -> Result<(), TaskError> {
+        for record in records.iter() {
+            if self.last_topic.as_deref() != Some(record.topic.as_str()) {
+                self.prepare_topic(&record.topic).await?;
+                self.last_topic = Some(record.topic.clone());
             }
         }
-        let ids: Vec<RecordId> = {
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        {
             let mut submitted = self
                 .context
                 .submitted
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             submitted.begin_batch();
-            positions
-                .into_iter()
-                .map(|(p, o)| submitted.submit(&p, o))
-                .collect()
-        };
-        for (converted, id) in batch.into_iter().zip(ids) {
-            self.produce(converted, id).await?;
+            ids.extend(records.iter_mut().map(|r| {
+                submitted.submit(&r.source_partition, std::mem::take(&mut r.source_offset))
+            }));
         }
-        Ok(())
+        let mut sent = Ok(());
+        for (record, id) in records.drain(..).zip(ids.iter().copied()) {
+            sent = match self.convert(record) {
+                Ok(converted) => self.produce(converted, id).await,
+                Err(e) => Err(TaskError::Connect(e)),
+            };
+            if sent.is_err() {
+                break;
+            }
+        }
+        records.clear();
+        self.ids = ids;
+        sent
     }
 
     async fn produce(&self, c: Converted, id: RecordId) -> Result<(), TaskError> {
@@ -364,27 +515,6 @@ impl Outbound {
                 "not every record was acknowledged within offset.flush.timeout.ms ({e}); their offsets are not committed and they will be sent again after a restart"
             );
         }
-    }
-
-    /// Persists the offsets of the acknowledged prefix; `false` when there was nothing new.
-    async fn persist_offsets(&self) -> Result<bool, TaskError> {
-        let committable = self
-            .context
-            .submitted
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take_committable();
-        if committable.is_empty() {
-            return Ok(false);
-        }
-        let store = self.setup.offsets.clone();
-        let connector = self.setup.connector.clone();
-        tokio::task::spawn_blocking(move || store.commit(&connector, &committable))
-            .await
-            .map_err(|e| TaskError::Internal(format!("offset commit did not finish: {e}")))?
-            .map_err(|e| TaskError::Internal(e.to_string()))?;
-        tracing::debug!("committed source offsets");
-        Ok(true)
     }
 }
 

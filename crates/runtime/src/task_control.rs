@@ -104,18 +104,25 @@ impl SourceTask for ControlledSource {
     }
 
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        let mut records = Vec::new();
+        self.poll_into(&mut records).await?;
+        Ok(records)
+    }
+
+    async fn poll_into(&mut self, records: &mut Vec<SourceRecord>) -> Result<()> {
         if *self.paused.borrow() {
             let _ = tokio::time::timeout(PAUSED_WAIT, self.paused.wait_for(|p| !*p)).await;
-            return Ok(Vec::new());
+            return Ok(());
         }
-        let records = self.inner.poll().await?;
-        for r in &records {
+        let before = records.len();
+        self.inner.poll_into(records).await?;
+        for r in &records[before..] {
             if r.topic != self.last_topic {
                 self.topics.record(&r.topic);
                 self.last_topic.clone_from(&r.topic);
             }
         }
-        Ok(records)
+        Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {

@@ -324,21 +324,23 @@ impl Worker {
         } else {
             (State::Paused, State::Running)
         };
+        let mut changed = false;
         if entry.status.state == from {
             entry.status = Status::new(to, worker_id);
+            changed = true;
         }
         for task in entry.tasks.iter().flatten() {
             task.control.set_paused(paused);
             let mut status = task.status.lock().unwrap_or_else(|p| p.into_inner());
-            if status.state == from || status.state == State::Unassigned {
+            if status.state == from {
                 *status = Status::new(to, worker_id);
+                changed = true;
             }
         }
-        tracing::info!(
-            connector = name,
-            "connector {}",
-            if paused { "paused" } else { "resumed" }
-        );
+        if changed {
+            let what = if paused { "paused" } else { "resumed" };
+            tracing::info!(connector = name, "connector {what}");
+        }
     }
 
     /// Restarts a connector and, if asked, its tasks; answers the status as it was when the

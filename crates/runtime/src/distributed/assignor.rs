@@ -308,7 +308,11 @@ mod tests {
             t0 + Duration::from_secs(1),
         );
         assert!(r.members["a"].assigned.is_empty(), "held back: {r:?}");
-        assert_eq!(r.delay, Some(Duration::from_secs(9)));
+        assert_eq!(
+            r.delay,
+            Some(Duration::from_secs(10)),
+            "the delay runs from when the departure is seen"
+        );
         let r = assignor.assign(
             &run,
             &cfg,

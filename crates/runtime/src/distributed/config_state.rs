@@ -206,7 +206,7 @@ mod tests {
             let (k, v) = records::task("my-conn", i, &props(&[("n", &i.to_string())]));
             s.apply(&k, Some(&v));
         }
-        assert!(s.tasks.get("my-conn").is_none());
+        assert!(!s.tasks.contains_key("my-conn"));
         let (k, v) = records::commit("my-conn", 2);
         s.apply(&k, Some(&v));
         assert_eq!(s.tasks["my-conn"][1]["n"], "1");

@@ -230,10 +230,10 @@ impl DistributedHerder {
                 }
             };
             let protocol = Protocol::from_name(&joined.protocol).unwrap_or(Protocol::Eager);
-            let assignments = if joined.is_leader() {
+            let (assignments, lead_version) = if joined.is_leader() {
                 self.lead(&joined, protocol, &mut assignor).await
             } else {
-                Vec::new()
+                (Vec::new(), 0)
             };
             let bytes = match member.sync(&joined.protocol, assignments).await {
                 Ok(b) => b,
@@ -286,6 +286,12 @@ impl DistributedHerder {
                 // Give the revoked work back to the group at once.
                 continue;
             }
+            // What the leader assigned from; a change of it calls for a new assignment.
+            let assigned_version = if joined.is_leader() {
+                lead_version
+            } else {
+                self.shared().config.structure_version
+            };
             let follow_up = (assignment.delay > 0)
                 .then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
             loop {
@@ -308,13 +314,9 @@ impl DistributedHerder {
                         continue 'group;
                     }
                 }
-                let structure_changed = match self.refresh_config().await {
-                    Ok(changed) => changed,
-                    Err(e) => {
-                        tracing::warn!("cannot read the config topic: {e}");
-                        false
-                    }
-                };
+                if let Err(e) = self.refresh_config().await {
+                    tracing::warn!("cannot read the config topic: {e}");
+                }
                 if joined.is_leader() {
                     if let Err(e) = self.generate_task_configs().await {
                         tracing::warn!("cannot write task configurations: {e}");
@@ -322,7 +324,10 @@ impl DistributedHerder {
                 }
                 // The leader starts the rebalance a config change needs; the others follow when
                 // their heartbeat says so (every worker rejoining at once only prolongs it).
+                let structure_changed = self.shared().config.structure_version != assigned_version;
                 if structure_changed && joined.is_leader() {
+                    // Records written together (connector, tasks, commit) make one rebalance.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
                     continue 'group;
                 }
                 self.reconcile().await;
@@ -370,7 +375,7 @@ impl DistributedHerder {
         joined: &Joined,
         protocol: Protocol,
         assignor: &mut Assignor,
-    ) -> Vec<(String, Vec<u8>)> {
+    ) -> (Vec<(String, Vec<u8>)>, u64) {
         if let Err(e) = self.refresh_config().await {
             tracing::warn!("the leader cannot read the config topic: {e}");
         }
@@ -394,7 +399,10 @@ impl DistributedHerder {
                 Err(e) => tracing::warn!(member, "a member's metadata cannot be read: {e}"),
             }
         }
-        let configured = self.shared().config.task_counts();
+        let (configured, version) = {
+            let shared = self.shared();
+            (shared.config.task_counts(), shared.config.structure_version)
+        };
         let round = assignor.assign(
             &running,
             &configured,
@@ -404,7 +412,7 @@ impl DistributedHerder {
         let delay = round
             .delay
             .map_or(0, |d| d.as_millis().min(i32::MAX as u128) as i32);
-        round
+        let assignments = round
             .members
             .into_iter()
             .map(|(member, a)| {
@@ -420,7 +428,8 @@ impl DistributedHerder {
                 };
                 (member, assignment.encode())
             })
-            .collect()
+            .collect();
+        (assignments, version)
     }
 
     /// Leader: for every connector, the task configurations its connector asks for now; writes
@@ -562,6 +571,17 @@ impl DistributedHerder {
         let names: BTreeSet<&String> = running.iter().map(|w| &w.connector).collect();
         for name in names {
             let target = config.target(name);
+            if !config.connectors.contains_key(name) {
+                // Deleted: its object stops here; its tasks stop below.
+                let object = Work {
+                    connector: name.clone(),
+                    task: CONNECTOR_TASK,
+                };
+                if running.contains(&object) {
+                    self.stop_work(&object).await;
+                }
+                continue;
+            }
             if let Some(c) = config.connectors.get(name) {
                 if let Ok(valid) = connector_config::validate(&self.plugins, c) {
                     self.worker
@@ -595,6 +615,19 @@ impl DistributedHerder {
                 }
             }
         }
+        // Tasks the config topic no longer has (a stopped connector has none, a reconfigured
+        // one may have fewer) stop at once, whether or not a rebalance has revoked them yet.
+        for w in running.iter().filter(|w| !w.is_connector()) {
+            let count = config.tasks.get(&w.connector).map_or(0, Vec::len);
+            let gone = !config.connectors.contains_key(&w.connector)
+                || config.target(&w.connector) == TargetState::Stopped
+                || w.task as usize >= count;
+            if gone {
+                tracing::info!(connector = %w.connector, task = w.task, "the task is no longer configured; stopping it");
+                self.stop_work(w).await;
+            }
+        }
+        let running = self.shared().running.clone();
         // Tasks whose configuration changed restart with the new one.
         for w in running.iter().filter(|w| !w.is_connector()) {
             let wanted = config

@@ -24,7 +24,7 @@ pub enum LogError {
         topic: String,
         what: String,
         #[source]
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     #[error("internal topic {topic}: {message}")]
     Other { topic: String, message: String },
@@ -66,7 +66,7 @@ impl KafkaLog {
             move |source| LogError::Kafka {
                 topic,
                 what,
-                source,
+                source: Box::new(source),
             }
         };
         ensure_topic(worker, spec).await?;
@@ -143,7 +143,7 @@ impl KafkaLog {
             .map_err(|(source, _)| LogError::Kafka {
                 topic: self.topic.clone(),
                 what: "cannot write".into(),
-                source,
+                source: Box::new(source),
             })
     }
 
@@ -210,7 +210,7 @@ impl KafkaLog {
         LogError::Kafka {
             topic: self.topic.clone(),
             what: what.to_string(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -227,7 +227,7 @@ async fn ensure_topic(worker: &WorkerConfig, spec: &TopicSpec) -> Result<(), Log
             |source| LogError::Kafka {
                 topic: spec.name.clone(),
                 what: "cannot create an admin client".into(),
-                source,
+                source: Box::new(source),
             },
         )?;
     let replication = if spec.replication < 0 {
@@ -254,7 +254,7 @@ async fn ensure_topic(worker: &WorkerConfig, spec: &TopicSpec) -> Result<(), Log
                     return Err(LogError::Kafka {
                         topic: spec.name.clone(),
                         what: "cannot create the topic".into(),
-                        source: KafkaError::AdminOp(code),
+                        source: Box::new(KafkaError::AdminOp(code)),
                     })
                 }
             },
