@@ -34,6 +34,9 @@ use crate::validation;
 use crate::worker::Worker;
 use crate::worker_config::WorkerConfig;
 
+/// Followers ask for their current assignment again every this many heartbeat ticks.
+const RESYNC_EVERY_TICKS: u32 = 3;
+
 const REBALANCING: &str =
     "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)";
 
@@ -294,6 +297,8 @@ impl DistributedHerder {
             };
             let follow_up = (assignment.delay > 0)
                 .then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
+            let mut last_assignment = bytes;
+            let mut ticks = 0u32;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(self.settings.heartbeat_interval.min(Duration::from_secs(1))) => {}
@@ -312,6 +317,29 @@ impl DistributedHerder {
                     Err(e) => {
                         tracing::warn!("lost contact with the group coordinator, rejoining: {e}");
                         continue 'group;
+                    }
+                }
+                ticks += 1;
+                if !joined.is_leader() && ticks.is_multiple_of(RESYNC_EVERY_TICKS) {
+                    // A coordinator may complete a rebalance for this member without telling it
+                    // (tansu keeps the generation when it expires a member): asking for the
+                    // current assignment again is harmless where nothing changed.
+                    match member.sync(&joined.protocol, Vec::new()).await {
+                        Ok(latest) if !latest.is_empty() && latest != last_assignment => {
+                            tracing::info!("the leader changed this worker's assignment");
+                            if let Ok(a) = Assignment::decode(&latest) {
+                                self.apply_assignment(&a, protocol).await;
+                                last_assignment = latest;
+                                if !a.revoked.is_empty() {
+                                    continue 'group;
+                                }
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::info!("the group is rebalancing: {e}");
+                            continue 'group;
+                        }
                     }
                 }
                 if let Err(e) = self.refresh_config().await {
@@ -399,16 +427,40 @@ impl DistributedHerder {
                 Err(e) => tracing::warn!(member, "a member's metadata cannot be read: {e}"),
             }
         }
-        let (configured, version) = {
+        if let Err(e) = self.refresh_status().await {
+            tracing::warn!("the leader cannot read the status topic: {e}");
+        }
+        tracing::info!(generation = joined.generation, members = ?urls, "assigning work as the group's leader");
+        let members: BTreeSet<String> = urls.values().map(|u| worker_id_of(u)).collect();
+        let (configured, version, claimed) = {
             let shared = self.shared();
-            (shared.config.task_counts(), shared.config.structure_version)
+            // Work whose last status names a worker missing from this round may still be running
+            // there: it waits a session timeout before it is given to someone else.
+            let claimed: BTreeSet<Work> = shared
+                .status
+                .all()
+                .into_iter()
+                .filter(|(_, _, s)| {
+                    matches!(s.state, State::Running | State::Paused)
+                        && !members.contains(&s.worker_id)
+                })
+                .map(|(connector, task, _)| Work { connector, task })
+                .collect();
+            (
+                shared.config.task_counts(),
+                shared.config.structure_version,
+                claimed,
+            )
         };
-        let round = assignor.assign(
+        let round = assignor.assign_with_claims(
             &running,
             &configured,
             self.settings.scheduled_rebalance_max_delay,
             Instant::now(),
+            &claimed,
+            self.settings.session_timeout,
         );
+        tracing::debug!(?claimed, delay = ?round.delay, ?configured, ?running, round = ?round.members, "assignment round");
         let delay = round
             .delay
             .map_or(0, |d| d.as_millis().min(i32::MAX as u128) as i32);
@@ -516,6 +568,9 @@ impl DistributedHerder {
     }
 
     fn start_work(&self, w: &Work) {
+        if self.shared().running.contains(w) {
+            return;
+        }
         let (config, target, task_config) = {
             let shared = self.shared();
             let Some(config) = shared.config.connectors.get(&w.connector).cloned() else {
@@ -863,6 +918,14 @@ impl DistributedHerder {
         self.write_config(vec![(k, Some(v))]).await?;
         self.generate_task_configs().await
     }
+}
+
+/// `host:port` of an advertised URL like `http://host:port/`, as statuses name workers.
+fn worker_id_of(url: &str) -> String {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .trim_end_matches('/')
+        .to_string()
 }
 
 fn flatten(a: &Allocation) -> BTreeSet<Work> {

@@ -18,6 +18,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
+/// Joins refused with REBALANCE_IN_PROGRESS before the member starts afresh.
+const JOIN_RETRIES_BEFORE_NEW_MEMBER: u32 = 15;
 
 /// Kafka error codes the membership acts on.
 pub mod codes {
@@ -246,6 +248,7 @@ impl GroupMember {
 
     /// Joins (or rejoins) the group offering `protocols` (name, metadata), most preferred first.
     pub async fn join(&mut self, protocols: &[(String, Vec<u8>)]) -> Result<Joined, GroupError> {
+        let mut busy = 0u32;
         loop {
             let request = JoinGroupRequest::default()
                 .with_group_id(GroupId(StrBytes::from_string(
@@ -291,7 +294,15 @@ impl GroupMember {
                 codes::MEMBER_ID_REQUIRED => self.member_id = answer.member_id.to_string(),
                 codes::UNKNOWN_MEMBER_ID => self.member_id.clear(),
                 codes::REBALANCE_IN_PROGRESS => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
+                    // Kafka never answers a join so, but tansu does, and can keep doing it for a
+                    // member it half forgot: after a while, join as a new member.
+                    busy += 1;
+                    if busy.is_multiple_of(JOIN_RETRIES_BEFORE_NEW_MEMBER) {
+                        tracing::info!("the coordinator keeps refusing this member's join; joining as a new member");
+                        self.member_id.clear();
+                        self.reset_coordinator();
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 other => {
                     let error = GroupError::Broker(other);

@@ -120,6 +120,19 @@ impl StatusState {
             .map(|e| e.status.clone())
     }
 
+    /// Every connector (task -1) and task with its last status.
+    pub fn all(&self) -> Vec<(String, i32, Status)> {
+        let connectors = self
+            .connectors
+            .iter()
+            .map(|(c, e)| (c.clone(), -1, e.status.clone()));
+        let tasks = self
+            .tasks
+            .iter()
+            .map(|((c, t), e)| (c.clone(), *t as i32, e.status.clone()));
+        connectors.chain(tasks).collect()
+    }
+
     pub fn topics(&self, name: &str) -> Vec<String> {
         self.topics
             .get(name)
