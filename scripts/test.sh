@@ -25,7 +25,7 @@ trap cleanup EXIT
 port=$(free_port)
 start_tansu "$work/broker" "$port" "sqlite://broker.db"
 export FERRY_TEST_BROKER="127.0.0.1:$port"
-export FERRY_BIN="$PWD/target/debug/ferry"
+export FERRY_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ferry"
 
 log "running the tests against the broker at $FERRY_TEST_BROKER"
 if command -v cargo-nextest >/dev/null 2>&1; then
