@@ -245,3 +245,44 @@ pub trait Herder: Send + Sync {
         config: Props,
     ) -> Result<ConfigInfos, HerderError>;
 }
+
+pub fn not_found(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Connector {name} not found"))
+}
+
+/// Kafka's answer to a configuration that does not validate.
+pub fn invalid_config(problems: &[String], props: &Props) -> HerderError {
+    let class = props
+        .get(crate::connector_config::CONNECTOR_CLASS)
+        .cloned()
+        .unwrap_or_default();
+    HerderError::BadRequest(format!(
+        "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
+        problems.len(),
+        problems.join("\n")
+    ))
+}
+
+/// Puts the URL's name into the config, refusing a config that names another connector.
+pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
+    if name.trim().is_empty() {
+        return Err(HerderError::BadRequest("Connector name is required".into()));
+    }
+    if name.contains('/') {
+        return Err(HerderError::BadRequest(
+            "connector name should not contain '/'".into(),
+        ));
+    }
+    match config.get(crate::connector_config::NAME) {
+        Some(n) if n != name => {
+            return Err(HerderError::BadRequest(format!(
+            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+        )))
+        }
+        Some(_) => {}
+        None => {
+            config.insert(crate::connector_config::NAME.to_string(), name.to_string());
+        }
+    }
+    Ok(config)
+}

@@ -2,6 +2,7 @@
 
 pub mod atomic_file;
 pub mod connector_config;
+pub mod connector_offsets;
 pub mod connector_store;
 pub mod distributed;
 pub mod herder;

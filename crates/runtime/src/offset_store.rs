@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use crate::distributed::kafka_log::KafkaLog;
 use crate::kafka::{self, LoggingContext};
-use crate::offsets::{offset_key, FileOffsetStore, OffsetStoreError};
+use crate::offsets::{connector_entries, offset_key, FileOffsetStore, OffsetStoreError};
 use crate::worker_config::WorkerConfig;
 
 pub trait OffsetStore: Send + Sync {
@@ -171,19 +171,7 @@ impl OffsetStore for KafkaOffsetStore {
 
     fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
         let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
-        data.iter()
-            .filter_map(|(k, v)| {
-                let key: Json = serde_json::from_str(k).ok()?;
-                let [Json::String(name), Json::Object(partition)] = key.as_array()?.as_slice()
-                else {
-                    return None;
-                };
-                match (name == connector, v) {
-                    (true, Json::Object(offset)) => Some((partition.clone(), offset.clone())),
-                    _ => None,
-                }
-            })
-            .collect()
+        connector_entries(&data, connector)
     }
 
     fn alter(

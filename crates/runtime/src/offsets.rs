@@ -35,6 +35,25 @@ fn offset_key_prefix(connector: &str) -> String {
     format!("[{name},")
 }
 
+/// Every partition and offset of one connector among stored key/value pairs.
+pub fn connector_entries(
+    data: &BTreeMap<String, Json>,
+    connector: &str,
+) -> Vec<(OffsetMap, OffsetMap)> {
+    data.iter()
+        .filter_map(|(k, v)| {
+            let key: Json = serde_json::from_str(k).ok()?;
+            let [Json::String(name), Json::Object(partition)] = key.as_array()?.as_slice() else {
+                return None;
+            };
+            match (name == connector, v) {
+                (true, Json::Object(offset)) => Some((partition.clone(), offset.clone())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// The key under which a connector's partition is stored, as in the offsets topic.
 pub fn offset_key(connector: &str, partition: &OffsetMap) -> String {
     Json::Array(vec![
@@ -97,19 +116,7 @@ impl FileOffsetStore {
     /// Every stored partition and offset of one connector.
     pub fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
         let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
-        data.iter()
-            .filter_map(|(k, v)| {
-                let key: Json = serde_json::from_str(k).ok()?;
-                let [Json::String(name), Json::Object(partition)] = key.as_array()?.as_slice()
-                else {
-                    return None;
-                };
-                match (name == connector, v) {
-                    (true, Json::Object(offset)) => Some((partition.clone(), offset.clone())),
-                    _ => None,
-                }
-            })
-            .collect()
+        connector_entries(&data, connector)
     }
 
     /// Records new offsets and writes the whole store to disk before returning.

@@ -6,17 +6,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use ferry_api::{ConnectorKind, Props};
+use ferry_api::Props;
 use tokio::sync::Mutex;
 
 use crate::connector_config::{self, ValidConnectorConfig, NAME};
+use crate::connector_offsets::{require_stopped, Offsets};
 use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
-    ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, Created,
-    Herder, HerderError, PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
+    invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
+    ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError, PluginInfo, RestartRequest,
+    ServerInfo, TargetState, TaskInfo, TaskState,
 };
 use crate::plugins::Plugins;
-use crate::sink_offsets;
 use crate::validation;
 use crate::worker::Worker;
 
@@ -31,10 +32,6 @@ pub struct StandaloneHerder {
     stored: Mutex<BTreeMap<String, StoredConnector>>,
     cluster_id: RwLock<Option<String>>,
     ready: AtomicBool,
-}
-
-fn not_found(name: &str) -> HerderError {
-    HerderError::NotFound(format!("Connector {name} not found"))
 }
 
 impl StandaloneHerder {
@@ -100,14 +97,8 @@ impl StandaloneHerder {
     }
 
     fn check(&self, props: &Props) -> Result<ValidConnectorConfig, HerderError> {
-        connector_config::validate(&self.plugins, props).map_err(|problems| {
-            let class = props.get(connector_config::CONNECTOR_CLASS).cloned().unwrap_or_default();
-            HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
-                problems.len(),
-                problems.join("\n")
-            ))
-        })
+        connector_config::validate(&self.plugins, props)
+            .map_err(|problems| invalid_config(&problems, props))
     }
 
     fn persist(&self, stored: &BTreeMap<String, StoredConnector>) -> Result<(), HerderError> {
@@ -128,39 +119,20 @@ impl StandaloneHerder {
         self.persist(&stored)
     }
 
-    fn require_stopped(&self, name: &str) -> Result<ConnectorKind, HerderError> {
-        let kind = self.worker.kind(name).ok_or_else(|| not_found(name))?;
-        if self.worker.target_state(name) != Some(TargetState::Stopped) {
-            return Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )));
-        }
-        Ok(kind)
+    /// The connector's offsets, if it exists.
+    fn offsets_of<'a>(
+        &'a self,
+        name: &'a str,
+        config: &'a Props,
+    ) -> Result<Offsets<'a>, HerderError> {
+        Ok(Offsets {
+            name,
+            kind: self.worker.kind(name).ok_or_else(|| not_found(name))?,
+            config,
+            store: self.worker.context().offsets.as_ref(),
+            worker: &self.worker.context().config,
+        })
     }
-}
-
-/// Puts the URL's name into the config, refusing a config that names another connector.
-fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
-    if name.trim().is_empty() {
-        return Err(HerderError::BadRequest("Connector name is required".into()));
-    }
-    if name.contains('/') {
-        return Err(HerderError::BadRequest(
-            "connector name should not contain '/'".into(),
-        ));
-    }
-    match config.get(NAME) {
-        Some(n) if n != name => {
-            return Err(HerderError::BadRequest(format!(
-            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-        )))
-        }
-        Some(_) => {}
-        None => {
-            config.insert(NAME.to_string(), name.to_string());
-        }
-    }
-    Ok(config)
 }
 
 #[async_trait]
@@ -330,26 +302,8 @@ impl Herder for StandaloneHerder {
     }
 
     async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
-        let kind = self.worker.kind(name).ok_or_else(|| not_found(name))?;
-        let offsets = match kind {
-            ConnectorKind::Source => self
-                .worker
-                .context()
-                .offsets
-                .connector_offsets(name)
-                .into_iter()
-                .map(|(partition, offset)| crate::herder::ConnectorOffset {
-                    partition,
-                    offset: Some(offset),
-                })
-                .collect(),
-            ConnectorKind::Sink => {
-                let config = self.worker.config(name).unwrap_or_default();
-                let worker = self.worker.context().config.clone();
-                tokio::task::block_in_place(|| sink_offsets::read(&worker, name, &config))?
-            }
-        };
-        Ok(ConnectorOffsets { offsets })
+        let config = self.worker.config(name).unwrap_or_default();
+        self.offsets_of(name, &config)?.read()
     }
 
     async fn alter_offsets(
@@ -358,55 +312,28 @@ impl Herder for StandaloneHerder {
         offsets: ConnectorOffsets,
     ) -> Result<String, HerderError> {
         let _serialised = self.stored.lock().await;
-        let kind = self.require_stopped(name)?;
-        if offsets.offsets.is_empty() {
-            return Err(HerderError::BadRequest(
-                "The offsets to be altered may not be null or empty".into(),
-            ));
-        }
-        match kind {
-            ConnectorKind::Source => {
-                if offsets.offsets.iter().any(|o| o.partition.is_empty()) {
-                    return Err(HerderError::BadRequest(
-                        "Source partitions may not be null or empty".into(),
-                    ));
-                }
-                let entries: Vec<_> = offsets
-                    .offsets
-                    .into_iter()
-                    .map(|o| (o.partition, o.offset))
-                    .collect();
-                self.worker
-                    .context()
-                    .offsets
-                    .alter(name, &entries)
-                    .map_err(|e| HerderError::Internal(e.to_string()))?;
-            }
-            ConnectorKind::Sink => {
-                let parsed = sink_offsets::parse(&offsets.offsets)?;
-                let worker = self.worker.context().config.clone();
-                tokio::task::block_in_place(|| sink_offsets::write(&worker, name, &parsed))?;
-            }
-        }
-        Ok("The offsets for this connector have been altered successfully".into())
+        let config = self.worker.config(name).unwrap_or_default();
+        let target = self.offsets_of(name, &config)?;
+        require_stopped(
+            name,
+            self.worker
+                .target_state(name)
+                .unwrap_or(TargetState::Started),
+        )?;
+        target.alter(offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
         let _serialised = self.stored.lock().await;
-        match self.require_stopped(name)? {
-            ConnectorKind::Source => self
-                .worker
-                .context()
-                .offsets
-                .reset(name)
-                .map_err(|e| HerderError::Internal(e.to_string()))?,
-            ConnectorKind::Sink => {
-                let config = self.worker.config(name).unwrap_or_default();
-                let worker = self.worker.context().config.clone();
-                sink_offsets::reset(&worker, name, &config).await?;
-            }
-        }
-        Ok("The offsets for this connector have been reset successfully".into())
+        let config = self.worker.config(name).unwrap_or_default();
+        let target = self.offsets_of(name, &config)?;
+        require_stopped(
+            name,
+            self.worker
+                .target_state(name)
+                .unwrap_or(TargetState::Started),
+        )?;
+        target.reset().await
     }
 
     async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {

@@ -19,15 +19,15 @@ use super::membership::{GroupMember, GroupSettings, Joined};
 use super::protocol::{Allocation, Assignment, MemberMetadata, Protocol, CONNECTOR_TASK};
 use super::settings::DistributedSettings;
 use super::status_state::{records as status_records, StatusState};
-use crate::connector_config::{self, NAME};
+use crate::connector_config;
+use crate::connector_offsets::{require_stopped, Offsets};
 use crate::herder::{
-    ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffset, ConnectorOffsets,
-    ConnectorStateInfo, ConnectorTaskId, Created, Herder, HerderError, PluginInfo, RestartRequest,
-    ServerInfo, TargetState, TaskInfo, TaskState,
+    invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
+    ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created, Herder, HerderError,
+    PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
 };
-use crate::offset_store::{KafkaOffsetStore, OffsetStore};
+use crate::offset_store::KafkaOffsetStore;
 use crate::plugins::Plugins;
-use crate::sink_offsets;
 use crate::standalone::KAFKA_API_VERSION;
 use crate::status::{State, Status};
 use crate::validation;
@@ -71,10 +71,6 @@ pub struct DistributedHerder {
     ready: AtomicBool,
     /// Wakes the group loop early (a config write to act on).
     wake: tokio::sync::Notify,
-}
-
-fn not_found(name: &str) -> HerderError {
-    HerderError::NotFound(format!("Connector {name} not found"))
 }
 
 fn log_error(e: LogError) -> HerderError {
@@ -813,14 +809,9 @@ impl DistributedHerder {
     }
 
     fn check(&self, props: &Props) -> Result<(), HerderError> {
-        connector_config::validate(&self.plugins, props).map(|_| ()).map_err(|problems| {
-            let class = props.get(connector_config::CONNECTOR_CLASS).cloned().unwrap_or_default();
-            HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
-                problems.len(),
-                problems.join("\n")
-            ))
-        })
+        connector_config::validate(&self.plugins, props)
+            .map(|_| ())
+            .map_err(|problems| invalid_config(&problems, props))
     }
 
     fn exists(&self, name: &str) -> bool {
@@ -881,32 +872,19 @@ impl DistributedHerder {
         })
     }
 
-    fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
-        if name.trim().is_empty() {
-            return Err(HerderError::BadRequest("Connector name is required".into()));
-        }
-        match config.get(NAME) {
-            Some(n) if n != name => {
-                return Err(HerderError::BadRequest(format!(
-                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-                )))
-            }
-            Some(_) => {}
-            None => {
-                config.insert(NAME.to_string(), name.to_string());
-            }
-        }
-        Ok(config)
-    }
-
-    fn require_stopped(&self, name: &str) -> Result<ConnectorKind, HerderError> {
-        let kind = self.kind(name).ok_or_else(|| not_found(name))?;
-        if self.shared().config.target(name) != TargetState::Stopped {
-            return Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )));
-        }
-        Ok(kind)
+    /// The connector's offsets, if it exists.
+    fn offsets_of<'a>(
+        &'a self,
+        name: &'a str,
+        config: &'a Props,
+    ) -> Result<Offsets<'a>, HerderError> {
+        Ok(Offsets {
+            name,
+            kind: self.kind(name).ok_or_else(|| not_found(name))?,
+            config,
+            store: self.offsets.as_ref(),
+            worker: &self.worker_config,
+        })
     }
 
     async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
@@ -1017,7 +995,7 @@ impl Herder for DistributedHerder {
         config: Props,
         initial: TargetState,
     ) -> Result<ConnectorInfo, HerderError> {
-        let config = Self::with_name(name, config)?;
+        let config = with_name(name, config)?;
         self.require_leader()?;
         if self.exists(name) {
             return Err(HerderError::Conflict(format!(
@@ -1038,7 +1016,7 @@ impl Herder for DistributedHerder {
         name: &str,
         config: Props,
     ) -> Result<Created<ConnectorInfo>, HerderError> {
-        let config = Self::with_name(name, config)?;
+        let config = with_name(name, config)?;
         self.require_leader()?;
         self.check(&config)?;
         let created = !self.exists(name);
@@ -1152,33 +1130,9 @@ impl Herder for DistributedHerder {
     }
 
     async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
-        let kind = self.kind(name).ok_or_else(|| not_found(name))?;
-        let offsets = match kind {
-            ConnectorKind::Source => {
-                self.offsets.refresh().await.map_err(log_error)?;
-                self.offsets
-                    .connector_offsets(name)
-                    .into_iter()
-                    .map(|(partition, offset)| ConnectorOffset {
-                        partition,
-                        offset: Some(offset),
-                    })
-                    .collect()
-            }
-            ConnectorKind::Sink => {
-                let config = self
-                    .shared()
-                    .config
-                    .connectors
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_default();
-                tokio::task::block_in_place(|| {
-                    sink_offsets::read(&self.worker_config, name, &config)
-                })?
-            }
-        };
-        Ok(ConnectorOffsets { offsets })
+        let config = self.connector_config(name).await?;
+        self.offsets.refresh().await.map_err(log_error)?;
+        self.offsets_of(name, &config)?.read()
     }
 
     async fn alter_offsets(
@@ -1186,52 +1140,19 @@ impl Herder for DistributedHerder {
         name: &str,
         offsets: ConnectorOffsets,
     ) -> Result<String, HerderError> {
-        let kind = self.require_stopped(name)?;
-        if offsets.offsets.is_empty() {
-            return Err(HerderError::BadRequest(
-                "The offsets to be altered may not be null or empty".into(),
-            ));
-        }
-        match kind {
-            ConnectorKind::Source => {
-                let entries: Vec<_> = offsets
-                    .offsets
-                    .into_iter()
-                    .map(|o| (o.partition, o.offset))
-                    .collect();
-                self.offsets.refresh().await.map_err(log_error)?;
-                tokio::task::block_in_place(|| self.offsets.alter(name, &entries))
-                    .map_err(|e| HerderError::Internal(e.to_string()))?;
-            }
-            ConnectorKind::Sink => {
-                let parsed = sink_offsets::parse(&offsets.offsets)?;
-                tokio::task::block_in_place(|| {
-                    sink_offsets::write(&self.worker_config, name, &parsed)
-                })?;
-            }
-        }
-        Ok("The offsets for this connector have been altered successfully".into())
+        let config = self.connector_config(name).await?;
+        let target = self.offsets_of(name, &config)?;
+        require_stopped(name, self.shared().config.target(name))?;
+        self.offsets.refresh().await.map_err(log_error)?;
+        target.alter(offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
-        match self.require_stopped(name)? {
-            ConnectorKind::Source => {
-                self.offsets.refresh().await.map_err(log_error)?;
-                tokio::task::block_in_place(|| self.offsets.reset(name))
-                    .map_err(|e| HerderError::Internal(e.to_string()))?;
-            }
-            ConnectorKind::Sink => {
-                let config = self
-                    .shared()
-                    .config
-                    .connectors
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_default();
-                sink_offsets::reset(&self.worker_config, name, &config).await?;
-            }
-        }
-        Ok("The offsets for this connector have been reset successfully".into())
+        let config = self.connector_config(name).await?;
+        let target = self.offsets_of(name, &config)?;
+        require_stopped(name, self.shared().config.target(name))?;
+        self.offsets.refresh().await.map_err(log_error)?;
+        target.reset().await
     }
 
     async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
