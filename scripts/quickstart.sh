@@ -11,7 +11,9 @@ ensure_tansu
 log "building ferry (release)"
 cargo build --release -p ferry
 
+# Each run starts afresh: a new broker, no offsets or connectors kept from the last run.
 work=$PWD/quickstart
+rm -rf "$work"
 mkdir -p "$work"
 TANSU_PID=""
 FERRY_PID=""
