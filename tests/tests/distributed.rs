@@ -258,7 +258,7 @@ fn pause_stop_reset_and_resume_across_workers_and_a_full_restart() {
     let call =
         |w: usize, method: &str, path: &str| c.workers[w].call_retrying(method, path, None).0;
     assert_eq!(call(0, "PUT", "/connectors/src/pause"), 202);
-    wait_for("PAUSED", Duration::from_secs(30), || {
+    wait_for("PAUSED", Duration::from_secs(90), || {
         let s = status(&c.workers[1], "src");
         (s["connector"]["state"] == "PAUSED" && s["tasks"][0]["state"] == "PAUSED").then_some(())
     });
@@ -266,7 +266,7 @@ fn pause_stop_reset_and_resume_across_workers_and_a_full_restart() {
     assert_eq!(code, 400, "offsets cannot be reset while paused: {body}");
 
     assert_eq!(call(1, "PUT", "/connectors/src/stop"), 204);
-    wait_for("STOPPED without tasks", Duration::from_secs(30), || {
+    wait_for("STOPPED without tasks", Duration::from_secs(90), || {
         let s = status(&c.workers[2], "src");
         (s["connector"]["state"] == "STOPPED" && s["tasks"] == json!([])).then_some(())
     });
