@@ -286,3 +286,37 @@ pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
     }
     Ok(config)
 }
+
+/// What every herder says about its worker: the Kafka cluster id once the broker told it, and
+/// whether start-up is over (`GET /`, `GET /health`).
+#[derive(Debug, Default)]
+pub struct WorkerState {
+    cluster_id: std::sync::RwLock<Option<String>>,
+    ready: std::sync::atomic::AtomicBool,
+}
+
+impl WorkerState {
+    pub fn set_cluster_id(&self, id: String) {
+        *self.cluster_id.write().unwrap_or_else(|p| p.into_inner()) = Some(id);
+    }
+
+    pub fn set_ready(&self) {
+        self.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn ready(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn server_info(&self) -> ServerInfo {
+        ServerInfo {
+            version: crate::standalone::KAFKA_API_VERSION.to_string(),
+            commit: format!("ferry-{}", env!("CARGO_PKG_VERSION")),
+            kafka_cluster_id: self
+                .cluster_id
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+}

@@ -2,8 +2,8 @@
 //! offsets in a file, and (unlike Kafka) connectors kept across restarts beside that file.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use ferry_api::Props;
@@ -15,7 +15,7 @@ use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
     invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
     ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError, PluginInfo, RestartRequest,
-    ServerInfo, TargetState, TaskInfo, TaskState,
+    ServerInfo, TargetState, TaskInfo, TaskState, WorkerState,
 };
 use crate::plugins::Plugins;
 use crate::validation;
@@ -30,8 +30,7 @@ pub struct StandaloneHerder {
     store: ConnectorStore,
     /// What is persisted; its lock also serialises every change to connectors.
     stored: Mutex<BTreeMap<String, StoredConnector>>,
-    cluster_id: RwLock<Option<String>>,
-    ready: AtomicBool,
+    state: WorkerState,
 }
 
 impl StandaloneHerder {
@@ -45,18 +44,17 @@ impl StandaloneHerder {
             plugins,
             store,
             stored: Mutex::new(BTreeMap::new()),
-            cluster_id: RwLock::new(None),
-            ready: AtomicBool::new(false),
+            state: WorkerState::default(),
         }
     }
 
     pub fn set_cluster_id(&self, id: String) {
-        *self.cluster_id.write().unwrap_or_else(|p| p.into_inner()) = Some(id);
+        self.state.set_cluster_id(id);
     }
 
     /// Start-up is over: `/health` answers healthy.
     pub fn set_ready(&self) {
-        self.ready.store(true, Ordering::SeqCst);
+        self.state.set_ready();
     }
 
     /// Starts the connectors a previous run kept. One that no longer validates is reported and skipped.
@@ -138,19 +136,11 @@ impl StandaloneHerder {
 #[async_trait]
 impl Herder for StandaloneHerder {
     fn server_info(&self) -> ServerInfo {
-        ServerInfo {
-            version: KAFKA_API_VERSION.to_string(),
-            commit: format!("ferry-{}", env!("CARGO_PKG_VERSION")),
-            kafka_cluster_id: self
-                .cluster_id
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        }
+        self.state.server_info()
     }
 
     fn ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst)
+        self.state.ready()
     }
 
     async fn connectors(&self) -> Vec<String> {

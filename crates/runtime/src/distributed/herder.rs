@@ -4,8 +4,8 @@
 //! the request to the leader's URL.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,11 +24,10 @@ use crate::connector_offsets::{require_stopped, Offsets};
 use crate::herder::{
     invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
     ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created, Herder, HerderError,
-    PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
+    PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState, WorkerState,
 };
 use crate::offset_store::KafkaOffsetStore;
 use crate::plugins::Plugins;
-use crate::standalone::KAFKA_API_VERSION;
 use crate::status::{State, Status};
 use crate::validation;
 use crate::worker::Worker;
@@ -67,8 +66,7 @@ pub struct DistributedHerder {
     config_log: tokio::sync::Mutex<KafkaLog>,
     status_log: tokio::sync::Mutex<KafkaLog>,
     offsets: Arc<KafkaOffsetStore>,
-    cluster_id: RwLock<Option<String>>,
-    ready: AtomicBool,
+    state: WorkerState,
     /// Wakes the group loop early (a config write to act on).
     wake: tokio::sync::Notify,
 }
@@ -134,8 +132,7 @@ impl DistributedHerder {
             config_log: tokio::sync::Mutex::new(topics_config),
             status_log: tokio::sync::Mutex::new(topics_status),
             offsets,
-            cluster_id: RwLock::new(None),
-            ready: AtomicBool::new(false),
+            state: WorkerState::default(),
             wake: tokio::sync::Notify::new(),
         }
     }
@@ -145,7 +142,7 @@ impl DistributedHerder {
     }
 
     pub fn set_cluster_id(&self, id: String) {
-        *self.cluster_id.write().unwrap_or_else(|p| p.into_inner()) = Some(id);
+        self.state.set_cluster_id(id);
     }
 
     /// Reads the config topic to its end; returns whether the assignment may have to change.
@@ -279,7 +276,7 @@ impl DistributedHerder {
             self.apply_assignment(&assignment, protocol).await;
             if first {
                 first = false;
-                self.ready.store(true, Ordering::SeqCst);
+                self.state.set_ready();
             }
             if !assignment.revoked.is_empty() {
                 // Give the revoked work back to the group at once.
@@ -920,19 +917,11 @@ fn flatten(a: &Allocation) -> BTreeSet<Work> {
 #[async_trait]
 impl Herder for DistributedHerder {
     fn server_info(&self) -> ServerInfo {
-        ServerInfo {
-            version: KAFKA_API_VERSION.to_string(),
-            commit: format!("ferry-{}", env!("CARGO_PKG_VERSION")),
-            kafka_cluster_id: self
-                .cluster_id
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        }
+        self.state.server_info()
     }
 
     fn ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst)
+        self.state.ready()
     }
 
     async fn connectors(&self) -> Vec<String> {
