@@ -1,10 +1,10 @@
 //! `org.apache.kafka.connect.converters.ByteArrayConverter`: bytes as they are.
 
+use crate::ConfigureAs;
 use std::sync::Arc;
 
 use ferry_api::{
-    ConnectError, Converter, HeaderConverter, Props, Result, Schema, SchemaAndValue, SchemaType,
-    Value,
+    ConnectError, Converter, Props, Result, Schema, SchemaAndValue, SchemaType, Value,
 };
 
 use crate::config;
@@ -66,12 +66,7 @@ impl ByteArrayConverter {
 
 impl Converter for ByteArrayConverter {
     fn configure(&mut self, props: &Props, is_key: bool) -> Result<()> {
-        config::parse(
-            &config::converter_config_def(),
-            props,
-            config::usage(is_key),
-        )
-        .map(|_| ())
+        self.configure_as(props, config::usage(is_key))
     }
 
     fn from_connect(
@@ -103,34 +98,16 @@ impl Converter for ByteArrayConverter {
     }
 }
 
-impl HeaderConverter for ByteArrayConverter {
-    fn configure(&mut self, props: &Props) -> Result<()> {
-        config::parse(&config::converter_config_def(), props, "header").map(|_| ())
-    }
-
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>> {
-        self.encode_value(schema, Some(value))
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        bytes: Option<&[u8]>,
-    ) -> Result<SchemaAndValue> {
-        Ok(self.decode_bytes(bytes))
+impl ConfigureAs for ByteArrayConverter {
+    fn configure_as(&mut self, props: &Props, usage: &str) -> Result<()> {
+        config::parse(&config::converter_config_def(), props, usage).map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_api::HeaderConverter;
 
     #[test]
     fn round_trip() {
@@ -193,7 +170,7 @@ mod tests {
 
     #[test]
     fn header_round_trip() {
-        let c = ByteArrayConverter::new();
+        let c = crate::AsHeaderConverter(ByteArrayConverter::new());
         let b = c
             .from_connect_header("t", "h", None, &Value::Bytes(vec![7]))
             .unwrap();

@@ -7,6 +7,7 @@
 //! [`converter_by_name`] / [`header_converter_by_name`], then `configure` it with its own keys
 //! (prefix removed, e.g. `schemas.enable` from `value.converter.schemas.enable`).
 
+pub mod as_header;
 pub mod bytearray;
 pub mod config;
 pub mod header;
@@ -16,6 +17,7 @@ pub mod string;
 
 use ferry_api::{ConfigDef, Converter, HeaderConverter};
 
+pub use as_header::{AsHeaderConverter, ConfigureAs};
 pub use bytearray::ByteArrayConverter;
 pub use header::SimpleHeaderConverter;
 pub use json::{DecimalFormat, JsonConverter};
@@ -40,8 +42,8 @@ fn boxed<T: Converter + Default + 'static>() -> Box<dyn Converter> {
     Box::new(T::default())
 }
 
-fn boxed_header<T: HeaderConverter + Default + 'static>() -> Box<dyn HeaderConverter> {
-    Box::new(T::default())
+fn boxed_header<T: Converter + ConfigureAs + Default + 'static>() -> Box<dyn HeaderConverter> {
+    Box::new(AsHeaderConverter(T::default()))
 }
 
 /// Every key/value converter, in the order the plugin listing shows them.

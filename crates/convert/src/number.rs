@@ -1,11 +1,11 @@
 //! The numeric converters (`org.apache.kafka.connect.converters.{Short,Integer,Long,Float,Double}Converter`)
 //! and `BooleanConverter`: one value in the big-endian layout of Kafka's client serializers.
 
+use crate::ConfigureAs;
 use std::sync::Arc;
 
 use ferry_api::{
-    ConnectError, Converter, HeaderConverter, Props, Result, Schema, SchemaAndValue, SchemaType,
-    Value,
+    ConnectError, Converter, Props, Result, Schema, SchemaAndValue, SchemaType, Value,
 };
 
 use crate::config;
@@ -81,8 +81,7 @@ macro_rules! number_converter {
 
         impl Converter for $name {
             fn configure(&mut self, props: &Props, is_key: bool) -> Result<()> {
-                config::parse(&config::converter_config_def(), props, config::usage(is_key))
-                    .map(|_| ())
+                self.configure_as(props, config::usage(is_key))
             }
 
             fn from_connect(
@@ -99,30 +98,12 @@ macro_rules! number_converter {
             }
         }
 
-        impl HeaderConverter for $name {
-            fn configure(&mut self, props: &Props) -> Result<()> {
-                config::parse(&config::converter_config_def(), props, "header").map(|_| ())
-            }
-
-            fn from_connect_header(
-                &self,
-                _topic: &str,
-                _key: &str,
-                _schema: Option<&Schema>,
-                value: &Value,
-            ) -> Result<Option<Vec<u8>>> {
-                self.encode_value(Some(value))
-            }
-
-            fn to_connect_header(
-                &self,
-                _topic: &str,
-                _key: &str,
-                bytes: Option<&[u8]>,
-            ) -> Result<SchemaAndValue> {
-                self.decode_bytes(bytes)
+        impl ConfigureAs for $name {
+            fn configure_as(&mut self, props: &Props, usage: &str) -> Result<()> {
+                config::parse(&config::converter_config_def(), props, usage).map(|_| ())
             }
         }
+
     };
 }
 
@@ -238,12 +219,7 @@ impl BooleanConverter {
 
 impl Converter for BooleanConverter {
     fn configure(&mut self, props: &Props, is_key: bool) -> Result<()> {
-        config::parse(
-            &config::converter_config_def(),
-            props,
-            config::usage(is_key),
-        )
-        .map(|_| ())
+        self.configure_as(props, config::usage(is_key))
     }
 
     fn from_connect(
@@ -260,34 +236,16 @@ impl Converter for BooleanConverter {
     }
 }
 
-impl HeaderConverter for BooleanConverter {
-    fn configure(&mut self, props: &Props) -> Result<()> {
-        config::parse(&config::converter_config_def(), props, "header").map(|_| ())
-    }
-
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>> {
-        self.encode_value(schema, Some(value))
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        bytes: Option<&[u8]>,
-    ) -> Result<SchemaAndValue> {
-        self.decode_bytes(bytes)
+impl ConfigureAs for BooleanConverter {
+    fn configure_as(&mut self, props: &Props, usage: &str) -> Result<()> {
+        config::parse(&config::converter_config_def(), props, usage).map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_api::HeaderConverter;
 
     fn round_trip<C: Converter>(c: &C, v: Value, expected: &[u8], schema: Schema) {
         let b = c.from_connect("t", None, Some(&v)).unwrap();
@@ -373,7 +331,7 @@ mod tests {
 
     #[test]
     fn header_round_trip() {
-        let c = LongConverter::new();
+        let c = crate::AsHeaderConverter(LongConverter::new());
         let b = c
             .from_connect_header("t", "h", None, &Value::Int64(9))
             .unwrap();

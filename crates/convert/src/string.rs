@@ -1,11 +1,10 @@
 //! `org.apache.kafka.connect.storage.StringConverter`: values as text.
 
+use crate::ConfigureAs;
 use std::sync::Arc;
 
 use ferry_api::text::push_java_string;
-use ferry_api::{
-    ConnectError, Converter, HeaderConverter, Props, Result, Schema, SchemaAndValue, Value,
-};
+use ferry_api::{ConnectError, Converter, Props, Result, Schema, SchemaAndValue, Value};
 
 use crate::config;
 
@@ -175,34 +174,16 @@ impl Converter for StringConverter {
     }
 }
 
-impl HeaderConverter for StringConverter {
-    fn configure(&mut self, props: &Props) -> Result<()> {
-        self.configure_props(props, "header")
-    }
-
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>> {
-        Ok(self.encode_value(schema, Some(value)))
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        bytes: Option<&[u8]>,
-    ) -> Result<SchemaAndValue> {
-        Ok(self.decode_bytes(bytes))
+impl ConfigureAs for StringConverter {
+    fn configure_as(&mut self, props: &Props, usage: &str) -> Result<()> {
+        self.configure_props(props, usage)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_api::HeaderConverter;
     use ferry_api::{Decimal, SchemaBuilder, Struct};
 
     const T: &str = "topic";
@@ -319,7 +300,7 @@ mod tests {
 
     #[test]
     fn header_round_trip() {
-        let c = StringConverter::new();
+        let c = crate::AsHeaderConverter(StringConverter::new());
         let b = c
             .from_connect_header(T, "h", None, &Value::from("v"))
             .unwrap();

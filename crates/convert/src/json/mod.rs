@@ -7,13 +7,14 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+use crate::ConfigureAs;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use ferry_api::{
-    ConnectError, Converter, Decimal, HeaderConverter, LogicalType, Props, Result, Schema,
-    SchemaAndValue, SchemaBuilder, SchemaType, Struct, Time, Value,
+    ConnectError, Converter, Decimal, LogicalType, Props, Result, Schema, SchemaAndValue,
+    SchemaBuilder, SchemaType, Struct, Time, Value,
 };
 
 use crate::config;
@@ -277,28 +278,9 @@ impl Converter for JsonConverter {
     }
 }
 
-impl HeaderConverter for JsonConverter {
-    fn configure(&mut self, props: &Props) -> Result<()> {
-        self.configure_props(props, "header")
-    }
-
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>> {
-        self.write_json(schema, Some(value))
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        bytes: Option<&[u8]>,
-    ) -> Result<SchemaAndValue> {
-        self.read_json(bytes)
+impl ConfigureAs for JsonConverter {
+    fn configure_as(&mut self, props: &Props, usage: &str) -> Result<()> {
+        self.configure_props(props, usage)
     }
 }
 

@@ -1,6 +1,7 @@
 //! JsonConverter tests; the JSON is what Kafka's JsonConverter writes or its own tests read.
 
 use super::*;
+use ferry_api::HeaderConverter;
 use ferry_api::{Date, Timestamp};
 
 const T: &str = "topic";
@@ -849,7 +850,7 @@ fn schema_cache_tells_schemas_apart() {
 
 #[test]
 fn headers_delegate() {
-    let c = json();
+    let c = crate::AsHeaderConverter(json());
     let b = c
         .from_connect_header(T, "h", Some(&Schema::string()), &Value::from("test-string"))
         .unwrap()
