@@ -216,9 +216,21 @@ pub trait Herder: Send + Sync {
     ) -> Result<ConnectorInfo, HerderError>;
     async fn delete_connector(&self, name: &str) -> Result<(), HerderError>;
 
-    async fn pause_connector(&self, name: &str) -> Result<(), HerderError>;
-    async fn resume_connector(&self, name: &str) -> Result<(), HerderError>;
-    async fn stop_connector(&self, name: &str) -> Result<(), HerderError>;
+    /// Moves a connector to a target state; pause, resume and stop are this.
+    async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError>;
+
+    async fn pause_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target_state(name, TargetState::Paused).await
+    }
+
+    /// Back to RUNNING from PAUSED or STOPPED.
+    async fn resume_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target_state(name, TargetState::Started).await
+    }
+
+    async fn stop_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.set_target_state(name, TargetState::Stopped).await
+    }
     async fn restart_connector(
         &self,
         name: &str,

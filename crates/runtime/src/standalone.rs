@@ -105,18 +105,6 @@ impl StandaloneHerder {
             .map_err(|e| HerderError::Internal(e.to_string()))
     }
 
-    async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
-        let mut stored = self.stored.lock().await;
-        if !self.worker.contains(name) {
-            return Err(not_found(name));
-        }
-        self.worker.set_target(name, target).await;
-        if let Some(s) = stored.get_mut(name) {
-            s.target_state = target;
-        }
-        self.persist(&stored)
-    }
-
     /// The connector's offsets, if it exists.
     fn offsets_of<'a>(
         &'a self,
@@ -253,16 +241,16 @@ impl Herder for StandaloneHerder {
         self.persist(&stored)
     }
 
-    async fn pause_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Paused).await
-    }
-
-    async fn resume_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Started).await
-    }
-
-    async fn stop_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Stopped).await
+    async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        let mut stored = self.stored.lock().await;
+        if !self.worker.contains(name) {
+            return Err(not_found(name));
+        }
+        self.worker.set_target(name, target).await;
+        if let Some(s) = stored.get_mut(name) {
+            s.target_state = target;
+        }
+        self.persist(&stored)
     }
 
     async fn restart_connector(

@@ -883,16 +883,6 @@ impl DistributedHerder {
             worker: &self.worker_config,
         })
     }
-
-    async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
-        if !self.exists(name) {
-            return Err(not_found(name));
-        }
-        self.require_leader()?;
-        let (k, v) = config_records::target_state(name, target);
-        self.write_config(vec![(k, Some(v))]).await?;
-        self.generate_task_configs().await
-    }
 }
 
 /// `host:port` of an advertised URL like `http://host:port/`, as statuses name workers.
@@ -1049,16 +1039,14 @@ impl Herder for DistributedHerder {
         .await
     }
 
-    async fn pause_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Paused).await
-    }
-
-    async fn resume_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Started).await
-    }
-
-    async fn stop_connector(&self, name: &str) -> Result<(), HerderError> {
-        self.set_target(name, TargetState::Stopped).await
+    async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        if !self.exists(name) {
+            return Err(not_found(name));
+        }
+        self.require_leader()?;
+        let (k, v) = config_records::target_state(name, target);
+        self.write_config(vec![(k, Some(v))]).await?;
+        self.generate_task_configs().await
     }
 
     async fn restart_connector(
