@@ -160,23 +160,10 @@ impl Broker {
     /// Every value of `topic`, read from the beginning by a fresh consumer group, until `expected`
     /// values are read or `timeout` passes.
     pub fn consume(&self, topic: &str, expected: usize, timeout: Duration) -> Vec<String> {
-        let group = format!("e2e-check-{}-{}", topic, std::process::id());
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &self.address)
-            .set("group.id", &group)
-            .set("auto.offset.reset", "earliest")
-            .set("enable.auto.commit", "false")
-            .create()
-            .expect("consumer");
-        consumer.subscribe(&[topic]).expect("subscribe");
-        let deadline = Instant::now() + timeout;
-        let mut values = Vec::new();
-        while values.len() < expected && Instant::now() < deadline {
-            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-                values.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
-            }
-        }
-        values
+        self.consume_records(topic, expected, timeout)
+            .into_iter()
+            .map(|(_, value)| value.unwrap_or_default())
+            .collect()
     }
 
     /// Keys and values (as text; `None` for a null) of every record of `topic`, from the
