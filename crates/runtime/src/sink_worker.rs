@@ -207,13 +207,6 @@ impl SinkTaskRunner {
                         self.signals.topics.record(&record.topic);
                         self.last_topic.clone_from(&record.topic);
                     }
-                    self.consumed.insert(
-                        TopicPartition {
-                            topic: record.topic.clone(),
-                            partition: record.kafka_partition,
-                        },
-                        record.kafka_offset + 1,
-                    );
                     batch.push(record);
                 }
                 Some(Err(e)) => {
@@ -222,7 +215,28 @@ impl SinkTaskRunner {
                 }
             }
         }
+        self.note_consumed(&batch);
         Ok(batch)
+    }
+
+    /// Remembers, per partition, the offset after the batch's last record: once per partition
+    /// and batch rather than once per record.
+    fn note_consumed(&mut self, batch: &[SinkRecord]) {
+        let mut seen: Vec<(&str, i32)> = Vec::new();
+        for record in batch.iter().rev() {
+            let key = (record.topic.as_str(), record.kafka_partition);
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            self.consumed.insert(
+                TopicPartition {
+                    topic: record.topic.clone(),
+                    partition: record.kafka_partition,
+                },
+                record.kafka_offset + 1,
+            );
+        }
     }
 
     fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, TaskError> {
