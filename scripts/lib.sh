@@ -1,7 +1,11 @@
-# Shared by the scripts: installing what is missing and running a local tansu broker.
+# Shared by the scripts: installing what is missing and running a local Apache Kafka broker.
 # shellcheck shell=bash
 
-TANSU_VERSION=0.6.0
+KAFKA_VERSION=4.4.0
+# Downloads live outside the work tree, so a fresh clone on the same machine reuses them.
+FERRY_CACHE=${FERRY_CACHE:-$HOME/.cache/ferry}
+export KAFKA_LIBS=${KAFKA_LIBS:-$FERRY_CACHE/kafka-$KAFKA_VERSION/libs}
+FERRY_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -13,23 +17,37 @@ ensure_build_tools() {
   command -v make >/dev/null 2>&1 || missing+=(make)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
   [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-  fi
+  apt_install "${missing[@]}"
 }
 
-# The test broker, tansu, from crates.io (about 13 minutes to build once; then cached).
-ensure_tansu() {
-  if command -v tansu >/dev/null 2>&1; then
+# apt_install PACKAGE...: installs the Debian packages given (none: nothing to do).
+apt_install() {
+  [ $# -gt 0 ] || return 0
+  log "installing Debian packages: $*"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# Apache Kafka's jars (broker, tools, Kafka Connect) from Maven Central into KAFKA_LIBS, once.
+ensure_kafka() {
+  local missing=()
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  apt_install "${missing[@]}"
+  if [ -f "$KAFKA_LIBS/.complete" ]; then
     return
   fi
-  log "installing tansu $TANSU_VERSION (a Kafka-compatible broker) with cargo install; this takes a while once"
-  cargo install --locked tansu --version "$TANSU_VERSION" --features dynostore,libsql
+  log "fetching Apache Kafka $KAFKA_VERSION's jars from Maven Central into $KAFKA_LIBS (once)"
+  rm -rf "$KAFKA_LIBS"
+  mkdir -p "$KAFKA_LIBS"
+  mvn -B -q -f "$FERRY_SCRIPTS/kafka/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
+  touch "$KAFKA_LIBS/.complete"
 }
 
 free_port() {
@@ -47,19 +65,45 @@ wait_for_port() {
   return 1
 }
 
-# start_tansu DIR PORT STORAGE: starts tansu in DIR (where a sqlite file lands), sets TANSU_PID.
-start_tansu() {
-  local dir=$1 port=$2 storage=$3
+# wait_for_kafka DIR PID [SECONDS]: waits until the node in DIR says it started (the log counts
+# starts, so a restarted node waits for its new line), or fails with the end of its log.
+wait_for_kafka() {
+  local dir=$1 pid=$2 tries=$(( ${3:-90} * 10 )) before=${KAFKA_STARTS_BEFORE:-0}
+  local started
+  for _ in $(seq "$tries"); do
+    started=$(grep -c 'Kafka Server started' "$dir/server.log" 2>/dev/null || true)
+    if [ "${started:-0}" -gt "$before" ]; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  log "the Kafka node in $dir did not start; the end of its log:"
+  tail -n 30 "$dir/server.log" >&2
+  return 1
+}
+
+# start_kafka DIR: a single-node Apache Kafka (KRaft, broker and controller in one process) on
+# free loopback ports, data in DIR. Sets KAFKA_PID and KAFKA_BOOTSTRAP.
+start_kafka() {
+  local dir=$1 port cport
+  port=$(free_port)
+  cport=$(free_port)
   mkdir -p "$dir"
-  (cd "$dir" && exec tansu broker \
-      --listener-url "tcp://127.0.0.1:$port" \
-      --advertised-listener-url "tcp://127.0.0.1:$port" \
-      --storage-engine "$storage" >"$dir/tansu.log" 2>&1) &
-  TANSU_PID=$!
-  if ! wait_for_port "$port" 300; then
-    log "tansu did not start; its log:"
-    cat "$dir/tansu.log" >&2
-    return 1
-  fi
-  log "tansu broker on 127.0.0.1:$port (pid $TANSU_PID, storage $storage)"
+  "$FERRY_SCRIPTS/kafka/broker.sh" "$dir" 1 "$port" "1@127.0.0.1:$cport" &
+  KAFKA_PID=$!
+  wait_for_kafka "$dir" "$KAFKA_PID"
+  KAFKA_BOOTSTRAP=127.0.0.1:$port
+  log "Apache Kafka $KAFKA_VERSION on $KAFKA_BOOTSTRAP (pid $KAFKA_PID, data in $dir)"
+}
+
+# stop_kafka PID...: stops the nodes gracefully and waits for them.
+stop_kafka() {
+  local pid
+  for pid in "$@"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "$@"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
 }

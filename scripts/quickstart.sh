@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ferry end to end on this machine: builds ferry, starts a local tansu broker, and runs a
+# ferry end to end on this machine: builds ferry, starts a local Apache Kafka broker, and runs a
 # standalone worker with FileStreamSource (quickstart/input.txt) -> topic connect-test ->
 # FileStreamSink (quickstart/output.txt). Ctrl-C stops everything.
 set -euo pipefail
@@ -7,7 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib.sh
 
 ensure_build_tools
-ensure_tansu
 log "building ferry (release)"
 cargo build --release -p ferry
 
@@ -15,20 +14,26 @@ cargo build --release -p ferry
 work=$PWD/quickstart
 rm -rf "$work"
 mkdir -p "$work"
-TANSU_PID=""
+KAFKA_PID=""
 FERRY_PID=""
 cleanup() {
   [ -n "$FERRY_PID" ] && kill "$FERRY_PID" 2>/dev/null && wait "$FERRY_PID" 2>/dev/null
-  [ -n "$TANSU_PID" ] && kill "$TANSU_PID" 2>/dev/null && wait "$TANSU_PID" 2>/dev/null
+  stop_kafka "$KAFKA_PID"
   true
 }
 trap cleanup EXIT
 
-port=$(free_port)
 rest_port=${REST_PORT:-8083}
-start_tansu "$work/broker" "$port" "sqlite://broker.db"
+# A broker of your own: BOOTSTRAP_SERVERS=host:9092 scripts/quickstart.sh uses it instead.
+if [ -n "${BOOTSTRAP_SERVERS:-}" ]; then
+  bootstrap=$BOOTSTRAP_SERVERS
+else
+  ensure_kafka
+  start_kafka "$work/kafka"
+  bootstrap=$KAFKA_BOOTSTRAP
+fi
 
-sed -e "s|^bootstrap.servers=.*|bootstrap.servers=127.0.0.1:$port|" \
+sed -e "s|^bootstrap.servers=.*|bootstrap.servers=$bootstrap|" \
     -e "s|^offset.storage.file.filename=.*|offset.storage.file.filename=$work/connect.offsets|" \
     -e "s|^offset.flush.interval.ms=.*|offset.flush.interval.ms=1000|" \
     -e "s|^#listeners=.*|listeners=http://127.0.0.1:$rest_port|" \
@@ -64,7 +69,7 @@ ferry is running.
   output file:  $work/output.txt
   REST API:     http://127.0.0.1:$rest_port/connectors  (try: curl -s http://127.0.0.1:$rest_port/connectors/local-file-source/status)
   worker log:   $work/logs/connect.log
-  broker:       127.0.0.1:$port (tansu)
+  broker:       $bootstrap
 
 output.txt now holds:
 MSG

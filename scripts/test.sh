@@ -1,33 +1,36 @@
 #!/usr/bin/env bash
-# Runs every test of ferry: installs what is missing, starts a tansu broker on a free loopback port,
-# runs the unit and end-to-end tests, and stops what it started, whatever the outcome.
+# Runs every test of ferry: installs what is missing (build tools, Java and Apache Kafka's jars,
+# MariaDB and PostgreSQL), starts a single-node Apache Kafka on free loopback ports and the
+# databases, runs the unit and end-to-end tests, and stops what it started, whatever the outcome.
+# Tests that stop, kill or multiply brokers start their own nodes with scripts/kafka/broker.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib.sh
+. scripts/databases.sh
 
 ensure_build_tools
-ensure_tansu
-
-log "building ferry"
-cargo build --workspace --all-targets
+ensure_kafka
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-test.XXXXXX")
-TANSU_PID=""
+KAFKA_PID=""
 cleanup() {
-  if [ -n "$TANSU_PID" ]; then
-    kill "$TANSU_PID" 2>/dev/null || true
-    wait "$TANSU_PID" 2>/dev/null || true
-  fi
+  stop_kafka "$KAFKA_PID"
+  stop_databases_we_started || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(free_port)
-start_tansu "$work/broker" "$port" "sqlite://broker.db"
-export FERRY_TEST_BROKER="127.0.0.1:$port"
+ensure_mariadb
+ensure_postgres
+
+log "building ferry"
+cargo build --workspace --all-targets
+
+start_kafka "$work/kafka"
+export FERRY_TEST_BROKER=$KAFKA_BOOTSTRAP
 export FERRY_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ferry"
 
-log "running the tests against the broker at $FERRY_TEST_BROKER"
+log "running the tests against Apache Kafka $KAFKA_VERSION at $FERRY_TEST_BROKER"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
   cargo test --workspace --doc

@@ -1,9 +1,8 @@
-//! Helpers for the end-to-end tests: a tansu broker, the ferry binary as a child process, an
+//! Helpers for the end-to-end tests: Apache Kafka, the ferry binary as a child process, an
 //! independent Kafka client (plain rdkafka, not ferry's code) and a small HTTP client.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,17 +38,22 @@ pub fn free_port() -> u16 {
         .expect("no free port")
 }
 
-fn port_open(port: u16) -> bool {
-    TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
 
-/// A Kafka-protocol broker for a test: the shared one from `scripts/test.sh`
-/// (`FERRY_TEST_BROKER`), or a tansu started by the test itself.
+/// Apache Kafka for a test: the shared single node that `scripts/test.sh` starts
+/// (`FERRY_TEST_BROKER`), or nodes of this test's own, started with `scripts/kafka/broker.sh`
+/// (KRaft, each node broker and controller) so that the test can stop, kill and restart them.
 pub struct Broker {
     pub address: String,
-    port: u16,
-    own: Option<(Child, PathBuf)>,
+    nodes: Vec<Node>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// One Kafka process of a private broker.
+struct Node {
+    id: usize,
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
 }
 
 impl Broker {
@@ -57,79 +61,106 @@ impl Broker {
     pub fn shared() -> Broker {
         match std::env::var("FERRY_TEST_BROKER") {
             Ok(address) => Broker {
-                port: address
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(0),
                 address,
-                own: None,
+                nodes: Vec::new(),
                 _dir: None,
             },
             Err(_) => Broker::private(),
         }
     }
 
-    /// A tansu of this test's own, with durable sqlite storage, so it can be stopped and restarted.
+    /// A single node of this test's own, with its data on disk, so it can be stopped and restarted.
     pub fn private() -> Broker {
+        Broker::cluster(1)
+    }
+
+    /// `n` nodes of this test's own in one cluster; topics get replication factor `n`.
+    pub fn cluster(n: usize) -> Broker {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let mut broker = Broker {
-            address: format!("127.0.0.1:{port}"),
-            port,
-            own: None,
-            _dir: None,
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let voters = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, cport))| format!("{}@127.0.0.1:{cport}", i + 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        let cluster_id = kafka_cluster_id();
+        let mut nodes: Vec<Node> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (port, _))| Node {
+                id: i + 1,
+                port: *port,
+                dir: dir.path().join(format!("node-{}", i + 1)),
+                child: None,
+            })
+            .collect();
+        for node in &mut nodes {
+            node.spawn(&voters, &cluster_id);
+        }
+        for node in &nodes {
+            node.wait_started(1);
+        }
+        let address = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect::<Vec<_>>()
+            .join(",");
+        let broker = Broker {
+            address,
+            nodes,
+            _dir: Some(dir),
         };
-        let path = dir.path().to_path_buf();
-        broker._dir = Some(dir);
-        broker.start_in(path);
+        // Voters stay in the properties each node wrote; a restart reuses them.
+        std::fs::write(broker.voters_file(), voters).expect("voters file");
         broker
     }
 
-    fn start_in(&mut self, dir: PathBuf) {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("tansu.log"))
-            .expect("tansu log");
-        let child = Command::new(std::env::var("TANSU_BIN").unwrap_or_else(|_| "tansu".into()))
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "sqlite://broker.db"])
-            .current_dir(&dir)
-            .stdout(Stdio::from(log.try_clone().expect("log")))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("cannot start tansu: is it installed (scripts/test.sh installs it)?");
-        self.own = Some((child, dir));
-        let port = self.port;
-        wait_for("tansu to listen", Duration::from_secs(30), || {
-            port_open(port).then_some(())
-        });
+    fn voters_file(&self) -> PathBuf {
+        self._dir
+            .as_ref()
+            .map(|d| d.path().join("voters"))
+            .expect("only a private broker has nodes")
     }
 
-    /// Stops a private broker (its data stays on disk).
+    /// Stops every node of a private broker gracefully (its data stays on disk).
     pub fn stop(&mut self) {
-        if let Some((child, _)) = self.own.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
+        for node in &mut self.nodes {
+            node.signal("-TERM");
+        }
+        for node in &mut self.nodes {
+            node.wait_exit();
         }
     }
 
-    /// Starts a stopped private broker again, on the same port and data.
+    /// Starts the stopped nodes of a private broker again, on the same ports and data.
     pub fn restart(&mut self) {
-        let dir = self
-            .own
-            .take()
-            .map(|(_, d)| d)
-            .expect("only a private broker restarts");
-        self.start_in(dir);
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].child.is_none() {
+                self.start_node(i);
+            }
+        }
+    }
+
+    /// `kill -9` of one node (0-based) of a private broker.
+    pub fn kill_node(&mut self, index: usize) {
+        let node = &mut self.nodes[index];
+        node.signal("-KILL");
+        node.wait_exit();
+    }
+
+    /// Starts one stopped or killed node (0-based) again and waits until it says it started.
+    pub fn start_node(&mut self, index: usize) {
+        let voters = std::fs::read_to_string(self.voters_file()).expect("voters file");
+        let node = &mut self.nodes[index];
+        let starts = node.starts();
+        node.spawn(&voters, "");
+        node.wait_started(starts + 1);
+    }
+
+    /// How many nodes this broker has (1 for the shared one).
+    pub fn replication(&self) -> i32 {
+        self.nodes.len().max(1) as i32
     }
 
     pub fn create_topic(&self, topic: &str, partitions: i32) {
@@ -137,10 +168,11 @@ impl Broker {
             .set("bootstrap.servers", &self.address)
             .create()
             .expect("admin client");
+        let replication = self.replication();
         let rt = std::thread::spawn({
             let topic = topic.to_string();
             move || {
-                let new_topic = NewTopic::new(&topic, partitions, TopicReplication::Fixed(1));
+                let new_topic = NewTopic::new(&topic, partitions, TopicReplication::Fixed(replication));
                 let fut = admin.create_topics([&new_topic], &AdminOptions::new());
                 block_on(fut)
             }
@@ -217,8 +249,91 @@ impl Broker {
 
 impl Drop for Broker {
     fn drop(&mut self) {
-        self.stop();
+        for node in &mut self.nodes {
+            node.signal("-KILL");
+            node.wait_exit();
+        }
     }
+}
+
+impl Node {
+    fn log(&self) -> PathBuf {
+        self.dir.join("server.log")
+    }
+
+    /// How many times this node has said it started.
+    fn starts(&self) -> usize {
+        std::fs::read_to_string(self.log())
+            .map(|l| l.matches("Kafka Server started").count())
+            .unwrap_or(0)
+    }
+
+    fn spawn(&mut self, voters: &str, cluster_id: &str) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/kafka/broker.sh");
+        let child = Command::new(script)
+            .arg(&self.dir)
+            .arg(self.id.to_string())
+            .arg(self.port.to_string())
+            .arg(voters)
+            .arg(cluster_id)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("cannot run scripts/kafka/broker.sh");
+        self.child = Some(child);
+    }
+
+    fn wait_started(&self, starts: usize) {
+        let what = format!("Kafka node {} to start (log: {})", self.id, self.log().display());
+        wait_for(&what, Duration::from_secs(120), || {
+            (self.starts() >= starts).then_some(())
+        });
+    }
+
+    fn signal(&mut self, signal: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(signal)
+                .arg(c.id().to_string())
+                .status();
+        }
+    }
+
+    /// Waits for the process to end; a node that ignores SIGTERM for a minute is killed.
+    fn wait_exit(&mut self) {
+        let Some(mut c) = self.child.take() else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !matches!(c.try_wait(), Ok(Some(_))) {
+            if Instant::now() > deadline {
+                let _ = c.kill();
+                let _ = c.wait();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A new cluster id, from Kafka's own tool (the nodes of one cluster must share it).
+fn kafka_cluster_id() -> String {
+    let libs = std::env::var("KAFKA_LIBS").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/ferry/kafka-4.4.0/libs")
+    });
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(format!("{libs}/*"))
+        .args(["kafka.tools.StorageTool", "random-uuid"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("java, to run Kafka's StorageTool (scripts/test.sh installs it)");
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && !id.is_empty(),
+        "Kafka's StorageTool gave no cluster id: are its jars in {libs}? (scripts/test.sh fetches them)"
+    );
+    id
 }
 
 /// Drives a future to completion on the current thread (rdkafka's admin futures need no runtime).
