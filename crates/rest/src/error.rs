@@ -54,6 +54,8 @@ impl From<HerderError> for ApiError {
             HerderError::Conflict(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HerderError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HerderError::NotLeader(url) => {
                 let mut error = ApiError::new(StatusCode::CONFLICT, e.to_string());
                 error.forward_to = Some(url.clone());

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use ferry_runtime::distributed::session_key::{ALGORITHM_HEADER, SIGNATURE_HEADER};
+
 use crate::error::{ApiError, FORWARD_HEADER};
 
 /// Set on a forwarded request, so that it is never forwarded twice.
@@ -25,7 +27,19 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
             .into_response()
         }
     };
-    let already_forwarded = parts.headers.contains_key(FORWARDED);
+    // Kafka marks a request it forwards with `forward=false`; ferry's own header is kept too.
+    let already_forwarded = parts.headers.contains_key(FORWARDED)
+        || parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|kv| kv == "forward=false"));
+    let signature: Vec<(String, String)> = [SIGNATURE_HEADER, ALGORITHM_HEADER]
+        .iter()
+        .filter_map(|h| {
+            let v = parts.headers.get(*h)?.to_str().ok()?;
+            Some((h.to_string(), v.to_string()))
+        })
+        .collect();
     let method = parts.method.clone();
     let path = parts
         .uri
@@ -50,12 +64,21 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
         )
         .into_response();
     }
-    let url = format!("{}{}", target.trim_end_matches('/'), path);
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let url = format!(
+        "{}{}{}forward=false",
+        target.trim_end_matches('/'),
+        path,
+        separator
+    );
     tracing::debug!(%url, "forwarding the request");
     let sent = tokio::task::spawn_blocking(move || {
-        let request = ureq::request(method.as_str(), &url)
+        let mut request = ureq::request(method.as_str(), &url)
             .set("Content-Type", "application/json")
             .set(FORWARDED, "true");
+        for (name, value) in &signature {
+            request = request.set(name, value);
+        }
         let result = if bytes.is_empty() {
             request.call()
         } else {

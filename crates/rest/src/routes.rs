@@ -10,7 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use ferry_api::Props;
-use ferry_runtime::herder::{ConnectorOffsets, Herder, InitialState, RestartRequest, TargetState};
+use ferry_runtime::distributed::session_key;
+use ferry_runtime::herder::{
+    ConnectorOffsets, Herder, InitialState, InternalSignature, RestartRequest, TargetState,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value as JsonValue};
@@ -40,7 +43,10 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
             get(connector_config).put(put_config).patch(patch_config),
         )
         .route("/connectors/{name}/status", get(connector_status))
-        .route("/connectors/{name}/tasks", get(task_configs))
+        .route(
+            "/connectors/{name}/tasks",
+            get(task_configs).post(put_task_configs),
+        )
         .route("/connectors/{name}/tasks-config", get(tasks_config))
         .route("/connectors/{name}/tasks/{task}/status", get(task_status))
         .route(
@@ -264,6 +270,27 @@ async fn connector_status(State(s): State<AppState>, Path(name): Path<String>) -
 
 async fn task_configs(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
     Ok(Json(s.herder.task_configs(&name).await?).into_response())
+}
+
+/// Internal: a worker hands the leader the task configurations of a connector it runs.
+async fn put_task_configs(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = InternalSignature {
+        signature: header(session_key::SIGNATURE_HEADER),
+        algorithm: header(session_key::ALGORITHM_HEADER),
+    };
+    s.herder.put_task_configs(&name, &body, signature).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn tasks_config(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {

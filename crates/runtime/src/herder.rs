@@ -19,9 +19,22 @@ pub enum HerderError {
     BadRequest(String),
     #[error("{0}")]
     Internal(String),
+    /// An internal request whose signature does not check out (KIP-507).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The worker cannot answer yet (e.g. it has not read a session key).
+    #[error("{0}")]
+    Unavailable(String),
     /// Only the leader (or the worker running a task) can do this; the request goes to `url`.
     #[error("this request must be handled by the worker at {0}")]
     NotLeader(String),
+}
+
+/// The signature headers of an internal request between workers, as received.
+#[derive(Debug, Clone, Default)]
+pub struct InternalSignature {
+    pub signature: Option<String>,
+    pub algorithm: Option<String>,
 }
 
 /// The state a user asked a connector to be in (`target-state-NAME` in distributed mode).
@@ -237,6 +250,21 @@ pub trait Herder: Send + Sync {
         request: RestartRequest,
     ) -> Result<ConnectorStateInfo, HerderError>;
     async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError>;
+
+    /// Internal (`POST /connectors/{name}/tasks`): the task configurations that the worker running
+    /// the connector sends to the leader; `body` is the request's JSON as received, which the
+    /// signature (KIP-507) covers.
+    async fn put_task_configs(
+        &self,
+        name: &str,
+        body: &[u8],
+        signature: InternalSignature,
+    ) -> Result<(), HerderError> {
+        let _ = (name, body, signature);
+        Err(HerderError::BadRequest(
+            "Kafka Connect in standalone mode does not support externally setting task configurations.".into(),
+        ))
+    }
 
     async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError>;
     async fn alter_offsets(

@@ -1,7 +1,8 @@
 //! Drives one sink task: consume (group `connect-NAME`) -> convert -> put -> flush -> commit.
 //!
 //! Consumer offsets are committed only after the task's `flush` succeeded, so a committed record
-//! has reached the external system.
+//! has reached the external system. The task is also flushed, without a commit, whenever the
+//! stream goes idle, so its output does not wait for the commit interval.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -94,6 +95,8 @@ pub struct SinkTaskRunner {
     consumer: BaseConsumer<LoggingContext>,
     /// Next offset to commit per partition: one past the last record handed to `put`.
     consumed: HashMap<TopicPartition, i64>,
+    /// Whether records were put since the task's last flush.
+    unflushed: bool,
     signals: TaskSignals,
     /// Whether the consumer's partitions are paused.
     consumer_paused: bool,
@@ -116,6 +119,7 @@ impl SinkTaskRunner {
             converters,
             consumer,
             consumed: HashMap::new(),
+            unflushed: false,
             signals,
             consumer_paused: false,
             last_topic: String::new(),
@@ -155,6 +159,11 @@ impl SinkTaskRunner {
             let batch = self.poll_batch()?;
             if !batch.is_empty() {
                 self.task.put(batch).await?;
+                self.unflushed = true;
+            } else if self.unflushed {
+                // The stream is idle: flush now so the last records reach the output promptly
+                // rather than at the next commit. Committing stays on its interval.
+                self.flush().await?;
             }
             if Instant::now() >= next_commit {
                 self.flush_and_commit(CommitMode::Async).await?;
@@ -270,16 +279,24 @@ impl SinkTaskRunner {
         })
     }
 
-    async fn flush_and_commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
-        if self.consumed.is_empty() {
-            return Ok(());
-        }
+    /// Flushes the task with the offsets of everything put so far; returns them.
+    async fn flush(&mut self) -> Result<Vec<(TopicPartition, i64)>, TaskError> {
         let offsets: Vec<(TopicPartition, i64)> = self
             .consumed
             .iter()
             .map(|(tp, o)| (tp.clone(), *o))
             .collect();
         self.task.flush(&offsets).await?;
+        self.unflushed = false;
+        Ok(offsets)
+    }
+
+    async fn flush_and_commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
+        if self.consumed.is_empty() {
+            return Ok(());
+        }
+        // Always flushed right before committing, even if an idle flush already covered these.
+        let offsets = self.flush().await?;
         let mut list = TopicPartitionList::new();
         for (tp, offset) in &offsets {
             list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))

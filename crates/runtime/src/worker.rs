@@ -506,6 +506,26 @@ impl Worker {
         }
     }
 
+    /// Asks the connector object running here for its task configurations (distributed mode: the
+    /// worker that runs it sends them to the leader). A connector that cannot answer is FAILED.
+    pub fn connector_task_configs(&self, name: &str) -> Option<Vec<Props>> {
+        let mut connectors = self.lock();
+        let entry = connectors.get_mut(name)?;
+        let answer = entry.instance.as_ref()?.task_configs(entry.tasks_max);
+        match answer {
+            Ok(configs) => Some(configs),
+            Err(e) => {
+                tracing::error!(
+                    connector = name,
+                    "connector failed to give task configurations: {}",
+                    e.trace()
+                );
+                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
+                None
+            }
+        }
+    }
+
     /// Stops the connector object alone; its tasks (wherever they run) go on.
     pub fn stop_connector_object(&self, name: &str) {
         let mut connectors = self.lock();

@@ -56,9 +56,6 @@ pub struct Assignor {
     /// Work of departed members, kept back until the deadline.
     lost: BTreeSet<Work>,
     deadline: Option<Instant>,
-    /// Work the status topic says another worker runs, though that worker is not in this round:
-    /// when it was first seen so.
-    claimed: BTreeMap<Work, Instant>,
 }
 
 /// The outcome of one round.
@@ -78,28 +75,6 @@ impl Assignor {
         configured: &BTreeMap<String, usize>,
         max_delay: Duration,
         now: Instant,
-    ) -> Round {
-        self.assign_with_claims(
-            running,
-            configured,
-            max_delay,
-            now,
-            &BTreeSet::new(),
-            Duration::ZERO,
-        )
-    }
-
-    /// Like `assign`; `claimed` is work that a worker absent from this round may still run (its
-    /// last status says so). It is given away only once it has been seen so for `hold` — a live
-    /// worker that merely missed the round reports it again within its session timeout.
-    pub fn assign_with_claims(
-        &mut self,
-        running: &BTreeMap<String, Allocation>,
-        configured: &BTreeMap<String, usize>,
-        max_delay: Duration,
-        now: Instant,
-        claimed: &BTreeSet<Work>,
-        hold: Duration,
     ) -> Round {
         let wanted: BTreeSet<Work> = configured
             .iter()
@@ -161,23 +136,9 @@ impl Assignor {
             self.deadline = None;
         }
 
-        self.claimed
-            .retain(|w, _| claimed.contains(w) && !seen.contains(w));
-        let mut held_back = Vec::new();
-        for w in claimed
-            .iter()
-            .filter(|w| wanted.contains(*w) && !seen.contains(*w))
-        {
-            let since = *self.claimed.entry(w.clone()).or_insert(now);
-            if now < since + hold {
-                held_back.push(w.clone());
-                let wait = since + hold - now;
-                delay = Some(delay.map_or(wait, |d: Duration| d.min(wait)));
-            }
-        }
         let mut unassigned: Vec<Work> = wanted
             .iter()
-            .filter(|w| !seen.contains(*w) && !self.lost.contains(*w) && !held_back.contains(w))
+            .filter(|w| !seen.contains(*w) && !self.lost.contains(*w))
             .cloned()
             .collect();
 
@@ -363,36 +324,6 @@ mod tests {
     }
 
     #[test]
-    fn work_another_worker_may_still_run_waits_for_its_session_timeout() {
-        let mut assignor = Assignor::default();
-        let mut run = running(&[("a", Allocation::new())]);
-        let cfg = configured(&[("x", 1)]);
-        let claimed: BTreeSet<Work> = [Work {
-            connector: "x".into(),
-            task: 0,
-        }]
-        .into();
-        let t0 = Instant::now();
-        let hold = Duration::from_secs(6);
-        let r = assignor.assign_with_claims(&run, &cfg, Duration::ZERO, t0, &claimed, hold);
-        assert_eq!(
-            r.members["a"].assigned,
-            group(
-                &[Work {
-                    connector: "x".into(),
-                    task: -1
-                }]
-                .into()
-            ),
-            "only the unclaimed connector object"
-        );
-        assert_eq!(r.delay, Some(hold));
-        apply(&mut run, &r);
-        let r = assignor.assign_with_claims(&run, &cfg, Duration::ZERO, t0 + hold, &claimed, hold);
-        assert_eq!(r.members["a"].assigned.get("x"), Some(&vec![0]));
-    }
-
-    #[test]
     fn deleted_connectors_are_revoked() {
         let mut assignor = Assignor::default();
         let mut a = Allocation::new();
@@ -408,7 +339,7 @@ mod failover_tests {
     use super::*;
 
     #[test]
-    fn a_dead_workers_claimed_work_moves_after_the_hold_with_no_delay_configured() {
+    fn a_dead_workers_work_moves_at_once_with_no_delay_configured() {
         let mut assignor = Assignor::default();
         let cfg: BTreeMap<String, usize> = [("x".to_string(), 1)].into();
         let mut run: BTreeMap<String, Allocation> = [
@@ -427,32 +358,19 @@ mod failover_tests {
             .find(|(_, a)| !a.is_empty())
             .map(|(m, _)| m.clone())
             .unwrap();
+        let had: usize = run[&holder].values().map(Vec::len).sum();
         run.remove(&holder);
-        let claimed: BTreeSet<Work> = [
-            Work {
-                connector: "x".into(),
-                task: -1,
-            },
-            Work {
-                connector: "x".into(),
-                task: 0,
-            },
-        ]
-        .into();
-        let hold = Duration::from_secs(6);
-        let mut t = t0 + Duration::from_secs(1);
-        let mut given = false;
-        for _ in 0..5 {
-            let r = assignor.assign_with_claims(&run, &cfg, Duration::ZERO, t, &claimed, hold);
-            if r.members.values().any(|m| !m.assigned.is_empty()) {
-                given = true;
-                break;
-            }
-            t += r.delay.unwrap_or(Duration::from_secs(1));
-        }
-        assert!(
-            given,
-            "the work of a dead worker must move once the hold has passed"
+        let r = assignor.assign(&run, &cfg, Duration::ZERO, t0 + Duration::from_secs(1));
+        let given: usize = r
+            .members
+            .values()
+            .flat_map(|m| m.assigned.values())
+            .map(Vec::len)
+            .sum();
+        assert_eq!(
+            given, had,
+            "the dead worker's work moves in the first round without it"
         );
+        assert_eq!(r.delay, None);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use ferry_api::Props;
 use serde_json::{json, Value as Json};
 
+use super::session_key::SessionKey;
 use crate::herder::{RestartRequest, TargetState};
 
 /// The cluster's connector configuration as read from the config topic.
@@ -21,6 +22,8 @@ pub struct ConfigState {
     pub restarts: Vec<(String, RestartRequest)>,
     /// Bumped whenever something that changes the assignment is read.
     pub structure_version: u64,
+    /// The newest session key the leader wrote (KIP-507).
+    pub session_key: Option<SessionKey>,
 }
 
 fn properties(value: &Json) -> Props {
@@ -97,6 +100,10 @@ impl ConfigState {
                 .collect();
             self.tasks.insert(name.to_string(), tasks);
             self.structure_version += 1;
+        } else if key == "session-key" {
+            if let Some(k) = json.as_ref().and_then(SessionKey::from_record) {
+                self.session_key = Some(k);
+            }
         } else if let Some(name) = key.strip_prefix("restart-connector-") {
             if let Some(v) = json {
                 let request = RestartRequest {
@@ -174,6 +181,10 @@ pub mod records {
             format!("commit-{name}"),
             json!({ "tasks": tasks }).to_string().into_bytes(),
         )
+    }
+
+    pub fn session_key(key: &SessionKey) -> (String, Vec<u8>) {
+        ("session-key".to_string(), key.to_record())
     }
 
     pub fn restart(name: &str, request: RestartRequest) -> (String, Vec<u8>) {

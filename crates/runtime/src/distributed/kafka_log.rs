@@ -184,6 +184,33 @@ impl KafkaLog {
         Ok(())
     }
 
+    /// Waits up to `wait` for records past what was read, and hands those that came to `apply`
+    /// (the config log's tail, followed as it grows).
+    pub fn read_new(&mut self, wait: Duration, mut apply: impl FnMut(LogRecord)) {
+        let mut timeout = wait;
+        loop {
+            let polled = tokio::task::block_in_place(|| self.consumer.poll(timeout));
+            match polled {
+                None => return,
+                Some(Ok(m)) => {
+                    self.positions.insert(m.partition(), m.offset() + 1);
+                    apply(LogRecord {
+                        key: m.key().unwrap_or_default().to_vec(),
+                        value: m.payload().map(<[u8]>::to_vec),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                    });
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(topic = %self.topic, "error reading the internal topic: {e}");
+                    return;
+                }
+            }
+            // Take what else is already there without waiting.
+            timeout = Duration::ZERO;
+        }
+    }
+
     /// The end offset of every partition, in one request (ListOffsets for "latest").
     fn end_offsets(&self) -> Result<BTreeMap<i32, i64>, LogError> {
         let mut list = TopicPartitionList::new();

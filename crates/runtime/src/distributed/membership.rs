@@ -3,7 +3,7 @@
 //! speak this protocol type, so the requests are encoded with the `kafka-protocol` crate and sent
 //! over a plain connection.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
@@ -18,8 +18,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
-/// Joins refused with REBALANCE_IN_PROGRESS before the member starts afresh.
-const JOIN_RETRIES_BEFORE_NEW_MEMBER: u32 = 15;
 
 /// Kafka error codes the membership acts on.
 pub mod codes {
@@ -179,12 +177,28 @@ pub struct GroupSettings {
     pub rebalance_timeout: Duration,
 }
 
+/// What a heartbeat learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beat {
+    /// The generation goes on.
+    Stable,
+    /// The group is rebalancing: rejoin, keeping what this worker runs.
+    Rebalance,
+    /// The coordinator no longer knows this member (its session expired): the others have been
+    /// or will be given its work.
+    Evicted,
+}
+
 /// This worker's membership of the group.
 pub struct GroupMember {
     settings: GroupSettings,
     coordinator: Option<(Connection, Versions)>,
     member_id: String,
     generation: i32,
+    /// The last answer from the coordinator, to tell how long this worker has been out of touch.
+    last_contact: Instant,
+    /// The coordinator said it forgot this member since the flag was last taken.
+    evicted: bool,
 }
 
 impl GroupMember {
@@ -194,6 +208,45 @@ impl GroupMember {
             coordinator: None,
             member_id: String::new(),
             generation: -1,
+            last_contact: Instant::now(),
+            evicted: false,
+        }
+    }
+
+    /// How long since the coordinator last answered.
+    pub fn out_of_contact_for(&self) -> Duration {
+        self.last_contact.elapsed()
+    }
+
+    /// Whether the coordinator forgot this member since the last call.
+    pub fn take_evicted(&mut self) -> bool {
+        std::mem::take(&mut self.evicted)
+    }
+
+    fn forget_membership(&mut self) {
+        self.member_id.clear();
+        self.generation = -1;
+        self.evicted = true;
+    }
+
+    /// Sends one request to the coordinator. A failed exchange leaves the connection in an
+    /// unknown state (half a reply may be in flight), so it is dropped and found again next time.
+    async fn request<R: Request>(
+        &mut self,
+        request: &R,
+        version: impl Fn(&Versions) -> i16,
+    ) -> Result<R::Response, GroupError> {
+        let (conn, versions) = self.coordinator().await?;
+        let version = version(versions);
+        match conn.send(request, version).await {
+            Ok(answer) => {
+                self.last_contact = Instant::now();
+                Ok(answer)
+            }
+            Err(e) => {
+                self.coordinator = None;
+                Err(e)
+            }
         }
     }
 
@@ -248,7 +301,6 @@ impl GroupMember {
 
     /// Joins (or rejoins) the group offering `protocols` (name, metadata), most preferred first.
     pub async fn join(&mut self, protocols: &[(String, Vec<u8>)]) -> Result<Joined, GroupError> {
-        let mut busy = 0u32;
         loop {
             let request = JoinGroupRequest::default()
                 .with_group_id(GroupId(StrBytes::from_string(
@@ -268,9 +320,7 @@ impl GroupMember {
                         })
                         .collect(),
                 );
-            let (conn, versions) = self.coordinator().await?;
-            let version = versions.join_group;
-            let answer = conn.send(&request, version).await?;
+            let answer = self.request(&request, |v| v.join_group).await?;
             match answer.error_code {
                 codes::NONE => {
                     self.member_id = answer.member_id.to_string();
@@ -292,17 +342,10 @@ impl GroupMember {
                 }
                 // The coordinator hands out the member id first; join again with it.
                 codes::MEMBER_ID_REQUIRED => self.member_id = answer.member_id.to_string(),
-                codes::UNKNOWN_MEMBER_ID => self.member_id.clear(),
+                codes::UNKNOWN_MEMBER_ID => self.forget_membership(),
+                // Kafka answers so while it is still loading the group after a coordinator move.
                 codes::REBALANCE_IN_PROGRESS => {
-                    // Kafka never answers a join so, but tansu does, and can keep doing it for a
-                    // member it half forgot: after a while, join as a new member.
-                    busy += 1;
-                    if busy.is_multiple_of(JOIN_RETRIES_BEFORE_NEW_MEMBER) {
-                        tracing::info!("the coordinator keeps refusing this member's join; joining as a new member");
-                        self.member_id.clear();
-                        self.reset_coordinator();
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(Duration::from_millis(200)).await
                 }
                 other => {
                     let error = GroupError::Broker(other);
@@ -339,32 +382,31 @@ impl GroupMember {
                     })
                     .collect(),
             );
-        let (conn, versions) = self.coordinator().await?;
-        let version = versions.sync_group;
-        let answer = conn.send(&request, version).await?;
+        let answer = self.request(&request, |v| v.sync_group).await?;
+        if answer.error_code == codes::UNKNOWN_MEMBER_ID {
+            self.forget_membership();
+        }
         if answer.error_code != codes::NONE {
             return Err(GroupError::Broker(answer.error_code));
         }
         Ok(answer.assignment.to_vec())
     }
 
-    /// One heartbeat. `Ok(false)`: the group is rebalancing (or forgot this member): rejoin.
-    pub async fn heartbeat(&mut self) -> Result<bool, GroupError> {
+    /// One heartbeat.
+    pub async fn heartbeat(&mut self) -> Result<Beat, GroupError> {
         let request = HeartbeatRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(
                 self.settings.group_id.clone(),
             )))
             .with_generation_id(self.generation)
             .with_member_id(StrBytes::from_string(self.member_id.clone()));
-        let (conn, versions) = self.coordinator().await?;
-        let version = versions.heartbeat;
-        let answer = conn.send(&request, version).await?;
+        let answer = self.request(&request, |v| v.heartbeat).await?;
         match answer.error_code {
-            codes::NONE => Ok(true),
-            codes::REBALANCE_IN_PROGRESS | codes::ILLEGAL_GENERATION => Ok(false),
+            codes::NONE => Ok(Beat::Stable),
+            codes::REBALANCE_IN_PROGRESS | codes::ILLEGAL_GENERATION => Ok(Beat::Rebalance),
             codes::UNKNOWN_MEMBER_ID => {
-                self.member_id.clear();
-                Ok(false)
+                self.forget_membership();
+                Ok(Beat::Evicted)
             }
             other => {
                 let error = GroupError::Broker(other);
@@ -383,7 +425,7 @@ impl GroupMember {
         }
         let member = StrBytes::from_string(self.member_id.clone());
         let group = GroupId(StrBytes::from_string(self.settings.group_id.clone()));
-        let Ok((conn, versions)) = self.coordinator().await else {
+        let Ok((_, versions)) = self.coordinator().await else {
             return;
         };
         let version = versions.leave_group;
@@ -393,7 +435,7 @@ impl GroupMember {
         } else {
             request = request.with_member_id(member);
         }
-        if let Err(e) = conn.send(&request, version).await {
+        if let Err(e) = self.request(&request, |_| version).await {
             tracing::debug!("leaving the group failed: {e}");
         }
         self.member_id.clear();

@@ -30,6 +30,14 @@ pub fn config_def() -> ConfigDef {
         .optional("session.timeout.ms", ConfigType::Int, Some("10000"), Importance::High, "The timeout used to detect worker failures.")
         .optional("heartbeat.interval.ms", ConfigType::Int, Some("3000"), Importance::High, "The expected time between heartbeats to the group coordinator.")
         .optional("rebalance.timeout.ms", ConfigType::Int, Some("60000"), Importance::High, "The maximum allowed time for each worker to join the group once a rebalance has begun.")
+        .optional("inter.worker.key.ttl.ms", ConfigType::Int, Some("3600000"), Importance::Low, "The TTL of generated session keys used for internal request validation (in milliseconds)")
+        .validate_with(validators::at_least(0))
+        .optional("inter.worker.signature.algorithm", ConfigType::String, Some("HmacSHA256"), Importance::Low, "The algorithm used to sign internal requests")
+        .validate_with(validators::one_of(&["HmacSHA256"]))
+        .optional("inter.worker.verification.algorithms", ConfigType::String, Some("HmacSHA256"), Importance::Low, "A list of permitted algorithms for verifying internal requests")
+        .validate_with(validators::one_of(&["HmacSHA256"]))
+        .optional("inter.worker.key.generation.algorithm", ConfigType::String, Some("HmacSHA256"), Importance::Low, "The algorithm to use for generating internal request keys")
+        .validate_with(validators::one_of(&["HmacSHA256"]))
         .optional("worker.sync.timeout.ms", ConfigType::Int, Some("3000"), Importance::Medium, "How long a worker waits to catch up with the config topic before giving up its work.")
 }
 
@@ -50,6 +58,8 @@ pub struct DistributedSettings {
     pub session_timeout: Duration,
     pub heartbeat_interval: Duration,
     pub rebalance_timeout: Duration,
+    /// How long a session key is used before the leader writes a new one.
+    pub key_ttl: Duration,
 }
 
 fn millis(p: &ParsedConfig, key: &str) -> Duration {
@@ -81,6 +91,7 @@ impl DistributedSettings {
             session_timeout: millis(&p, "session.timeout.ms"),
             heartbeat_interval: millis(&p, "heartbeat.interval.ms"),
             rebalance_timeout: millis(&p, "rebalance.timeout.ms"),
+            key_ttl: millis(&p, "inter.worker.key.ttl.ms"),
         })
     }
 }

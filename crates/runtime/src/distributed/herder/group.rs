@@ -1,0 +1,257 @@
+//! The worker's life in the group: join, take the leader's assignment, then heartbeat (on its own
+//! task) and keep local work in line with the config topic until the next rebalance.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::DistributedHerder;
+use crate::distributed::assignor::Assignor;
+use crate::distributed::heartbeat::{Heartbeats, Interruption};
+use crate::distributed::membership::{Beat, GroupMember, GroupSettings};
+use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
+
+/// How often a worker looks at the config topic, its local work and its statuses between
+/// rebalances.
+const TICK: Duration = Duration::from_millis(500);
+
+impl DistributedHerder {
+    /// Runs the group membership until `shutdown`; then leaves the group.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let settings = GroupSettings {
+            bootstrap: self
+                .worker_config
+                .bootstrap_servers()
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+            group_id: self.settings.group_id.clone(),
+            client_id: format!("connect-{}", self.worker_config.worker_id()),
+            session_timeout: self.settings.session_timeout,
+            rebalance_timeout: self.settings.rebalance_timeout,
+        };
+        let member = Arc::new(tokio::sync::Mutex::new(GroupMember::new(settings)));
+        tokio::spawn(self.clone().follow_config(shutdown.clone()));
+        let mut assignor = Assignor::default();
+        let mut first = true;
+        'group: while !*shutdown.borrow() {
+            self.shared().leader_url = None;
+            self.give_up_work_if_fenced(&mut *member.lock().await).await;
+            if let Err(e) = self.refresh_config().await {
+                tracing::warn!("cannot read the config topic, retrying: {e}");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+            let protocols = self.protocols().await;
+            let joined = match member.lock().await.join(&protocols).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(
+                        "cannot join the worker group {}, retrying: {e}",
+                        self.settings.group_id
+                    );
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let protocol = Protocol::from_name(&joined.protocol).unwrap_or(Protocol::Eager);
+            let (assignments, lead_version) = if joined.is_leader() {
+                self.lead(&joined, protocol, &mut assignor).await
+            } else {
+                (Vec::new(), 0)
+            };
+            let bytes = match member
+                .lock()
+                .await
+                .sync(&joined.protocol, assignments)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::info!("the group rebalanced again before the assignment arrived: {e}");
+                    continue;
+                }
+            };
+            if bytes.is_empty() {
+                // The leader did not know this worker when it assigned: join the next round.
+                tracing::info!("no assignment for this worker in this round; rejoining");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            let assignment = match Assignment::decode(&bytes) {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::error!("the leader's assignment cannot be read: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if assignment.error != 0 {
+                tracing::info!("this worker's configuration is behind the leader's; catching up before rejoining");
+                continue;
+            }
+            {
+                let mut shared = self.shared();
+                shared.leader_url = Some(assignment.leader_url.clone());
+                shared.is_leader = joined.is_leader();
+                shared.generation = joined.generation;
+                shared.protocol = Some(protocol);
+            }
+            tracing::info!(
+                generation = joined.generation,
+                leader = joined.is_leader(),
+                protocol = %joined.protocol,
+                assigned = ?assignment.assigned,
+                revoked = ?assignment.revoked,
+                "joined the worker group"
+            );
+            self.apply_assignment(&assignment, protocol).await;
+            if first {
+                first = false;
+                self.state.set_ready();
+            }
+            if !assignment.revoked.is_empty() {
+                // Give the revoked work back to the group at once.
+                continue;
+            }
+            // What the leader assigned from; a change of it calls for a new assignment.
+            let assigned_version = if joined.is_leader() {
+                lead_version
+            } else {
+                self.shared().config.structure_version
+            };
+            let follow_up = (assignment.delay > 0)
+                .then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
+            let mut heartbeats =
+                Heartbeats::start(member.clone(), self.settings.heartbeat_interval);
+            let interruption = loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(TICK) => {}
+                    _ = self.wake.notified() => {}
+                    _ = shutdown.changed() => {}
+                    i = heartbeats.interrupted() => break Some(i),
+                }
+                if *shutdown.borrow() {
+                    break None;
+                }
+                if joined.is_leader() && protocol == Protocol::Sessioned {
+                    if let Err(e) = self.ensure_session_key().await {
+                        tracing::warn!("cannot write a session key: {e}");
+                    }
+                }
+                // The leader starts the rebalance a config change needs; the others follow when
+                // their heartbeat says so (every worker rejoining at once only prolongs it).
+                let structure_changed = self.shared().config.structure_version != assigned_version;
+                if structure_changed && joined.is_leader() {
+                    // Records written together (connector, tasks, commit) make one rebalance.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    break Some(Arc::new(Interruption::Beat(Beat::Rebalance)));
+                }
+                self.reconcile().await;
+                self.send_task_configs().await;
+                self.publish_statuses().await;
+                if follow_up.is_some_and(|at| Instant::now() >= at) {
+                    tracing::info!(
+                        "the delay for the work of departed workers is over; rebalancing"
+                    );
+                    break Some(Arc::new(Interruption::Beat(Beat::Rebalance)));
+                }
+            };
+            heartbeats.stop().await;
+            match interruption.as_deref() {
+                None => break 'group,
+                Some(Interruption::Beat(Beat::Rebalance)) => {
+                    tracing::info!("the worker group is rebalancing")
+                }
+                Some(Interruption::Beat(Beat::Evicted)) => tracing::warn!(
+                    "the group coordinator no longer knows this worker (its session expired)"
+                ),
+                Some(Interruption::Beat(Beat::Stable)) => {}
+                Some(Interruption::Lost(e)) => {
+                    tracing::warn!("lost contact with the group coordinator, rejoining: {e}")
+                }
+            }
+        }
+        tracing::info!("leaving the worker group");
+        self.worker.stop_all().await;
+        self.shared().running.clear();
+        member.lock().await.leave().await;
+    }
+
+    /// A worker that the coordinator dropped, or that has been out of touch with it for longer
+    /// than the others wait for it (session timeout, then `scheduled.rebalance.max.delay.ms`),
+    /// stops what it runs: the leader has given or will give that work to others, and two
+    /// copies of a task must not run side by side.
+    async fn give_up_work_if_fenced(&self, member: &mut GroupMember) {
+        let evicted = member.take_evicted();
+        let patience = self
+            .settings
+            .session_timeout
+            .max(self.settings.scheduled_rebalance_max_delay);
+        let out_of_touch = member.out_of_contact_for() > patience;
+        if !(evicted || out_of_touch) || self.shared().running.is_empty() {
+            return;
+        }
+        if evicted {
+            tracing::warn!("this worker was dropped from the group; stopping its connectors and tasks until it is given work again");
+        } else {
+            tracing::warn!(
+                "no contact with the group coordinator for {:?}; stopping this worker's connectors and tasks until it rejoins",
+                member.out_of_contact_for()
+            );
+        }
+        self.worker.stop_all().await;
+        self.shared().running.clear();
+    }
+
+    /// Reads the config topic as it grows, as Kafka's config log does on its own thread, so that
+    /// every worker answers REST reads with the cluster's latest configuration within moments.
+    async fn follow_config(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            let updates = {
+                let mut log = self.config_log.lock().await;
+                let mut updates = Vec::new();
+                // Short waits: writers share the log.
+                log.read_new(Duration::from_millis(50), |r| {
+                    updates.push((String::from_utf8_lossy(&r.key).into_owned(), r.value))
+                });
+                updates
+            };
+            if updates.is_empty() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            } else if self.apply_config(updates) {
+                self.wake.notify_one();
+            }
+        }
+    }
+
+    /// The protocols this worker offers, with its metadata: URL, config offset and, for the
+    /// cooperative protocols, what it runs now.
+    pub(super) async fn protocols(&self) -> Vec<(String, Vec<u8>)> {
+        let offset = self.config_offset().await;
+        let running = self.shared().running.clone();
+        let mut allocation = Allocation::new();
+        for w in running {
+            allocation.entry(w.connector).or_default().push(w.task);
+        }
+        self.settings
+            .protocol
+            .offered()
+            .into_iter()
+            .map(|p| {
+                let metadata = MemberMetadata {
+                    version: p.version(),
+                    url: self.url.clone(),
+                    config_offset: offset,
+                    allocation: (p.version() >= 1).then(|| Assignment {
+                        version: p.version(),
+                        assigned: allocation.clone(),
+                        ..Assignment::default()
+                    }),
+                };
+                (p.name().to_string(), metadata.encode())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,335 @@
+//! This worker's share of the work: starting what the leader assigned and stopping what it
+//! revoked, following target states, configuration changes and restart requests between
+//! rebalances, sending the task configurations of the connectors it runs to the leader, and
+//! publishing statuses.
+
+use std::collections::BTreeSet;
+
+use super::{flatten, now_ms, DistributedHerder};
+use crate::connector_config;
+use crate::distributed::assignor::Work;
+use crate::distributed::protocol::{Assignment, Protocol, CONNECTOR_TASK};
+use crate::distributed::status_state::records as status_records;
+use crate::herder::{RestartRequest, TargetState};
+use crate::status::State;
+
+impl DistributedHerder {
+    /// Stops what was revoked and starts what was assigned, with the configurations read.
+    pub(super) async fn apply_assignment(&self, assignment: &Assignment, protocol: Protocol) {
+        if assignment.config_offset > self.config_offset().await {
+            if let Err(e) = self.refresh_config().await {
+                tracing::warn!("cannot catch up with the config topic: {e}");
+            }
+        }
+        if let Err(e) = self.offsets.refresh().await {
+            tracing::warn!("cannot read the offsets topic: {e}");
+        }
+        let mut revoked: BTreeSet<Work> = flatten(&assignment.revoked);
+        if protocol == Protocol::Eager {
+            revoked.extend(self.shared().running.iter().cloned());
+        }
+        for w in &revoked {
+            self.stop_work(w).await;
+        }
+        for w in flatten(&assignment.assigned) {
+            self.start_work(&w);
+        }
+    }
+
+    pub(super) async fn stop_work(&self, w: &Work) {
+        if w.is_connector() {
+            self.worker.stop_connector_object(&w.connector);
+        } else {
+            self.worker.stop_task(&w.connector, w.task as u32).await;
+        }
+        self.worker.forget_if_idle(&w.connector);
+        self.shared().running.remove(w);
+    }
+
+    fn start_work(&self, w: &Work) {
+        if self.shared().running.contains(w) {
+            return;
+        }
+        let (config, target, task_config) = {
+            let shared = self.shared();
+            let Some(config) = shared.config.connectors.get(&w.connector).cloned() else {
+                return;
+            };
+            let task_config = (!w.is_connector())
+                .then(|| {
+                    shared
+                        .config
+                        .tasks
+                        .get(&w.connector)
+                        .and_then(|t| t.get(w.task as usize))
+                        .cloned()
+                })
+                .flatten();
+            (config, shared.config.target(&w.connector), task_config)
+        };
+        let valid = match connector_config::validate(&self.plugins, &config) {
+            Ok(v) => v,
+            Err(problems) => {
+                tracing::error!(connector = %w.connector, "cannot run: {}", problems.join("; "));
+                return;
+            }
+        };
+        self.worker.ensure_entry(
+            &w.connector,
+            &config,
+            &valid.plugin,
+            valid.tasks_max(),
+            target,
+        );
+        if w.is_connector() {
+            self.worker.start_connector_object(&w.connector);
+            self.take_task_configs(&w.connector);
+        } else if let Some(task_config) = task_config {
+            self.worker
+                .start_task_with(&w.connector, w.task as u32, task_config);
+        } else {
+            return;
+        }
+        self.shared().running.insert(w.clone());
+    }
+
+    /// Applies what changed without a rebalance: target states, new task configurations, and
+    /// restart requests, to the work this worker runs.
+    pub(super) async fn reconcile(&self) {
+        let (running, config, restarts) = {
+            let mut shared = self.shared();
+            let restarts: Vec<(String, RestartRequest)> =
+                shared.config.restarts[shared.restarts_seen..].to_vec();
+            shared.restarts_seen = shared.config.restarts.len();
+            (shared.running.clone(), shared.config.clone(), restarts)
+        };
+        let names: BTreeSet<&String> = running.iter().map(|w| &w.connector).collect();
+        for name in names {
+            let target = config.target(name);
+            if !config.connectors.contains_key(name) {
+                // Deleted: its object stops here; its tasks stop below.
+                let object = Work {
+                    connector: name.clone(),
+                    task: CONNECTOR_TASK,
+                };
+                if running.contains(&object) {
+                    self.stop_work(&object).await;
+                }
+                continue;
+            }
+            let object = Work {
+                connector: name.clone(),
+                task: CONNECTOR_TASK,
+            };
+            if let Some(c) = config.connectors.get(name) {
+                let changed = self.worker.config(name).is_some_and(|old| old != *c);
+                if let Ok(valid) = connector_config::validate(&self.plugins, c) {
+                    self.worker
+                        .ensure_entry(name, c, &valid.plugin, valid.tasks_max(), target);
+                }
+                if changed && running.contains(&object) && target != TargetState::Stopped {
+                    // As in Kafka: the connector restarts with its new configuration and is
+                    // asked for its tasks again.
+                    tracing::info!(connector = %name, "connector configuration changed; restarting the connector");
+                    self.worker.stop_connector_object(name);
+                    self.worker.start_connector_object(name);
+                    self.take_task_configs(name);
+                }
+            }
+            match target {
+                TargetState::Stopped => {
+                    if running.contains(&Work {
+                        connector: name.clone(),
+                        task: CONNECTOR_TASK,
+                    }) {
+                        self.worker.stop_connector_object(name);
+                        self.worker.set_connector_state(name, State::Stopped);
+                    }
+                }
+                _ => {
+                    if running.contains(&object)
+                        && self
+                            .worker
+                            .local_connector_status(name)
+                            .is_none_or(|s| s.state == State::Stopped)
+                    {
+                        self.worker.start_connector_object(name);
+                        self.take_task_configs(name);
+                    }
+                    self.worker.set_paused(name, target == TargetState::Paused);
+                }
+            }
+        }
+        // Tasks the config topic no longer has (a stopped connector has none, a reconfigured
+        // one may have fewer) stop at once, whether or not a rebalance has revoked them yet.
+        for w in running.iter().filter(|w| !w.is_connector()) {
+            let count = config.tasks.get(&w.connector).map_or(0, Vec::len);
+            let gone = !config.connectors.contains_key(&w.connector)
+                || config.target(&w.connector) == TargetState::Stopped
+                || w.task as usize >= count;
+            if gone {
+                tracing::info!(connector = %w.connector, task = w.task, "the task is no longer configured; stopping it");
+                self.stop_work(w).await;
+            }
+        }
+        let running = self.shared().running.clone();
+        // Tasks whose configuration changed restart with the new one.
+        for w in running.iter().filter(|w| !w.is_connector()) {
+            let wanted = config
+                .tasks
+                .get(&w.connector)
+                .and_then(|t| t.get(w.task as usize));
+            let current = self.worker.task_config(&w.connector, w.task as u32);
+            if let (Some(wanted), Some(current)) = (wanted, current) {
+                if *wanted != current {
+                    tracing::info!(connector = %w.connector, task = w.task, "task configuration changed; restarting the task");
+                    self.worker.stop_task(&w.connector, w.task as u32).await;
+                    self.worker
+                        .start_task_with(&w.connector, w.task as u32, wanted.clone());
+                }
+            }
+        }
+        for (name, request) in restarts {
+            self.restart_local(&name, request, &running).await;
+        }
+    }
+
+    async fn restart_local(&self, name: &str, request: RestartRequest, running: &BTreeSet<Work>) {
+        let object = Work {
+            connector: name.to_string(),
+            task: CONNECTOR_TASK,
+        };
+        if running.contains(&object) {
+            let failed = self
+                .worker
+                .local_connector_status(name)
+                .is_some_and(|s| s.state == State::Failed);
+            if !request.only_failed || failed {
+                self.worker.stop_connector_object(name);
+                self.worker.start_connector_object(name);
+                self.take_task_configs(name);
+            }
+        }
+        if request.include_tasks {
+            for w in running
+                .iter()
+                .filter(|w| w.connector == name && !w.is_connector())
+            {
+                let failed = self
+                    .worker
+                    .local_task_status(name, w.task as u32)
+                    .is_some_and(|s| s.state == State::Failed);
+                if !request.only_failed || failed {
+                    if let Some(config) = self.worker.task_config(name, w.task as u32) {
+                        self.worker.stop_task(name, w.task as u32).await;
+                        self.worker.start_task_with(name, w.task as u32, config);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the statuses of local work that changed since they were last written, and the
+    /// topics local connectors started to use.
+    pub(super) async fn publish_statuses(&self) {
+        let (running, generation) = {
+            let shared = self.shared();
+            (shared.running.clone(), shared.generation)
+        };
+        let mut writes = Vec::new();
+        let mut topics = Vec::new();
+        for w in &running {
+            let status = if w.is_connector() {
+                self.worker.local_connector_status(&w.connector)
+            } else {
+                self.worker.local_task_status(&w.connector, w.task as u32)
+            };
+            let Some(status) = status else { continue };
+            let (key, value) = if w.is_connector() {
+                status_records::connector(&w.connector, &status, generation)
+            } else {
+                status_records::task(&w.connector, w.task as u32, &status, generation)
+            };
+            if self.shared().published.get(&key) != Some(&status) {
+                writes.push((key, value, status));
+            }
+            if !w.is_connector() {
+                if let Some(active) = self.worker.active_topics(&w.connector) {
+                    for t in active.list() {
+                        topics.push((w.connector.clone(), w.task as u32, t));
+                    }
+                }
+            }
+        }
+        let log = self.status_log.lock().await;
+        for (key, value, status) in writes {
+            match log.send(key.as_bytes(), Some(&value)).await {
+                Ok(()) => {
+                    self.shared().published.insert(key, status);
+                }
+                Err(e) => tracing::warn!("cannot write a status: {e}"),
+            }
+        }
+        for (connector, task, topic) in topics {
+            if self
+                .shared()
+                .topics_published
+                .contains(&(connector.clone(), topic.clone()))
+            {
+                continue;
+            }
+            let (key, value) = status_records::topic(&connector, task, &topic, now_ms());
+            if log.send(key.as_bytes(), Some(&value)).await.is_ok() {
+                self.shared().topics_published.insert((connector, topic));
+            }
+        }
+        drop(log);
+        if let Err(e) = self.refresh_status().await {
+            tracing::warn!("cannot read the status topic: {e}");
+        }
+    }
+
+    /// Asks a connector object that just started here for its task configurations; they go to
+    /// the leader at the next tick (and again at every tick until it took them).
+    fn take_task_configs(&self, name: &str) {
+        if let Some(configs) = self.worker.connector_task_configs(name) {
+            self.shared()
+                .unsent_task_configs
+                .insert(name.to_string(), configs);
+        }
+    }
+
+    /// Sends the task configurations of local connectors to the leader: written directly when
+    /// this worker leads, else signed and posted to the leader's internal endpoint, as Kafka does.
+    pub(super) async fn send_task_configs(&self) {
+        let unsent: Vec<_> = {
+            let shared = self.shared();
+            shared
+                .unsent_task_configs
+                .iter()
+                .map(|(n, c)| (n.clone(), c.clone()))
+                .collect()
+        };
+        for (name, configs) in unsent {
+            let still_ours = self.shared().running.contains(&Work {
+                connector: name.clone(),
+                task: CONNECTOR_TASK,
+            });
+            let sent = if !still_ours {
+                Ok(())
+            } else if self.shared().is_leader {
+                self.write_task_configs(&name, &configs).await
+            } else {
+                self.post_task_configs_to_leader(&name, &configs).await
+            };
+            match sent {
+                Ok(()) => {
+                    self.shared().unsent_task_configs.remove(&name);
+                }
+                Err(e) => {
+                    tracing::warn!(connector = %name, "cannot hand the task configurations to the leader yet: {e}")
+                }
+            }
+        }
+    }
+}
