@@ -45,10 +45,10 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
         KafkaOffsetStore::new(&config, topics.offsets)
             .context("cannot create the offsets producer")?,
     );
-    offsets
-        .refresh()
-        .await
-        .context("cannot read the offsets topic")?;
+    while let Err(e) = offsets.refresh().await {
+        tracing::warn!("cannot read the offsets topic yet, retrying: {e}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     let admin = Arc::new(
         TopicCreator::new(&config.client_props("admin."))
             .context("cannot create the Kafka admin client")?,

@@ -84,6 +84,10 @@ impl Connector for FileStreamSourceConnector {
                     .join("; "),
             )
         })?;
+        let file = props
+            .get(FILE_CONFIG)
+            .map_or("standard input", String::as_str);
+        tracing::info!("Starting file source connector reading from {file}");
         self.props = props.clone();
         Ok(())
     }

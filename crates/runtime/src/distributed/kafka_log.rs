@@ -150,7 +150,7 @@ impl KafkaLog {
     /// Reads everything written so far (up to the high watermarks as of now) and hands each
     /// record to `apply`, in order within each partition.
     pub fn read_to_end(&mut self, mut apply: impl FnMut(LogRecord)) -> Result<(), LogError> {
-        let ends = self.end_offsets()?;
+        let ends = self.end_offsets_retrying()?;
         let behind = |positions: &BTreeMap<i32, i64>| {
             ends.iter()
                 .any(|(p, end)| positions.get(p).copied().unwrap_or(0) < *end)
@@ -208,6 +208,22 @@ impl KafkaLog {
             }
             // Take what else is already there without waiting.
             timeout = Duration::ZERO;
+        }
+    }
+
+    /// `end_offsets`, asked again for a while when the broker is busy electing a leader (a topic
+    /// just created, a broker just restarted).
+    fn end_offsets_retrying(&self) -> Result<BTreeMap<i32, i64>, LogError> {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            match self.end_offsets() {
+                Ok(ends) => return Ok(ends),
+                Err(e) if std::time::Instant::now() < deadline => {
+                    tracing::debug!(topic = %self.topic, "end offsets not available yet, asking again: {e}");
+                    tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(200)));
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
