@@ -92,7 +92,8 @@ pub trait SourceTask: Send {
 pub trait SinkTask: Send {
     async fn start(&mut self, props: &Props) -> Result<()>;
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()>;
-    /// Make everything `put` so far durable; the runtime commits `offsets` to Kafka afterwards.
+    /// Make everything `put` so far durable. The runtime calls it when the stream goes idle and
+    /// before each offset commit; only offsets covered by a flush are committed to Kafka.
     async fn flush(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()>;
     async fn stop(&mut self) -> Result<()>;
 }
