@@ -21,7 +21,8 @@ impl Work {
     }
 }
 
-fn flatten(a: &Allocation) -> BTreeSet<Work> {
+/// Every unit of work of an allocation.
+pub fn flatten(a: &Allocation) -> BTreeSet<Work> {
     a.iter()
         .flat_map(|(c, tasks)| {
             tasks.iter().map(move |t| Work {

@@ -38,6 +38,17 @@ pub struct LogRecord {
     pub offset: i64,
 }
 
+impl LogRecord {
+    fn of(m: &rdkafka::message::BorrowedMessage<'_>) -> LogRecord {
+        LogRecord {
+            key: m.key().unwrap_or_default().to_vec(),
+            value: m.payload().map(<[u8]>::to_vec),
+            partition: m.partition(),
+            offset: m.offset(),
+        }
+    }
+}
+
 pub struct KafkaLog {
     topic: String,
     producer: FutureProducer<LoggingContext>,
@@ -169,12 +180,7 @@ impl KafkaLog {
                 None => {}
                 Some(Ok(m)) => {
                     self.positions.insert(m.partition(), m.offset() + 1);
-                    apply(LogRecord {
-                        key: m.key().unwrap_or_default().to_vec(),
-                        value: m.payload().map(<[u8]>::to_vec),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                    });
+                    apply(LogRecord::of(&m));
                 }
                 Some(Err(e)) => {
                     tracing::warn!(topic = %self.topic, "error reading the internal topic, retrying: {e}")
@@ -194,12 +200,7 @@ impl KafkaLog {
                 None => return,
                 Some(Ok(m)) => {
                     self.positions.insert(m.partition(), m.offset() + 1);
-                    apply(LogRecord {
-                        key: m.key().unwrap_or_default().to_vec(),
-                        value: m.payload().map(<[u8]>::to_vec),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                    });
+                    apply(LogRecord::of(&m));
                 }
                 Some(Err(e)) => {
                     tracing::debug!(topic = %self.topic, "error reading the internal topic: {e}");

@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use ferry_api::{ConnectorKind, Props};
 
-use super::assignor::Work;
+use super::assignor::{flatten, Work};
 use super::config_state::{records as config_records, ConfigState};
 use super::kafka_log::{KafkaLog, LogError, TopicSpec};
-use super::protocol::{Allocation, Protocol};
+use super::protocol::Protocol;
 use super::settings::DistributedSettings;
 use super::status_state::StatusState;
 use crate::connector_config;
@@ -295,16 +295,6 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn flatten(a: &Allocation) -> BTreeSet<Work> {
-    a.iter()
-        .flat_map(|(c, tasks)| {
-            tasks.iter().map(move |t| Work {
-                connector: c.clone(),
-                task: *t,
-            })
-        })
-        .collect()
-}
 
 #[async_trait]
 impl Herder for DistributedHerder {
