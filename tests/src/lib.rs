@@ -16,6 +16,8 @@ use rdkafka::ClientConfig;
 
 pub use serde_json::Value as Json;
 
+pub mod cluster;
+
 /// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
@@ -37,7 +39,6 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("no free port")
 }
-
 
 /// Apache Kafka for a test: the shared single node that `scripts/test.sh` starts
 /// (`FERRY_TEST_BROKER`), or nodes of this test's own, started with `scripts/kafka/broker.sh`
@@ -172,7 +173,8 @@ impl Broker {
         let rt = std::thread::spawn({
             let topic = topic.to_string();
             move || {
-                let new_topic = NewTopic::new(&topic, partitions, TopicReplication::Fixed(replication));
+                let new_topic =
+                    NewTopic::new(&topic, partitions, TopicReplication::Fixed(replication));
                 let fut = admin.create_topics([&new_topic], &AdminOptions::new());
                 block_on(fut)
             }
@@ -283,7 +285,11 @@ impl Node {
     }
 
     fn wait_started(&self, starts: usize) {
-        let what = format!("Kafka node {} to start (log: {})", self.id, self.log().display());
+        let what = format!(
+            "Kafka node {} to start (log: {})",
+            self.id,
+            self.log().display()
+        );
         wait_for(&what, Duration::from_secs(120), || {
             (self.starts() >= starts).then_some(())
         });

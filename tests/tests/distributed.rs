@@ -4,106 +4,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use ferry_e2e::cluster::*;
 use ferry_e2e::*;
 use serde_json::json;
-
-struct Cluster {
-    workers: Vec<Ferry>,
-    _dirs: Vec<tempfile::TempDir>,
-    config_topic: String,
-    offsets_topic: String,
-    status_topic: String,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            for (i, w) in self.workers.iter().enumerate() {
-                let out = w.output();
-                let tail: Vec<&str> = out
-                    .lines()
-                    .rev()
-                    .take(60)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                eprintln!("----- worker {i} ({}) -----\n{}", w.rest, tail.join("\n"));
-            }
-        }
-    }
-}
-
-fn cluster(broker: &Broker, n: usize) -> Cluster {
-    let id = unique("cluster");
-    let (config_topic, offsets_topic, status_topic) = (
-        format!("{id}-configs"),
-        format!("{id}-offsets"),
-        format!("{id}-status"),
-    );
-    let mut dirs = Vec::new();
-    let mut workers = Vec::new();
-    for _ in 0..n {
-        let dir = tempfile::tempdir().unwrap();
-        let props = vec![
-            ("bootstrap.servers", broker.address.clone()),
-            ("group.id", id.clone()),
-            (
-                "key.converter",
-                "org.apache.kafka.connect.storage.StringConverter".to_string(),
-            ),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.storage.StringConverter".to_string(),
-            ),
-            ("config.storage.topic", config_topic.clone()),
-            ("offset.storage.topic", offsets_topic.clone()),
-            ("offset.storage.partitions", "5".to_string()),
-            ("status.storage.topic", status_topic.clone()),
-            ("config.storage.replication.factor", "1".to_string()),
-            ("offset.storage.replication.factor", "1".to_string()),
-            ("status.storage.replication.factor", "1".to_string()),
-            ("offset.flush.interval.ms", "500".to_string()),
-            ("scheduled.rebalance.max.delay.ms", "0".to_string()),
-            ("heartbeat.interval.ms", "1000".to_string()),
-            ("session.timeout.ms", "6000".to_string()),
-            // tansu can hold a join until this passes after it expired a member (see the issue).
-            ("rebalance.timeout.ms", "10000".to_string()),
-            // A sink task that moves must not wait long for its dead predecessor's consumer.
-            ("consumer.session.timeout.ms", "6000".to_string()),
-            ("consumer.heartbeat.interval.ms", "1000".to_string()),
-            ("listeners", format!("http://127.0.0.1:{}", free_port())),
-        ];
-        workers.push(Ferry::distributed(dir.path(), &props));
-        dirs.push(dir);
-    }
-    let c = Cluster {
-        workers,
-        _dirs: dirs,
-        config_topic,
-        offsets_topic,
-        status_topic,
-    };
-    for w in &c.workers {
-        wait_for(
-            "every worker to be healthy",
-            Duration::from_secs(90),
-            || (w.get("/health").0 == 200).then_some(()),
-        );
-    }
-    c
-}
-
-fn status(w: &Ferry, name: &str) -> Json {
-    w.get(&format!("/connectors/{name}/status")).1
-}
-
-fn all_running(s: &Json, tasks: usize) -> bool {
-    s["connector"]["state"] == "RUNNING"
-        && s["tasks"]
-            .as_array()
-            .is_some_and(|t| t.len() == tasks && t.iter().all(|t| t["state"] == "RUNNING"))
-}
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -138,7 +41,12 @@ fn a_cluster_spreads_work_forwards_writes_and_writes_kafkas_internal_topics() {
             .0,
         201
     );
-    assert_eq!(c.workers[2].get("/connectors").1, json!([sink_name, "src"]));
+    // Every worker reads the config topic as it grows: the third one lists both soon after.
+    wait_for(
+        "the third worker to list both connectors",
+        Duration::from_secs(2),
+        || (c.workers[2].get("/connectors").1 == json!([sink_name, "src"])).then_some(()),
+    );
 
     wait_for(
         "every line in the sink file",
@@ -311,13 +219,9 @@ fn pause_stop_reset_and_resume_across_workers_and_a_full_restart() {
     );
 }
 
-/// Known to fail against tansu 0.6.0 (see issue 4's notes): after the coordinator expires the
-/// killed worker, it completes rounds for the survivors without telling them (the generation
-/// stays the same, heartbeats keep succeeding) and refuses their joins with
-/// REBALANCE_IN_PROGRESS, so the dead worker's work is not picked up within two minutes.
-/// Run it with `cargo test -p ferry-e2e --test distributed -- --ignored`.
+/// With `scheduled.rebalance.max.delay.ms=0`, the work of a worker killed with `kill -9` moves
+/// to the others as soon as the coordinator drops it (one session timeout).
 #[test]
-#[ignore = "tansu 0.6 group coordinator after a member expiry; see issue 4"]
 fn the_work_of_a_killed_worker_moves_to_the_others() {
     let broker = Broker::shared();
     let mut c = cluster(&broker, 3);
