@@ -295,7 +295,6 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-
 #[async_trait]
 impl Herder for DistributedHerder {
     fn server_info(&self) -> ServerInfo {
