@@ -158,6 +158,36 @@ impl KafkaLog {
             })
     }
 
+    /// Writes records in order, all handed to the producer at once (one round trip, not one per
+    /// record), and waits until the broker acknowledged every one.
+    pub async fn send_all(&self, records: &[(&[u8], Option<&[u8]>)]) -> Result<(), LogError> {
+        let mut deliveries = Vec::with_capacity(records.len());
+        for (key, value) in records {
+            let mut record = FutureRecord::<[u8], [u8]>::to(&self.topic).key(*key);
+            if let Some(v) = value {
+                record = record.payload(*v);
+            }
+            let delivery = self
+                .producer
+                .send_result(record)
+                .map_err(|(source, _)| self.kafka_error("cannot write", source))?;
+            deliveries.push(delivery);
+        }
+        for delivery in deliveries {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((source, _))) => return Err(self.kafka_error("cannot write", source)),
+                Err(_) => {
+                    return Err(LogError::Other {
+                        topic: self.topic.clone(),
+                        message: "the producer went away before the write was acknowledged".into(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads everything written so far (up to the high watermarks as of now) and hands each
     /// record to `apply`, in order within each partition.
     pub fn read_to_end(&mut self, mut apply: impl FnMut(LogRecord)) -> Result<(), LogError> {

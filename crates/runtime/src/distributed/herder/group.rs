@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use super::DistributedHerder;
 use crate::distributed::assignor::Assignor;
 use crate::distributed::heartbeat::{Heartbeats, Interruption};
+use crate::distributed::kafka_log::KafkaLog;
 use crate::distributed::membership::{Beat, GroupMember, GroupSettings};
 use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
 
@@ -32,7 +33,7 @@ impl DistributedHerder {
             rebalance_timeout: self.settings.rebalance_timeout,
         };
         let member = Arc::new(tokio::sync::Mutex::new(GroupMember::new(settings)));
-        tokio::spawn(self.clone().follow_config(shutdown.clone()));
+        tokio::spawn(self.clone().follow_internal_topics(shutdown.clone()));
         let mut assignor = Assignor::default();
         let mut first = true;
         'group: while !*shutdown.borrow() {
@@ -205,23 +206,20 @@ impl DistributedHerder {
         self.shared().running.clear();
     }
 
-    /// Reads the config topic as it grows, as Kafka's config log does on its own thread, so that
-    /// every worker answers REST reads with the cluster's latest configuration within moments.
-    async fn follow_config(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+    /// Reads the config and status topics as they grow, as Kafka's logs do on their own
+    /// threads, so that every worker answers REST reads with the cluster's latest state within
+    /// moments.
+    async fn follow_internal_topics(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
-            let updates = {
-                let mut log = self.config_log.lock().await;
-                let mut updates = Vec::new();
-                // Short waits: writers share the log.
-                log.read_new(Duration::from_millis(50), |r| {
-                    updates.push((String::from_utf8_lossy(&r.key).into_owned(), r.value))
-                });
-                updates
-            };
-            if updates.is_empty() {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            } else if self.apply_config(updates) {
+            let configs = tail(&self.config_log).await;
+            let statuses = tail(&self.status_log).await;
+            let idle = configs.is_empty() && statuses.is_empty();
+            if !configs.is_empty() && self.apply_config(configs) {
                 self.wake.notify_one();
+            }
+            self.apply_status(statuses);
+            if idle {
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
     }
@@ -254,4 +252,15 @@ impl DistributedHerder {
             })
             .collect()
     }
+}
+
+/// Records that arrived on an internal topic since it was last read, waiting briefly for them
+/// (writers share the log, so the lock is held only for moments).
+async fn tail(log: &tokio::sync::Mutex<KafkaLog>) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut log = log.lock().await;
+    let mut updates = Vec::new();
+    log.read_new(Duration::from_millis(25), |r| {
+        updates.push((String::from_utf8_lossy(&r.key).into_owned(), r.value))
+    });
+    updates
 }

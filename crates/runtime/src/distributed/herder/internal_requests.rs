@@ -77,7 +77,7 @@ impl DistributedHerder {
         if !self.exists(name) {
             return Err(not_found(name));
         }
-        self.require_leader()?;
+        self.require_leader().await?;
         let (protocol, key) = {
             let shared = self.shared();
             (shared.protocol, shared.config.session_key.clone())

@@ -261,31 +261,41 @@ impl DistributedHerder {
                 }
             }
         }
-        let log = self.status_log.lock().await;
-        for (key, value, status) in writes {
-            match log.send(key.as_bytes(), Some(&value)).await {
-                Ok(()) => {
-                    self.shared().published.insert(key, status);
+        let topic_writes: Vec<(String, Vec<u8>, (String, String))> = {
+            let shared = self.shared();
+            topics
+                .into_iter()
+                .filter(|(c, _, t)| !shared.topics_published.contains(&(c.clone(), t.clone())))
+                .map(|(c, task, t)| {
+                    let (key, value) = status_records::topic(&c, task, &t, now_ms());
+                    (key, value, (c, t))
+                })
+                .collect()
+        };
+        if writes.is_empty() && topic_writes.is_empty() {
+            return;
+        }
+        let batch: Vec<(&[u8], Option<&[u8]>)> = writes
+            .iter()
+            .map(|(k, v, _)| (k.as_bytes(), Some(v.as_slice())))
+            .chain(
+                topic_writes
+                    .iter()
+                    .map(|(k, v, _)| (k.as_bytes(), Some(v.as_slice()))),
+            )
+            .collect();
+        let sent = self.status_log.lock().await.send_all(&batch).await;
+        match sent {
+            Ok(()) => {
+                let mut shared = self.shared();
+                for (key, _, status) in writes {
+                    shared.published.insert(key, status);
                 }
-                Err(e) => tracing::warn!("cannot write a status: {e}"),
+                for (_, _, pair) in topic_writes {
+                    shared.topics_published.insert(pair);
+                }
             }
-        }
-        for (connector, task, topic) in topics {
-            if self
-                .shared()
-                .topics_published
-                .contains(&(connector.clone(), topic.clone()))
-            {
-                continue;
-            }
-            let (key, value) = status_records::topic(&connector, task, &topic, now_ms());
-            if log.send(key.as_bytes(), Some(&value)).await.is_ok() {
-                self.shared().topics_published.insert((connector, topic));
-            }
-        }
-        drop(log);
-        if let Err(e) = self.refresh_status().await {
-            tracing::warn!("cannot read the status topic: {e}");
+            Err(e) => tracing::warn!("cannot write statuses, trying again shortly: {e}"),
         }
     }
 

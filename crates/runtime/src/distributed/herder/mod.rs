@@ -35,6 +35,9 @@ use crate::validation;
 use crate::worker::Worker;
 use crate::worker_config::WorkerConfig;
 
+/// How long a write waits for a rebalance in progress to end before it is answered 409.
+const REBALANCE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 const REBALANCING: &str =
     "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)";
 
@@ -166,15 +169,12 @@ impl DistributedHerder {
         shared.config.structure_version != before
     }
 
-    async fn refresh_status(&self) -> Result<(), LogError> {
-        let mut log = self.status_log.lock().await;
-        let mut updates = Vec::new();
-        log.read_to_end(|r| updates.push((String::from_utf8_lossy(&r.key).into_owned(), r.value)))?;
+    /// Applies status records read.
+    fn apply_status(&self, updates: Vec<(String, Option<Vec<u8>>)>) {
         let mut shared = self.shared();
         for (key, value) in updates {
             shared.status.apply(&key, value.as_deref());
         }
-        Ok(())
     }
 
     async fn config_offset(&self) -> i64 {
@@ -185,25 +185,39 @@ impl DistributedHerder {
         &self,
         records: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<(), HerderError> {
-        let log = self.config_log.lock().await;
-        for (key, value) in &records {
-            log.send(key.as_bytes(), value.as_deref())
-                .await
-                .map_err(log_error)?;
-        }
-        drop(log);
+        let batch: Vec<(&[u8], Option<&[u8]>)> = records
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_deref()))
+            .collect();
+        self.config_log
+            .lock()
+            .await
+            .send_all(&batch)
+            .await
+            .map_err(log_error)?;
         self.refresh_config().await.map_err(log_error)?;
         self.wake.notify_one();
         Ok(())
     }
 
-    /// Writes must be done by the leader: `Ok` here, or where to send the request.
-    fn require_leader(&self) -> Result<(), HerderError> {
-        let shared = self.shared();
-        match (&shared.leader_url, shared.is_leader) {
-            (None, _) => Err(HerderError::Conflict(REBALANCING.into())),
-            (Some(_), true) => Ok(()),
-            (Some(url), false) => Err(HerderError::NotLeader(url.clone())),
+    /// Writes must be done by the leader: `Ok` here, or where to send the request. During a
+    /// rebalance the request waits for the group to settle, as Kafka's herder queues requests
+    /// until its rebalance is over; 409 only if it does not settle in time.
+    async fn require_leader(&self) -> Result<(), HerderError> {
+        let deadline = tokio::time::Instant::now() + REBALANCE_WAIT;
+        loop {
+            {
+                let shared = self.shared();
+                match (&shared.leader_url, shared.is_leader) {
+                    (Some(_), true) => return Ok(()),
+                    (Some(url), false) => return Err(HerderError::NotLeader(url.clone())),
+                    (None, _) => {}
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(HerderError::Conflict(REBALANCING.into()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 
@@ -323,7 +337,6 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        let _ = self.refresh_status().await;
         self.status_of(name).ok_or_else(|| not_found(name))
     }
 
@@ -366,7 +379,7 @@ impl Herder for DistributedHerder {
         initial: TargetState,
     ) -> Result<ConnectorInfo, HerderError> {
         let config = with_name(name, config)?;
-        self.require_leader()?;
+        self.require_leader().await?;
         if self.exists(name) {
             return Err(HerderError::Conflict(format!(
                 "Connector {name} already exists"
@@ -386,7 +399,7 @@ impl Herder for DistributedHerder {
         config: Props,
     ) -> Result<Created<ConnectorInfo>, HerderError> {
         let config = with_name(name, config)?;
-        self.require_leader()?;
+        self.require_leader().await?;
         self.check(&config)?;
         let created = !self.exists(name);
         let (ck, cv) = config_records::connector(name, &config);
@@ -420,7 +433,7 @@ impl Herder for DistributedHerder {
         if !self.exists(name) {
             return Err(not_found(name));
         }
-        self.require_leader()?;
+        self.require_leader().await?;
         self.write_config(vec![
             (format!("connector-{name}"), None),
             (format!("target-state-{name}"), None),
@@ -432,7 +445,7 @@ impl Herder for DistributedHerder {
         if !self.exists(name) {
             return Err(not_found(name));
         }
-        self.require_leader()?;
+        self.require_leader().await?;
         let (k, v) = config_records::target_state(name, target);
         self.write_config(vec![(k, Some(v))]).await?;
         if target == TargetState::Stopped {
@@ -448,7 +461,7 @@ impl Herder for DistributedHerder {
         request: RestartRequest,
     ) -> Result<ConnectorStateInfo, HerderError> {
         let mut snapshot = self.connector_status(name).await?;
-        self.require_leader()?;
+        self.require_leader().await?;
         if self.shared().config.target(name) == TargetState::Stopped {
             return Ok(snapshot);
         }
@@ -538,7 +551,6 @@ impl Herder for DistributedHerder {
         if !self.exists(name) {
             return Err(not_found(name));
         }
-        let _ = self.refresh_status().await;
         Ok(self.shared().status.topics(name))
     }
 
