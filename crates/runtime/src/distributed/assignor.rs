@@ -57,6 +57,8 @@ pub struct Assignor {
     /// Work of departed members, kept back until the deadline.
     lost: BTreeSet<Work>,
     deadline: Option<Instant>,
+    /// Whether this worker has assigned before (a new leader has no memory of past rounds).
+    has_led: bool,
 }
 
 /// The outcome of one round.
@@ -68,6 +70,17 @@ pub struct Round {
 }
 
 impl Assignor {
+    /// True until the first round this worker leads.
+    pub fn is_new_leader(&self) -> bool {
+        !self.has_led
+    }
+
+    /// A new leader's stand-in for the memory it lacks: work that the last statuses show on
+    /// workers absent from the group, held back like the work of a member seen leaving.
+    pub fn remember_lost(&mut self, work: BTreeSet<Work>) {
+        self.lost.extend(work);
+    }
+
     /// `running`: what each current member reports it runs. `configured`: every connector with
     /// its task count. Returns each member's additions and revocations.
     pub fn assign(
@@ -77,6 +90,7 @@ impl Assignor {
         max_delay: Duration,
         now: Instant,
     ) -> Round {
+        self.has_led = true;
         let wanted: BTreeSet<Work> = configured
             .iter()
             .flat_map(|(c, n)| {
@@ -322,6 +336,31 @@ mod tests {
         );
         assert_eq!(count(&r.members["a"].assigned), lost);
         assert_eq!(r.delay, None);
+    }
+
+    #[test]
+    fn a_new_leader_holds_back_work_it_is_told_was_lost() {
+        let mut assignor = Assignor::default();
+        assert!(assignor.is_new_leader());
+        let x0 = Work {
+            connector: "x".into(),
+            task: 0,
+        };
+        assignor.remember_lost([x0.clone()].into());
+        let mut run = running(&[("a", Allocation::new())]);
+        let t0 = Instant::now();
+        let delay = Duration::from_secs(4);
+        let r = assignor.assign(&run, &configured(&[("x", 1)]), delay, t0);
+        assert!(!assignor.is_new_leader());
+        assert_eq!(r.delay, Some(delay));
+        assert_eq!(
+            r.members["a"].assigned.get("x"),
+            Some(&vec![-1]),
+            "only the connector object, whose status named no absent worker"
+        );
+        apply(&mut run, &r);
+        let r = assignor.assign(&run, &configured(&[("x", 1)]), delay, t0 + delay);
+        assert_eq!(r.members["a"].assigned.get("x"), Some(&vec![0]));
     }
 
     #[test]

@@ -176,7 +176,8 @@ impl DistributedHerder {
         }
         tracing::info!("leaving the worker group");
         self.worker.stop_all().await;
-        self.shared().running.clear();
+        let ran = std::mem::take(&mut self.shared().running);
+        self.publish_unassigned(&ran).await;
         member.lock().await.leave().await;
     }
 

@@ -7,12 +7,13 @@ use std::time::Instant;
 use ferry_api::Props;
 
 use super::{now_ms, DistributedHerder};
-use crate::distributed::assignor::Assignor;
+use crate::distributed::assignor::{flatten, Assignor, Work};
 use crate::distributed::config_state::records as config_records;
 use crate::distributed::membership::Joined;
 use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
 use crate::distributed::session_key::SessionKey;
 use crate::herder::HerderError;
+use crate::status::State;
 
 impl DistributedHerder {
     /// The leader's part of a rebalance: catch up with the config topic, then assign.
@@ -52,6 +53,9 @@ impl DistributedHerder {
             let shared = self.shared();
             (shared.config.task_counts(), shared.config.structure_version)
         };
+        if assignor.is_new_leader() {
+            assignor.remember_lost(self.work_of_absent_workers(&urls, &running));
+        }
         let round = assignor.assign(
             &running,
             &configured,
@@ -80,6 +84,30 @@ impl DistributedHerder {
             })
             .collect();
         (assignments, version)
+    }
+
+    /// Work that nobody in this round holds and whose last status says it runs (or is paused) on
+    /// a worker that is not in the group: what a leader that just took over lost with that
+    /// worker. Kafka's new leaders hand such work out at once; ferry honours
+    /// `scheduled.rebalance.max.delay.ms` for it too, as it does when the leader saw the worker go.
+    fn work_of_absent_workers(
+        &self,
+        member_urls: &BTreeSet<String>,
+        held: &BTreeMap<String, Allocation>,
+    ) -> BTreeSet<Work> {
+        let present: BTreeSet<&str> = member_urls.iter().map(|u| worker_id_of(u)).collect();
+        let held: BTreeSet<Work> = held.values().flat_map(flatten).collect();
+        self.shared()
+            .status
+            .all()
+            .into_iter()
+            .filter(|(_, _, s)| {
+                matches!(s.state, State::Running | State::Paused)
+                    && !present.contains(s.worker_id.as_str())
+            })
+            .map(|(connector, task, _)| Work { connector, task })
+            .filter(|w| !held.contains(w))
+            .collect()
     }
 
     /// Writes a connector's task configurations (tasks, then the commit record that makes them
@@ -123,4 +151,11 @@ impl DistributedHerder {
         let (k, v) = config_records::session_key(&key);
         self.write_config(vec![(k, Some(v))]).await
     }
+}
+
+/// `host:port` of an advertised URL like `http://host:port/`, as statuses name workers.
+fn worker_id_of(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .trim_end_matches('/')
 }

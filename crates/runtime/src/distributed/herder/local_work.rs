@@ -299,6 +299,30 @@ impl DistributedHerder {
         }
     }
 
+    /// On a graceful shutdown, as Kafka does: the work this worker ran is UNASSIGNED now, so that
+    /// no leader takes it for the work of a worker that may come back.
+    pub(super) async fn publish_unassigned(&self, work: &BTreeSet<Work>) {
+        let (generation, worker_id) = (self.shared().generation, self.worker_config.worker_id());
+        let status = crate::status::Status::new(State::Unassigned, &worker_id);
+        let records: Vec<(String, Vec<u8>)> = work
+            .iter()
+            .map(|w| {
+                if w.is_connector() {
+                    status_records::connector(&w.connector, &status, generation)
+                } else {
+                    status_records::task(&w.connector, w.task as u32, &status, generation)
+                }
+            })
+            .collect();
+        let batch: Vec<(&[u8], Option<&[u8]>)> = records
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), Some(v.as_slice())))
+            .collect();
+        if let Err(e) = self.status_log.lock().await.send_all(&batch).await {
+            tracing::warn!("cannot write the UNASSIGNED statuses of this worker's work: {e}");
+        }
+    }
+
     /// Asks a connector object that just started here for its task configurations; they go to
     /// the leader at the next tick (and again at every tick until it took them).
     fn take_task_configs(&self, name: &str) {
