@@ -53,6 +53,10 @@ pub struct KafkaLog {
     topic: String,
     producer: FutureProducer<LoggingContext>,
     consumer: BaseConsumer<LoggingContext>,
+    /// Asks for end offsets on connections of its own: a broker answers a connection's requests
+    /// in order, so on the reader's they would wait behind its fetch long-poll (up to
+    /// `fetch.wait.max.ms`, half a second).
+    offsets_client: BaseConsumer<LoggingContext>,
     partitions: Vec<i32>,
     /// Next offset to read, per partition.
     positions: BTreeMap<i32, i64>,
@@ -105,6 +109,13 @@ impl KafkaLog {
         let consumer: BaseConsumer<LoggingContext> =
             kafka::create_client("consumer", &consumer_props, LoggingContext)
                 .map_err(err("cannot create a consumer"))?;
+        consumer_props.insert(
+            "client.id".into(),
+            format!("{client_id}-{}-offsets", spec.name),
+        );
+        let offsets_client: BaseConsumer<LoggingContext> =
+            kafka::create_client("consumer", &consumer_props, LoggingContext)
+                .map_err(err("cannot create a consumer"))?;
         let metadata =
             tokio::task::block_in_place(|| consumer.fetch_metadata(Some(&spec.name), TIMEOUT))
                 .map_err(err("cannot read the topic's partitions"))?;
@@ -132,6 +143,7 @@ impl KafkaLog {
             topic: spec.name.clone(),
             producer,
             consumer,
+            offsets_client,
             positions: partitions.iter().map(|p| (*p, 0)).collect(),
             partitions,
         })
@@ -265,8 +277,9 @@ impl KafkaLog {
             list.add_partition_offset(&self.topic, *p, Offset::End)
                 .map_err(|source| self.kafka_error("cannot ask for the end offsets", source))?;
         }
-        let answer = tokio::task::block_in_place(|| self.consumer.offsets_for_times(list, TIMEOUT))
-            .map_err(|source| self.kafka_error("cannot read the end offsets", source))?;
+        let answer =
+            tokio::task::block_in_place(|| self.offsets_client.offsets_for_times(list, TIMEOUT))
+                .map_err(|source| self.kafka_error("cannot read the end offsets", source))?;
         Ok(answer
             .elements()
             .iter()

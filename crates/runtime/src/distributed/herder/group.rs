@@ -108,6 +108,8 @@ impl DistributedHerder {
                 "joined the worker group"
             );
             self.apply_assignment(&assignment, protocol).await;
+            // Connectors started just now hand their tasks to the leader without waiting a tick.
+            self.send_task_configs().await;
             if first {
                 first = false;
                 self.state.set_ready();
@@ -141,12 +143,13 @@ impl DistributedHerder {
                         tracing::warn!("cannot write a session key: {e}");
                     }
                 }
-                // The leader starts the rebalance a config change needs; the others follow when
-                // their heartbeat says so (every worker rejoining at once only prolongs it).
+                // A change of connectors or task counts needs a new assignment. Every worker
+                // reads the config topic within moments, so all rejoin at once and the
+                // coordinator completes the round without waiting for heartbeats to tell them.
                 let structure_changed = self.shared().config.structure_version != assigned_version;
-                if structure_changed && joined.is_leader() {
+                if structure_changed {
                     // Records written together (connector, tasks, commit) make one rebalance.
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     break Some(Arc::new(Interruption::Beat(Beat::Rebalance)));
                 }
                 self.reconcile().await;
@@ -212,14 +215,24 @@ impl DistributedHerder {
     /// moments.
     async fn follow_internal_topics(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
-            let configs = tail(&self.config_log).await;
-            let statuses = tail(&self.status_log).await;
-            let idle = configs.is_empty() && statuses.is_empty();
-            if !configs.is_empty() && self.apply_config(configs) {
+            // Records are applied before the log is let go: a reader that finds the log's
+            // position at its end must also find its records applied.
+            let (configs_read, structure_changed) = {
+                let mut log = self.config_log.lock().await;
+                let updates = tail(&mut log);
+                (!updates.is_empty(), self.apply_config(updates))
+            };
+            let statuses_read = {
+                let mut log = self.status_log.lock().await;
+                let updates = tail(&mut log);
+                let read = !updates.is_empty();
+                self.apply_status(updates);
+                read
+            };
+            if structure_changed {
                 self.wake.notify_one();
             }
-            self.apply_status(statuses);
-            if idle {
+            if !configs_read && !statuses_read {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -256,9 +269,8 @@ impl DistributedHerder {
 }
 
 /// Records that arrived on an internal topic since it was last read, waiting briefly for them
-/// (writers share the log, so the lock is held only for moments).
-async fn tail(log: &tokio::sync::Mutex<KafkaLog>) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut log = log.lock().await;
+/// (writers share the log, so it is held only for moments).
+fn tail(log: &mut KafkaLog) -> Vec<(String, Option<Vec<u8>>)> {
     let mut updates = Vec::new();
     log.read_new(Duration::from_millis(25), |r| {
         updates.push((String::from_utf8_lossy(&r.key).into_owned(), r.value))
