@@ -32,12 +32,36 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     for key in config.unknown_keys() {
         tracing::warn!(key, "unknown worker configuration key; it is ignored");
     }
+    // Signals are heard from the start: a worker still waiting for its broker stops when asked.
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        let heard = wait_for_shutdown_signal().await;
+        let _ = shutdown_tx.send(true);
+        heard
+    });
+    let stopping = |mut rx: tokio::sync::watch::Receiver<bool>, pause: Duration| async move {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => false,
+            _ = rx.wait_for(|stop| *stop) => true,
+        }
+    };
     let topics = loop {
-        match InternalTopics::open(&config, &settings).await {
+        let mut rx = shutdown_rx.clone();
+        let opened = tokio::select! {
+            opened = InternalTopics::open(&config, &settings) => opened,
+            _ = rx.wait_for(|stop| *stop) => {
+                tracing::info!("ferry stopped before it could start");
+                return Ok(());
+            }
+        };
+        match opened {
             Ok(t) => break t,
             Err(e) => {
                 tracing::warn!("cannot open the internal topics yet, retrying: {e}");
-                tokio::time::sleep(Duration::from_secs(3)).await;
+                if stopping(shutdown_rx.clone(), Duration::from_secs(3)).await {
+                    tracing::info!("ferry stopped before it could start");
+                    return Ok(());
+                }
             }
         }
     };
@@ -47,7 +71,10 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     );
     while let Err(e) = offsets.refresh().await {
         tracing::warn!("cannot read the offsets topic yet, retrying: {e}");
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        if stopping(shutdown_rx.clone(), Duration::from_secs(2)).await {
+            tracing::info!("ferry stopped before it could start");
+            return Ok(());
+        }
     }
     let admin = Arc::new(
         TopicCreator::new(&config.client_props("admin."))
@@ -71,7 +98,6 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     ));
 
     let listeners = ferry_rest::bind(&config.listeners).await?;
-    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let loggers = Arc::new(LogLevels::new(filter));
     let rest = tokio::spawn(ferry_rest::serve(
         listeners,
@@ -97,9 +123,8 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     });
 
     let group = tokio::spawn(herder.clone().run(shutdown_rx));
-    wait_for_shutdown_signal().await?;
+    signals.await??;
     tracing::info!("shutting down: stopping connectors and tasks, leaving the group");
-    let _ = shutdown_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), group).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), rest).await;
     tracing::info!("ferry stopped");

@@ -207,7 +207,9 @@ impl DistributedHerder {
             );
         }
         self.worker.stop_all().await;
-        self.shared().running.clear();
+        let mut shared = self.shared();
+        shared.running.clear();
+        shared.published.clear();
     }
 
     /// Reads the config and status topics as they grow, as Kafka's logs do on their own

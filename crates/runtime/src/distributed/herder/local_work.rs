@@ -43,7 +43,16 @@ impl DistributedHerder {
             self.worker.stop_task(&w.connector, w.task as u32).await;
         }
         self.worker.forget_if_idle(&w.connector);
-        self.shared().running.remove(w);
+        let mut shared = self.shared();
+        shared.running.remove(w);
+        // Others may write this work's status meanwhile: if it comes back here, its status is
+        // written again.
+        let key = if w.is_connector() {
+            format!("status-connector-{}", w.connector)
+        } else {
+            format!("status-task-{}-{}", w.connector, w.task)
+        };
+        shared.published.remove(&key);
     }
 
     fn start_work(&self, w: &Work) {
