@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Standalone-worker benchmark: ferry's FileStreamSource and FileStreamSink against a bare
-# librdkafka producer / consumer moving the same file through the same tansu broker.
-# See bench/README.md. Usage: bench/run.sh   (env: N=lines, RUNS=repetitions, TIMEOUT_S=per step)
+# librdkafka producer / consumer moving the same file through the same Apache Kafka broker
+# (scripts/lib.sh: one KRaft node on this machine). See bench/README.md.
+#
+#   bench/run.sh
+#   env: N=lines (1000000), RUNS=repetitions (3), TIMEOUT_S=per step (300),
+#        TRAIL=lines produced once the sink has caught up (1000),
+#        SINK_FLUSH_MS=the sink worker's offset.flush.interval.ms (10000, Kafka Connect's default),
+#        WARMUP=lines produced and consumed once before measuring (N, at most 200000)
 set -euo pipefail
 export LC_ALL=C
 
@@ -12,19 +18,25 @@ N=${N:-1000000}           # lines in the input file
 WIDTH=100                 # bytes per line, newline not counted
 RUNS=${RUNS:-3}           # repetitions of every measurement; the median is reported
 TIMEOUT_S=${TIMEOUT_S:-300}
-WORK=$ROOT/bench/work
+TRAIL=${TRAIL:-1000}      # lines produced after the sink caught up, to time how far its file trails
+SINK_FLUSH_MS=${SINK_FLUSH_MS:-10000}
+WARMUP=${WARMUP:-$((N < 200000 ? N : 200000))}   # lines through the broker before measuring
+WORK=$ROOT/bench/work/standalone
 RESULTS=$ROOT/bench/results
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 FERRY=$BIN/ferry
 INPUT=$WORK/input.txt
 INPUT_BYTES=$((N * (WIDTH + 1)))
+TRAIL_FILE=$WORK/trail.txt
+TRAIL_BYTES=$((TRAIL * (WIDTH + 1)))
+
+# shellcheck source-path=SCRIPTDIR/.. source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 
 say() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-if ! command -v tansu >/dev/null 2>&1; then
-    die "tansu is not on PATH; install it with: cargo install --locked tansu --version 0.6.0 --features dynostore,libsql"
-fi
+((N > 0 && RUNS > 0 && TRAIL > 0 && WARMUP > 0)) || die "N, RUNS, TRAIL and WARMUP must be at least 1"
 for tool in jq curl python3 cmp stat timeout; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and is not on PATH"
 done
@@ -32,16 +44,17 @@ done
 # ---------------------------------------------------------------------------------------------
 # processes we start, stopped on exit
 
-TANSU_PID=""
+KAFKA_PID=""
 FERRY_PID=""
 cleanup() {
-    local pid
-    for pid in "$FERRY_PID" "$TANSU_PID"; do
-        if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
+    if [[ -n $FERRY_PID ]] && kill -0 "$FERRY_PID" 2>/dev/null; then
+        kill -TERM "$FERRY_PID" 2>/dev/null || true
+        wait "$FERRY_PID" 2>/dev/null || true
+    fi
+    if [[ -n $KAFKA_PID ]]; then
+        say "stopping Apache Kafka (pid $KAFKA_PID)"
+        stop_kafka "$KAFKA_PID"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -63,6 +76,13 @@ peak_rss() {
     done <"/proc/$1/status"
 }
 
+# size of a file in bytes, in SIZE (0 if it does not exist yet)
+file_size() {
+    SIZE=0
+    [[ -e $1 ]] || return 0
+    SIZE=$(stat -c %s "$1")
+}
+
 # source position stored in a (fresh, single-connector) offsets file, in POS; -1 if none yet
 offsets_position() {
     local content=""
@@ -74,14 +94,11 @@ offsets_position() {
     fi
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 per_sec() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.0f", n / (us / 1e6) }'; }
+secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
 
 stop_ferry() {
     local i
@@ -98,26 +115,22 @@ stop_ferry() {
     FERRY_PID=""
 }
 
-create_topic() {
-    tansu topic create "$1" --broker "tcp://127.0.0.1:$PORT" --partitions 1 >>"$WORK/tansu-admin.log" 2>&1 ||
-        die "could not create topic $1 (see $WORK/tansu-admin.log)"
-}
-
-write_worker_properties() { # file offsets-file rest-port
+write_worker_properties() { # file offsets-file rest-port offset-flush-interval-ms
     cat >"$1" <<EOF
-bootstrap.servers=127.0.0.1:$PORT
+bootstrap.servers=$KAFKA_BOOTSTRAP
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$2
-offset.flush.interval.ms=100
+offset.flush.interval.ms=$4
 listeners=http://127.0.0.1:$3
 EOF
 }
 
 # Launches ferry standalone with the given worker and connector properties, polls
 # GET / every ~5 ms until it answers 200 (REST_MS) and calls the completion check
-# `$DONE_CHECK` every 20 ms until it succeeds (DONE_US, from the launch); records the peak
-# RSS (HWM_KB) and the time at which the check first saw progress (FIRST_US), then stops ferry.
+# `$DONE_CHECK` every 20 ms until it succeeds (DONE_US, from the launch); records the time at
+# which the check first saw progress (FIRST_US); then runs `$AFTER_DONE` (if set) while ferry
+# still runs, records the peak RSS (HWM_KB) and stops ferry.
 # The check sets PROGRESS (0 = nothing yet) and returns 0 when the work is complete.
 run_ferry() { # worker-props connector-props rest-port log
     local worker=$1 connector=$2 rest_port=$3 log=$4
@@ -160,36 +173,48 @@ run_ferry() { # worker-props connector-props rest-port log
         fi
         if [[ -z $REST_MS ]] && ((elapsed < 30000000)); then nap 0.005; else nap 0.02; fi
     done
+    if [[ -n ${AFTER_DONE:-} ]]; then $AFTER_DONE; fi
     peak_rss "$FERRY_PID"
     stop_ferry
     [[ -n $REST_MS ]] || REST_MS="n/a"
 }
 
 # ---------------------------------------------------------------------------------------------
-say "building (release)"
+say "building ferry and the bench programs (release)"
 cargo build --release -p ferry -p ferry-bench
 
 rm -rf "$WORK"
 mkdir -p "$WORK" "$RESULTS"
 
-PORT=$(free_port)
-say "starting tansu on 127.0.0.1:$PORT (storage memory://tansu/)"
-(cd "$WORK" && exec tansu broker --listener-url "tcp://127.0.0.1:$PORT" \
-    --advertised-listener-url "tcp://127.0.0.1:$PORT" --storage-engine memory://tansu/ \
-    >"$WORK/tansu.log" 2>&1) &
-TANSU_PID=$!
-for ((i = 0; i < 1000; i++)); do
-    kill -0 "$TANSU_PID" 2>/dev/null || die "tansu exited (see $WORK/tansu.log)"
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    nap 0.01
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || die "tansu does not listen on $PORT"
+say "making sure Apache Kafka $KAFKA_VERSION's jars are in $KAFKA_LIBS"
+ensure_kafka
+say "starting Apache Kafka $KAFKA_VERSION (KRaft, single node), data in ${WORK#"$ROOT"/}/kafka"
+start_kafka "$WORK/kafka"
 
-say "generating $N lines of $WIDTH bytes"
+topics=(warmup)
+for ((run = 1; run <= RUNS; run++)); do topics+=("bare-src-$run" "ferry-src-$run"); done
+say "creating ${#topics[@]} topics of one partition each"
+"$BIN/create_topics" --brokers "$KAFKA_BOOTSTRAP" --partitions 1 --replication 1 "${topics[@]}" ||
+    die "could not create the topics"
+
+say "generating $N lines of $WIDTH bytes, and $TRAIL more for the sink's trailing test"
 "$BIN/gen_lines" --file "$INPUT" --count "$N" --width "$WIDTH"
 [[ $(stat -c %s "$INPUT") == "$INPUT_BYTES" ]] || die "input file has the wrong size"
+"$BIN/gen_lines" --file "$TRAIL_FILE" --count "$TRAIL" --width "$WIDTH"
+[[ $(stat -c %s "$TRAIL_FILE") == "$TRAIL_BYTES" ]] || die "trail file has the wrong size"
+cat "$INPUT" "$TRAIL_FILE" >"$WORK/expected-sink.txt"
 
-declare -a BARE_SRC FERRY_SRC BARE_SINK FERRY_SINK RSS_SRC RSS_SINK BRSS_SRC BRSS_SINK REST_SRC REST_SINK RAW
+# The broker is a JVM: a first produce and consume, not measured, so that run 1 does not pay for
+# its warming up (class loading, JIT) on the bare programs' side alone.
+say "warming the broker up: $WARMUP lines produced to and consumed from topic warmup (not measured)"
+"$BIN/gen_lines" --file "$WORK/warmup.txt" --count "$WARMUP" --width "$WIDTH"
+timeout "$TIMEOUT_S" "$BIN/bare_produce" --brokers "$KAFKA_BOOTSTRAP" --topic warmup --file "$WORK/warmup.txt" >/dev/null ||
+    die "the warm-up produce failed"
+timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "$KAFKA_BOOTSTRAP" --topic warmup --file "$WORK/warmup-out.txt" \
+    --count "$WARMUP" >/dev/null || die "the warm-up consume failed"
+rm -f "$WORK/warmup.txt" "$WORK/warmup-out.txt"
+
+declare -a BARE_SRC FERRY_SRC BARE_SINK FERRY_SINK RSS_SRC RSS_SINK BRSS_SRC BRSS_SINK REST_SRC REST_SINK TRAIL_MS RAW
 
 source_done() {
     offsets_position "$OFFSETS"
@@ -197,27 +222,48 @@ source_done() {
     ((POS >= INPUT_BYTES))
 }
 sink_done() {
-    PROGRESS=0
-    [[ -f $OUT ]] || return 1
-    PROGRESS=$(stat -c %s "$OUT")
+    file_size "$OUT"
+    PROGRESS=$SIZE
     ((PROGRESS >= INPUT_BYTES))
+}
+# Once the sink has caught up with the topic (N lines in its file), with ferry still running:
+# produce TRAIL more lines into the topic and time, from the moment the broker acknowledged the
+# last of them (bare_produce returned), until they are all in the sink file (polled every
+# 10 ms), into TRAIL_MS_NOW. That is how far the output trails the topic once the stream goes
+# quiet; it should not depend on the offset commit interval (SINK_FLUSH_MS).
+sink_trail() {
+    local t_avail
+    timeout "$TIMEOUT_S" "$BIN/bare_produce" --brokers "$KAFKA_BOOTSTRAP" --topic "$SINK_TOPIC" \
+        --file "$TRAIL_FILE" >/dev/null || die "could not produce the trailing lines into $SINK_TOPIC"
+    now
+    t_avail=$NOW_US
+    while :; do
+        file_size "$OUT"
+        ((SIZE >= INPUT_BYTES + TRAIL_BYTES)) && break
+        now
+        if ((NOW_US - t_avail > TIMEOUT_S * 1000000)); then
+            die "the sink file did not get the $TRAIL trailing lines within $TIMEOUT_S s ($SIZE of $((INPUT_BYTES + TRAIL_BYTES)) bytes)"
+        fi
+        kill -0 "$FERRY_PID" 2>/dev/null || die "ferry exited while the trailing lines were produced"
+        nap 0.01
+    done
+    now
+    TRAIL_MS_NOW=$(((NOW_US - t_avail) / 1000))
 }
 
 for ((run = 1; run <= RUNS; run++)); do
     # --- source side: file -> topic ---------------------------------------------------------
-    create_topic "bare-src-$run"
-    say "run $run: bare producer -> bare-src-$run"
-    json=$(timeout "$TIMEOUT_S" "$BIN/bare_produce" --brokers "127.0.0.1:$PORT" --topic "bare-src-$run" --file "$INPUT") ||
+    say "run $run of $RUNS: bare producer -> bare-src-$run"
+    json=$(timeout "$TIMEOUT_S" "$BIN/bare_produce" --brokers "$KAFKA_BOOTSTRAP" --topic "bare-src-$run" --file "$INPUT") ||
         die "bare producer failed"
     [[ $(jq -r .records <<<"$json") == "$N" ]] || die "bare producer sent $(jq -r .records <<<"$json") records, not $N"
     BARE_SRC+=("$(jq -r .records_per_sec <<<"$json")")
     BRSS_SRC+=("$(jq -r .peak_rss_kb <<<"$json")")
-    RAW+=("| $run | source | bare | $(jq -r .seconds <<<"$json") | ${BARE_SRC[-1]} | $(mb "${BRSS_SRC[-1]}") | | |")
+    RAW+=("| $run | source | bare | $(jq -r .seconds <<<"$json") | ${BARE_SRC[-1]} | $(mb "${BRSS_SRC[-1]}") | | | |")
 
-    create_topic "ferry-src-$run"
     OFFSETS=$WORK/connect-src-$run.offsets
     rest_port=$(free_port)
-    write_worker_properties "$WORK/worker-src-$run.properties" "$OFFSETS" "$rest_port"
+    write_worker_properties "$WORK/worker-src-$run.properties" "$OFFSETS" "$rest_port" 100
     cat >"$WORK/source-$run.properties" <<EOF
 name=bench-source
 connector.class=FileStreamSource
@@ -226,8 +272,8 @@ file=$INPUT
 topic=ferry-src-$run
 batch.size=2000
 EOF
-    say "run $run: ferry FileStreamSource -> ferry-src-$run"
-    DONE_CHECK=source_done
+    say "run $run of $RUNS: ferry FileStreamSource -> ferry-src-$run"
+    DONE_CHECK=source_done AFTER_DONE=""
     run_ferry "$WORK/worker-src-$run.properties" "$WORK/source-$run.properties" "$rest_port" "$WORK/ferry-src-$run.log"
     # the stored offset, read properly: the key is ["bench-source",{"filename":INPUT}]
     pos=$(jq -r --arg f "$INPUT" \
@@ -236,30 +282,30 @@ EOF
     FERRY_SRC+=("$(per_sec "$N" "$DONE_US")")
     RSS_SRC+=("$HWM_KB")
     REST_SRC+=("$REST_MS")
-    RAW+=("| $run | source | ferry | $(awk -v us="$DONE_US" 'BEGIN { printf "%.3f", us / 1e6 }') | ${FERRY_SRC[-1]} | $(mb "$HWM_KB") | $REST_MS | |")
+    RAW+=("| $run | source | ferry | $(secs "$DONE_US") | ${FERRY_SRC[-1]} | $(mb "$HWM_KB") | $REST_MS | | |")
 
     if ((run == 1)); then
-        say "run $run: checking ferry-src-$run with the bare consumer"
-        timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "127.0.0.1:$PORT" --topic "ferry-src-$run" \
+        say "run $run of $RUNS: reading ferry-src-$run back with the bare consumer"
+        timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "$KAFKA_BOOTSTRAP" --topic "ferry-src-$run" \
             --file "$WORK/check-ferry-src.txt" --count "$N" >/dev/null || die "could not read back ferry-src-$run"
         cmp -s "$INPUT" "$WORK/check-ferry-src.txt" || die "ferry-src-$run does not hold the input lines in order"
         rm -f "$WORK/check-ferry-src.txt"
     fi
 
     # --- sink side: topic -> file (both read bare-src-$run, which holds the N lines) -------
-    say "run $run: bare consumer bare-src-$run -> file"
+    say "run $run of $RUNS: bare consumer bare-src-$run -> file"
     out_bare=$WORK/bare-out-$run.txt
-    json=$(timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "127.0.0.1:$PORT" --topic "bare-src-$run" \
+    json=$(timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "$KAFKA_BOOTSTRAP" --topic "bare-src-$run" \
         --file "$out_bare" --count "$N") || die "bare consumer failed"
     cmp -s "$INPUT" "$out_bare" || die "bare consumer output differs from the input"
     rm -f "$out_bare"
     BARE_SINK+=("$(jq -r .records_per_sec <<<"$json")")
     BRSS_SINK+=("$(jq -r .peak_rss_kb <<<"$json")")
-    RAW+=("| $run | sink | bare | $(jq -r .seconds <<<"$json") | ${BARE_SINK[-1]} | $(mb "${BRSS_SINK[-1]}") | | $(jq -r .first_record_seconds <<<"$json") |")
+    RAW+=("| $run | sink | bare | $(jq -r .seconds <<<"$json") | ${BARE_SINK[-1]} | $(mb "${BRSS_SINK[-1]}") | | $(jq -r .first_record_seconds <<<"$json") | |")
 
     OUT=$WORK/ferry-out-$run.txt
     rest_port=$(free_port)
-    write_worker_properties "$WORK/worker-sink-$run.properties" "$WORK/connect-sink-$run.offsets" "$rest_port"
+    write_worker_properties "$WORK/worker-sink-$run.properties" "$WORK/connect-sink-$run.offsets" "$rest_port" "$SINK_FLUSH_MS"
     cat >"$WORK/sink-$run.properties" <<EOF
 name=bench-sink-$run
 connector.class=FileStreamSink
@@ -267,15 +313,16 @@ tasks.max=1
 file=$OUT
 topics=bare-src-$run
 EOF
-    say "run $run: ferry FileStreamSink bare-src-$run -> file"
-    DONE_CHECK=sink_done
+    say "run $run of $RUNS: ferry FileStreamSink bare-src-$run -> file, then $TRAIL trailing lines"
+    DONE_CHECK=sink_done AFTER_DONE=sink_trail SINK_TOPIC=bare-src-$run
     run_ferry "$WORK/worker-sink-$run.properties" "$WORK/sink-$run.properties" "$rest_port" "$WORK/ferry-sink-$run.log"
-    cmp -s "$INPUT" "$OUT" || die "ferry sink output $OUT differs from the input"
+    cmp -s "$WORK/expected-sink.txt" "$OUT" || die "ferry sink output $OUT is not the input followed by the trailing lines"
     rm -f "$OUT"
     FERRY_SINK+=("$(per_sec "$N" "$DONE_US")")
     RSS_SINK+=("$HWM_KB")
     REST_SINK+=("$REST_MS")
-    RAW+=("| $run | sink | ferry | $(awk -v us="$DONE_US" 'BEGIN { printf "%.3f", us / 1e6 }') | ${FERRY_SINK[-1]} | $(mb "$HWM_KB") | $REST_MS | $(awk -v us="${FIRST_US:-0}" 'BEGIN { printf "%.3f", us / 1e6 }') |")
+    TRAIL_MS+=("$TRAIL_MS_NOW")
+    RAW+=("| $run | sink | ferry | $(secs "$DONE_US") | ${FERRY_SINK[-1]} | $(mb "$HWM_KB") | $REST_MS | $(secs "${FIRST_US:-0}") | $TRAIL_MS_NOW |")
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +342,7 @@ r_src=$(ratio "$f_src" "$b_src"); r_sink=$(ratio "$f_sink" "$b_sink")
 rss_src=$(mb "$(max "${RSS_SRC[@]}")"); rss_sink=$(mb "$(max "${RSS_SINK[@]}")")
 brss_src=$(mb "$(max "${BRSS_SRC[@]}")"); brss_sink=$(mb "$(max "${BRSS_SINK[@]}")")
 rest_src=$(rest_median "${REST_SRC[@]}"); rest_sink=$(rest_median "${REST_SINK[@]}")
+trail_ms=$(median "${TRAIL_MS[@]}")
 # "meets targets" or the list of the targets missed: ratio rss-MB rest-ms
 verdict() { awk -v r="$1" -v m="$2" -v rest="$3" 'BEGIN {
     miss = ""
@@ -305,23 +353,31 @@ verdict() { awk -v r="$1" -v m="$2" -v rest="$3" 'BEGIN {
 
 DAY=$(date +%F)
 REPORT=$RESULTS/standalone-file-$DAY.md
-TANSU_VERSION=$(tansu --version 2>&1 | head -n 1 || true)
 LIBRDKAFKA=$(awk '/^name = "rdkafka-sys"/ { getline; sub(/^version = /, ""); gsub(/"/, ""); print }' "$ROOT/Cargo.lock")
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 MEM_MB=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1024 }' /proc/meminfo)
 FERRY_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then FERRY_REV="$FERRY_REV (with uncommitted changes)"; fi
+COMMAND="bench/run.sh"
+[[ $N == 1000000 && $RUNS == 3 ]] || COMMAND="N=$N RUNS=$RUNS $COMMAND"
+[[ $TRAIL == 1000 ]] || COMMAND="TRAIL=$TRAIL $COMMAND"
+[[ $SINK_FLUSH_MS == 10000 ]] || COMMAND="SINK_FLUSH_MS=$SINK_FLUSH_MS $COMMAND"
 
 {
     echo "# Standalone worker, FileStream connectors — $DAY"
     echo
     echo "$N lines of $WIDTH bytes (+ newline), $RUNS runs each, medians; ratio = ferry / bare."
+    echo "Broker: Apache Kafka $KAFKA_VERSION (KRaft, single node, same machine)."
     echo "Targets: ratio >= 0.9 both ways, ferry peak RSS < 50 MB, REST API answers \`GET /\` < 100 ms after start."
     echo
     echo "| side | bare rec/s | ferry rec/s | ratio | ferry peak RSS MB | REST ready ms | bare peak RSS MB | targets |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|"
     echo "| source: file → topic | $b_src | $f_src | $r_src | $rss_src | $rest_src | $brss_src | $(verdict "$r_src" "$rss_src" "$rest_src") |"
     echo "| sink: topic → file | $b_sink | $f_sink | $r_sink | $rss_sink | $rest_sink | $brss_sink | $(verdict "$r_sink" "$rss_sink" "$rest_sink") |"
+    echo
+    echo "Sink output trails the topic by **$trail_ms ms** (median): from the broker acknowledging the last"
+    echo "of $TRAIL lines produced after the sink had caught up, until they were all in the sink file, with"
+    echo "the sink worker's \`offset.flush.interval.ms=$SINK_FLUSH_MS\`."
     echo
     echo "Peak RSS is the largest \`VmHWM\` over the runs, read just before ferry is stopped (bare"
     echo "programs: read by the program itself at its end), for comparison with the same client library"
@@ -338,27 +394,31 @@ if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then FERRY_REV="$FERRY_REV (w
     echo "- sink, bare: \`bare_consume\` (rdkafka \`BaseConsumer\`, new group, auto.offset.reset=earliest) reads"
     echo "  \`bare-src-RUN\` into a file through a \`BufWriter\`; its own clock, from \`main\` (group join included)"
     echo "  until N lines are written and flushed."
-    echo "- sink, ferry: \`ferry standalone\` with FileStreamSink on \`bare-src-RUN\`; from launching the process"
-    echo "  until the output file holds $INPUT_BYTES bytes (polled every 20 ms)."
-    echo "- Every output file is compared byte for byte with the input."
+    echo "- sink, ferry: \`ferry standalone\` with FileStreamSink on \`bare-src-RUN\` (offset.flush.interval.ms=$SINK_FLUSH_MS);"
+    echo "  from launching the process until the output file holds $INPUT_BYTES bytes (polled every 20 ms)."
+    echo "  Then, ferry still running, \`bare_produce\` adds $TRAIL lines to the topic; \"trails ms\" is from its"
+    echo "  return (all acknowledged) until the file holds them too (polled every 10 ms)."
+    echo "- Every output file is compared byte for byte with the input (the sink's: input + trailing lines)."
     echo "- REST ready: \`curl\` on \`GET /\` every ~5 ms from the launch until 200; the time at which curl returned."
+    echo "- Before run 1, $WARMUP lines are produced to and consumed from a topic \`warmup\` (not measured), so"
+    echo "  that the broker's JVM is warm for both sides."
     echo
     echo "## Runs"
     echo
-    echo "| run | side | program | seconds | rec/s | peak RSS MB | REST ready ms | first record s |"
-    echo "|---|---|---|---:|---:|---:|---:|---:|"
+    echo "| run | side | program | seconds | rec/s | peak RSS MB | REST ready ms | first record s | trails ms |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${RAW[@]}"
     echo
     echo "\"first record s\": when the first record reached the output (bare: arrived at the consumer;"
-    echo "ferry: the output file was first seen non-empty) — the group join is most of it."
+    echo "ferry: the output file was first seen non-empty) — the consumer group join is most of it."
     echo
     echo "## Setup"
     echo
     echo "- machine: $(nproc) CPUs ($CPU), $MEM_MB MB memory, $(uname -sr)"
-    echo "- broker: ${TANSU_VERSION:-tansu}, storage \`memory://tansu/\`, one partition per topic, on the same machine"
+    echo "- broker: Apache Kafka $KAFKA_VERSION (KRaft, single node, same machine; 512 MB heap), one partition per topic"
     echo "- client library: rdkafka-sys $LIBRDKAFKA (bundled librdkafka) for the bare programs and ferry"
     echo "- ferry: $FERRY_REV, release build"
-    echo "- command: \`bench/run.sh\` (N=$N RUNS=$RUNS)"
+    echo "- command: \`$COMMAND\`"
 } >"$REPORT"
 
 cat "$REPORT"
