@@ -13,9 +13,10 @@ use crate::distributed::kafka_log::KafkaLog;
 use crate::distributed::membership::{Beat, GroupMember, GroupSettings};
 use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
 
-/// How often a worker looks at the config topic, its local work and its statuses between
-/// rebalances.
-const TICK: Duration = Duration::from_millis(500);
+/// How often a worker looks at its local work and writes the statuses that changed between
+/// rebalances: all in memory unless something changed, so it can be short, and a task that
+/// starts after a rebalance shows RUNNING within it.
+const TICK: Duration = Duration::from_millis(100);
 
 impl DistributedHerder {
     /// Runs the group membership until `shutdown`; then leaves the group.

@@ -132,9 +132,12 @@ impl DistributedHerder {
             };
             if let Some(c) = config.connectors.get(name) {
                 let changed = self.worker.config(name).is_some_and(|old| old != *c);
-                if let Ok(valid) = connector_config::validate(&self.plugins, c) {
-                    self.worker
-                        .ensure_entry(name, c, &valid.plugin, valid.tasks_max(), target);
+                // Validated only when something changed: this runs at every tick.
+                if changed || self.worker.target_state(name) != Some(target) {
+                    if let Ok(valid) = connector_config::validate(&self.plugins, c) {
+                        self.worker
+                            .ensure_entry(name, c, &valid.plugin, valid.tasks_max(), target);
+                    }
                 }
                 if changed && running.contains(&object) && target != TargetState::Stopped {
                     // As in Kafka: the connector restarts with its new configuration and is
