@@ -93,6 +93,16 @@ impl Connection {
         request: &R,
         version: i16,
     ) -> Result<R::Response, GroupError> {
+        self.send_within(request, version, IO_TIMEOUT).await
+    }
+
+    /// `send`, waiting up to `timeout` for the answer.
+    async fn send_within<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<R::Response, GroupError> {
         self.correlation += 1;
         let header = RequestHeader::default()
             .with_request_api_key(R::KEY)
@@ -115,7 +125,7 @@ impl Connection {
             self.stream.read_exact(&mut reply).await?;
             Ok::<_, std::io::Error>(reply)
         };
-        let reply = tokio::time::timeout(IO_TIMEOUT, exchange)
+        let reply = tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| GroupError::Timeout)??;
         let mut buf = Bytes::from(reply);
@@ -236,9 +246,16 @@ impl GroupMember {
         request: &R,
         version: impl Fn(&Versions) -> i16,
     ) -> Result<R::Response, GroupError> {
+        // The coordinator holds a JoinGroup until every member rejoined, up to the rebalance
+        // timeout: wait that long for it, as Kafka's clients do.
+        let timeout = if R::KEY == JoinGroupRequest::KEY {
+            IO_TIMEOUT.max(self.settings.rebalance_timeout + Duration::from_secs(5))
+        } else {
+            IO_TIMEOUT
+        };
         let (conn, versions) = self.coordinator().await?;
         let version = version(versions);
-        match conn.send(request, version).await {
+        match conn.send_within(request, version, timeout).await {
             Ok(answer) => {
                 self.last_contact = Instant::now();
                 Ok(answer)
