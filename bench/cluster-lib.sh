@@ -57,6 +57,8 @@ trap 'exit 143' TERM
 build_and_start_kafka() {
     say "building ferry and the bench programs (release)"
     cargo build --release -p ferry -p ferry-bench
+    # The revision the measured binary was built from, not whatever HEAD is when the report is written.
+    FERRY_REV=$(ferry_revision)
     say "making sure Apache Kafka $KAFKA_VERSION's jars are in $KAFKA_LIBS"
     ensure_kafka
     say "starting Apache Kafka $KAFKA_VERSION (KRaft, single node), data in ${1#"$ROOT"/}"
@@ -359,6 +361,7 @@ machine_line() {
 }
 
 ferry_revision() {
+    if [[ -n ${FERRY_REV:-} ]]; then echo "$FERRY_REV"; return; fi
     local rev
     rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then rev="$rev (with uncommitted changes)"; fi
