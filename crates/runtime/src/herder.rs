@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use ferry_api::Props;
 use serde::{Deserialize, Serialize};
 
+use crate::plugins::Plugins;
 use crate::status::Status;
+use crate::validation;
 
 /// Why a herder operation failed; the REST layer maps each kind to one HTTP status once.
 #[derive(Debug, thiserror::Error)]
@@ -277,13 +279,22 @@ pub trait Herder: Send + Sync {
     async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError>;
     async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError>;
 
-    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo>;
-    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError>;
+    /// The plugins this worker knows; the plugin endpoints below answer from it.
+    fn plugins(&self) -> &Plugins;
+
+    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
+        validation::plugin_infos(self.plugins(), connectors_only)
+    }
+    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
+        validation::plugin_config(self.plugins(), plugin)
+    }
     async fn validate_config(
         &self,
         plugin: &str,
         config: Props,
-    ) -> Result<ConfigInfos, HerderError>;
+    ) -> Result<ConfigInfos, HerderError> {
+        validation::validate(self.plugins(), plugin, config)
+    }
 }
 
 pub fn not_found(name: &str) -> HerderError {

@@ -13,12 +13,11 @@ use crate::connector_config::{self, ValidConnectorConfig, NAME};
 use crate::connector_offsets::{require_stopped, Offsets};
 use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
-    invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
-    ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError, PluginInfo, RestartRequest,
-    ServerInfo, TargetState, TaskInfo, TaskState, WorkerState,
+    invalid_config, not_found, with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
+    Created, Herder, HerderError, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
+    WorkerState,
 };
 use crate::plugins::Plugins;
-use crate::validation;
 use crate::worker::Worker;
 
 /// The Kafka version whose Connect REST API ferry follows.
@@ -330,19 +329,7 @@ impl Herder for StandaloneHerder {
         Ok(())
     }
 
-    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
-        validation::plugin_infos(&self.plugins, connectors_only)
-    }
-
-    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
-        validation::plugin_config(&self.plugins, plugin)
-    }
-
-    async fn validate_config(
-        &self,
-        plugin: &str,
-        config: Props,
-    ) -> Result<ConfigInfos, HerderError> {
-        validation::validate(&self.plugins, plugin, config)
+    fn plugins(&self) -> &Plugins {
+        &self.plugins
     }
 }

@@ -23,15 +23,13 @@ use super::status_state::StatusState;
 use crate::connector_config;
 use crate::connector_offsets::{require_stopped, Offsets};
 use crate::herder::{
-    invalid_config, not_found, with_name, ConfigInfos, ConfigKeyInfo, ConnectorInfo,
-    ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created, Herder, HerderError,
-    InternalSignature, PluginInfo, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
-    WorkerState,
+    invalid_config, not_found, with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
+    ConnectorTaskId, Created, Herder, HerderError, InternalSignature, RestartRequest, ServerInfo,
+    TargetState, TaskInfo, TaskState, WorkerState,
 };
 use crate::offset_store::KafkaOffsetStore;
 use crate::plugins::Plugins;
 use crate::status::{State, Status};
-use crate::validation;
 use crate::worker::Worker;
 use crate::worker_config::WorkerConfig;
 
@@ -567,19 +565,7 @@ impl Herder for DistributedHerder {
         Ok(())
     }
 
-    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
-        validation::plugin_infos(&self.plugins, connectors_only)
-    }
-
-    fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
-        validation::plugin_config(&self.plugins, plugin)
-    }
-
-    async fn validate_config(
-        &self,
-        plugin: &str,
-        config: Props,
-    ) -> Result<ConfigInfos, HerderError> {
-        validation::validate(&self.plugins, plugin, config)
+    fn plugins(&self) -> &Plugins {
+        &self.plugins
     }
 }
