@@ -39,28 +39,19 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
         let _ = shutdown_tx.send(true);
         heard
     });
-    let stopping = |mut rx: tokio::sync::watch::Receiver<bool>, pause: Duration| async move {
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => false,
-            _ = rx.wait_for(|stop| *stop) => true,
-        }
-    };
     let topics = loop {
-        let mut rx = shutdown_rx.clone();
-        let opened = tokio::select! {
-            opened = InternalTopics::open(&config, &settings) => opened,
-            _ = rx.wait_for(|stop| *stop) => {
-                tracing::info!("ferry stopped before it could start");
-                return Ok(());
-            }
+        let Some(opened) =
+            until_stopped(&shutdown_rx, InternalTopics::open(&config, &settings)).await
+        else {
+            return stopped_before_start();
         };
         match opened {
             Ok(t) => break t,
             Err(e) => {
                 tracing::warn!("cannot open the internal topics yet, retrying: {e}");
-                if stopping(shutdown_rx.clone(), Duration::from_secs(3)).await {
-                    tracing::info!("ferry stopped before it could start");
-                    return Ok(());
+                let pause = tokio::time::sleep(Duration::from_secs(3));
+                if until_stopped(&shutdown_rx, pause).await.is_none() {
+                    return stopped_before_start();
                 }
             }
         }
@@ -71,9 +62,9 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     );
     while let Err(e) = offsets.refresh().await {
         tracing::warn!("cannot read the offsets topic yet, retrying: {e}");
-        if stopping(shutdown_rx.clone(), Duration::from_secs(2)).await {
-            tracing::info!("ferry stopped before it could start");
-            return Ok(());
+        let pause = tokio::time::sleep(Duration::from_secs(2));
+        if until_stopped(&shutdown_rx, pause).await.is_none() {
+            return stopped_before_start();
         }
     }
     let admin = Arc::new(
@@ -128,5 +119,22 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(30), group).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), rest).await;
     tracing::info!("ferry stopped");
+    Ok(())
+}
+
+/// `work`'s outcome, or `None` if a shutdown was asked for first.
+async fn until_stopped<T>(
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let mut shutdown = shutdown.clone();
+    tokio::select! {
+        done = work => Some(done),
+        _ = shutdown.wait_for(|stop| *stop) => None,
+    }
+}
+
+fn stopped_before_start() -> Result<()> {
+    tracing::info!("ferry stopped before it could start");
     Ok(())
 }

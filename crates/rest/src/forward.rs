@@ -11,8 +11,6 @@ use ferry_runtime::distributed::session_key::{ALGORITHM_HEADER, SIGNATURE_HEADER
 
 use crate::error::{ApiError, FORWARD_HEADER};
 
-/// Set on a forwarded request, so that it is never forwarded twice.
-const FORWARDED: &str = "x-ferry-forwarded";
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub async fn forward_when_asked(request: Request, next: Next) -> Response {
@@ -27,12 +25,11 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
             .into_response()
         }
     };
-    // Kafka marks a request it forwards with `forward=false`; ferry's own header is kept too.
-    let already_forwarded = parts.headers.contains_key(FORWARDED)
-        || parts
-            .uri
-            .query()
-            .is_some_and(|q| q.split('&').any(|kv| kv == "forward=false"));
+    // A forwarded request carries `forward=false`, as Kafka marks it: it is never forwarded twice.
+    let already_forwarded = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "forward=false"));
     let signature: Vec<(String, String)> = [SIGNATURE_HEADER, ALGORITHM_HEADER]
         .iter()
         .filter_map(|h| {
@@ -73,9 +70,8 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
     );
     tracing::debug!(%url, "forwarding the request");
     let sent = tokio::task::spawn_blocking(move || {
-        let mut request = ureq::request(method.as_str(), &url)
-            .set("Content-Type", "application/json")
-            .set(FORWARDED, "true");
+        let mut request =
+            ureq::request(method.as_str(), &url).set("Content-Type", "application/json");
         for (name, value) in &signature {
             request = request.set(name, value);
         }

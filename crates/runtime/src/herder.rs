@@ -211,7 +211,14 @@ pub trait Herder: Send + Sync {
     async fn connector_config(&self, name: &str) -> Result<Props, HerderError>;
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError>;
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError>;
-    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError>;
+    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
+        self.connector_status(name)
+            .await?
+            .tasks
+            .into_iter()
+            .find(|t| t.id == task)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
+    }
 
     async fn create_connector(
         &self,

@@ -14,8 +14,7 @@ use crate::connector_offsets::{require_stopped, Offsets};
 use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
     invalid_config, not_found, with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
-    Created, Herder, HerderError, RestartRequest, ServerInfo, TargetState, TaskInfo, TaskState,
-    WorkerState,
+    Created, Herder, HerderError, RestartRequest, ServerInfo, TargetState, TaskInfo, WorkerState,
 };
 use crate::plugins::Plugins;
 use crate::worker::Worker;
@@ -148,15 +147,6 @@ impl Herder for StandaloneHerder {
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         self.worker.task_infos(name).ok_or_else(|| not_found(name))
-    }
-
-    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
-        let status = self.worker.status(name).ok_or_else(|| not_found(name))?;
-        status
-            .tasks
-            .into_iter()
-            .find(|t| t.id == task)
-            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
     }
 
     async fn create_connector(

@@ -102,20 +102,20 @@ impl KafkaLog {
             "group.id".into(),
             format!("{client_id}-{}-reader", spec.name),
         );
-        consumer_props.insert(
-            "client.id".into(),
-            format!("{client_id}-{}-consumer", spec.name),
-        );
-        let consumer: BaseConsumer<LoggingContext> =
-            kafka::create_client("consumer", &consumer_props, LoggingContext)
-                .map_err(err("cannot create a consumer"))?;
-        consumer_props.insert(
-            "client.id".into(),
-            format!("{client_id}-{}-offsets", spec.name),
-        );
-        let offsets_client: BaseConsumer<LoggingContext> =
-            kafka::create_client("consumer", &consumer_props, LoggingContext)
-                .map_err(err("cannot create a consumer"))?;
+        let mut consumer_named = |role: &str| {
+            consumer_props.insert(
+                "client.id".into(),
+                format!("{client_id}-{}-{role}", spec.name),
+            );
+            kafka::create_client::<BaseConsumer<LoggingContext>, _>(
+                "consumer",
+                &consumer_props,
+                LoggingContext,
+            )
+            .map_err(err("cannot create a consumer"))
+        };
+        let consumer = consumer_named("consumer")?;
+        let offsets_client = consumer_named("offsets")?;
         let metadata =
             tokio::task::block_in_place(|| consumer.fetch_metadata(Some(&spec.name), TIMEOUT))
                 .map_err(err("cannot read the topic's partitions"))?;
@@ -155,19 +155,7 @@ impl KafkaLog {
 
     /// Writes one record and waits for the broker's acknowledgement.
     pub async fn send(&self, key: &[u8], value: Option<&[u8]>) -> Result<(), LogError> {
-        let mut record = FutureRecord::<[u8], [u8]>::to(&self.topic).key(key);
-        if let Some(v) = value {
-            record = record.payload(v);
-        }
-        self.producer
-            .send(record, TIMEOUT)
-            .await
-            .map(|_| ())
-            .map_err(|(source, _)| LogError::Kafka {
-                topic: self.topic.clone(),
-                what: "cannot write".into(),
-                source: Box::new(source),
-            })
+        self.send_all(&[(key, value)]).await
     }
 
     /// Writes records in order, all handed to the producer at once (one round trip, not one per
@@ -216,18 +204,7 @@ impl KafkaLog {
                     message: "timed out reading to the end".into(),
                 });
             }
-            let polled =
-                tokio::task::block_in_place(|| self.consumer.poll(Duration::from_millis(200)));
-            match polled {
-                None => {}
-                Some(Ok(m)) => {
-                    self.positions.insert(m.partition(), m.offset() + 1);
-                    apply(LogRecord::of(&m));
-                }
-                Some(Err(e)) => {
-                    tracing::warn!(topic = %self.topic, "error reading the internal topic, retrying: {e}")
-                }
-            }
+            self.read_new(Duration::from_millis(200), &mut apply);
         }
         Ok(())
     }
@@ -245,7 +222,7 @@ impl KafkaLog {
                     apply(LogRecord::of(&m));
                 }
                 Some(Err(e)) => {
-                    tracing::debug!(topic = %self.topic, "error reading the internal topic: {e}");
+                    tracing::warn!(topic = %self.topic, "error reading the internal topic, retrying: {e}");
                     return;
                 }
             }

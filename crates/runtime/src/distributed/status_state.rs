@@ -156,23 +156,27 @@ pub mod records {
         .into_bytes()
     }
 
-    pub fn connector(name: &str, status: &Status, generation: i32) -> (String, Vec<u8>) {
-        (
-            format!("status-connector-{name}"),
-            value(status, generation),
-        )
+    /// The key of a connector's status (`task` -1, as in an assignment) or of a task's.
+    pub fn key(name: &str, task: i32) -> String {
+        if task < 0 {
+            format!("status-connector-{name}")
+        } else {
+            format!("status-task-{name}-{task}")
+        }
     }
 
-    pub fn task(name: &str, task: u32, status: &Status, generation: i32) -> (String, Vec<u8>) {
-        (
-            format!("status-task-{name}-{task}"),
-            value(status, generation),
-        )
+    /// A connector's status record (`task` -1) or a task's.
+    pub fn status(name: &str, task: i32, status: &Status, generation: i32) -> (String, Vec<u8>) {
+        (key(name, task), value(status, generation))
+    }
+
+    pub fn topic_key(connector: &str, topic: &str) -> String {
+        format!("status-topic-{topic}:connector-{connector}")
     }
 
     pub fn topic(connector: &str, task: u32, topic: &str, at_ms: i64) -> (String, Vec<u8>) {
         (
-            format!("status-topic-{topic}:connector-{connector}"),
+            topic_key(connector, topic),
             json!({"topic": {"name": topic, "connector": connector, "task": task, "discoverTimestamp": at_ms}})
                 .to_string()
                 .into_bytes(),
@@ -191,19 +195,19 @@ mod tests {
     #[test]
     fn an_older_generation_does_not_overwrite_a_newer_status() {
         let mut s = StatusState::default();
-        let (k, v) = records::task("c", 0, &status(State::Running, "b:8083"), 5);
+        let (k, v) = records::status("c", 0, &status(State::Running, "b:8083"), 5);
         s.apply(&k, Some(&v));
-        let (k, v) = records::task("c", 0, &status(State::Unassigned, "a:8083"), 4);
+        let (k, v) = records::status("c", 0, &status(State::Unassigned, "a:8083"), 4);
         s.apply(&k, Some(&v));
         assert_eq!(s.task("c", 0).unwrap().worker_id, "b:8083");
-        let (k, v) = records::task("c", 0, &status(State::Failed, "a:8083"), 6);
+        let (k, v) = records::status("c", 0, &status(State::Failed, "a:8083"), 6);
         s.apply(&k, Some(&v));
         assert_eq!(s.task("c", 0).unwrap().state, State::Failed);
     }
 
     #[test]
     fn status_values_have_kafkas_shape() {
-        let (k, v) = records::connector("c", &status(State::Running, "h:1"), 3);
+        let (k, v) = records::status("c", -1, &status(State::Running, "h:1"), 3);
         assert_eq!(k, "status-connector-c");
         assert_eq!(
             String::from_utf8(v).unwrap(),

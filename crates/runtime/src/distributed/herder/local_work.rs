@@ -47,12 +47,9 @@ impl DistributedHerder {
         shared.running.remove(w);
         // Others may write this work's status meanwhile: if it comes back here, its status is
         // written again.
-        let key = if w.is_connector() {
-            format!("status-connector-{}", w.connector)
-        } else {
-            format!("status-task-{}-{}", w.connector, w.task)
-        };
-        shared.published.remove(&key);
+        shared
+            .published
+            .remove(&status_records::key(&w.connector, w.task));
     }
 
     fn start_work(&self, w: &Work) {
@@ -257,11 +254,7 @@ impl DistributedHerder {
                 self.worker.local_task_status(&w.connector, w.task as u32)
             };
             let Some(status) = status else { continue };
-            let (key, value) = if w.is_connector() {
-                status_records::connector(&w.connector, &status, generation)
-            } else {
-                status_records::task(&w.connector, w.task as u32, &status, generation)
-            };
+            let (key, value) = status_records::status(&w.connector, w.task, &status, generation);
             if self.shared().published.get(&key) != Some(&status) {
                 writes.push((key, value, status));
             }
@@ -318,13 +311,7 @@ impl DistributedHerder {
         let status = crate::status::Status::new(State::Unassigned, &worker_id);
         let records: Vec<(String, Vec<u8>)> = work
             .iter()
-            .map(|w| {
-                if w.is_connector() {
-                    status_records::connector(&w.connector, &status, generation)
-                } else {
-                    status_records::task(&w.connector, w.task as u32, &status, generation)
-                }
-            })
+            .map(|w| status_records::status(&w.connector, w.task, &status, generation))
             .collect();
         let batch: Vec<(&[u8], Option<&[u8]>)> = records
             .iter()

@@ -19,7 +19,7 @@ use super::config_state::{records as config_records, ConfigState};
 use super::kafka_log::{KafkaLog, LogError, TopicSpec};
 use super::protocol::Protocol;
 use super::settings::DistributedSettings;
-use super::status_state::StatusState;
+use super::status_state::{records as status_records, StatusState};
 use crate::connector_config;
 use crate::connector_offsets::{require_stopped, Offsets};
 use crate::herder::{
@@ -361,15 +361,6 @@ impl Herder for DistributedHerder {
             .collect())
     }
 
-    async fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
-        let status = self.connector_status(name).await?;
-        status
-            .tasks
-            .into_iter()
-            .find(|t| t.id == task)
-            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
-    }
-
     async fn create_connector(
         &self,
         name: &str,
@@ -554,13 +545,21 @@ impl Herder for DistributedHerder {
 
     async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
         let topics = self.active_topics(name).await?;
-        let log = self.status_log.lock().await;
+        let keys: Vec<String> = topics
+            .iter()
+            .map(|t| status_records::topic_key(name, t))
+            .collect();
+        let tombstones: Vec<(&[u8], Option<&[u8]>)> =
+            keys.iter().map(|k| (k.as_bytes(), None)).collect();
+        self.status_log
+            .lock()
+            .await
+            .send_all(&tombstones)
+            .await
+            .map_err(log_error)?;
+        let mut shared = self.shared();
         for t in topics {
-            let key = format!("status-topic-{t}:connector-{name}");
-            log.send(key.as_bytes(), None).await.map_err(log_error)?;
-            self.shared()
-                .topics_published
-                .remove(&(name.to_string(), t));
+            shared.topics_published.remove(&(name.to_string(), t));
         }
         Ok(())
     }
