@@ -14,7 +14,11 @@ use crate::kafka::{self, LoggingContext};
 use crate::offsets::{connector_entries, offset_key, FileOffsetStore, OffsetStoreError};
 use crate::worker_config::WorkerConfig;
 
+#[async_trait::async_trait]
 pub trait OffsetStore: Send + Sync {
+    /// Brings what `get` answers up to date with what other workers committed (a no-op for a
+    /// store only this worker writes).
+    async fn catch_up(&self) -> Result<(), String>;
     fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap>;
     /// Durably records offsets of acknowledged records.
     fn commit(
@@ -32,7 +36,11 @@ pub trait OffsetStore: Send + Sync {
     fn reset(&self, connector: &str) -> Result<(), OffsetStoreError>;
 }
 
+#[async_trait::async_trait]
 impl OffsetStore for FileOffsetStore {
+    async fn catch_up(&self) -> Result<(), String> {
+        Ok(())
+    }
     fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap> {
         FileOffsetStore::get(self, connector, partition)
     }
@@ -147,7 +155,11 @@ impl KafkaOffsetStore {
     }
 }
 
+#[async_trait::async_trait]
 impl OffsetStore for KafkaOffsetStore {
+    async fn catch_up(&self) -> Result<(), String> {
+        self.refresh().await.map_err(|e| e.to_string())
+    }
     fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap> {
         let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
         match data.get(&offset_key(connector, partition)) {

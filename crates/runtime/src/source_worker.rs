@@ -171,6 +171,9 @@ impl SourceTaskRunner {
         let context = SourceTaskContext {
             offsets: Arc::new(reader),
         };
+        if !self.catch_up_offsets().await {
+            return Ok(());
+        }
         self.task
             .start(&self.out.setup.task_props, context)
             .await
@@ -216,6 +219,35 @@ impl SourceTaskRunner {
     }
 
     /// Writes the acknowledged offsets to the store, then tells the task.
+    /// Reads what was committed before the task starts, so that a task taken over from another
+    /// worker resumes where that one stopped. While the store cannot be read (its partition's
+    /// leader being elected), the task waits rather than start from an unknown position.
+    /// Returns false when stopped while waiting.
+    async fn catch_up_offsets(&mut self) -> bool {
+        let mut waited = false;
+        loop {
+            match self.out.setup.offsets.catch_up().await {
+                Ok(()) => {
+                    if waited {
+                        tracing::info!("read the committed offsets; the task starts");
+                    }
+                    return true;
+                }
+                Err(e) => tracing::warn!(
+                    "cannot read the committed offsets yet; the task waits to start rather than resume from an unknown position: {e}"
+                ),
+            }
+            waited = true;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                changed = self.out.stop.changed() => if changed.is_err() { return false },
+            }
+            if *self.out.stop.borrow() {
+                return false;
+            }
+        }
+    }
+
     async fn commit_offsets(&mut self) -> Result<(), TaskError> {
         let out = &self.out;
         if persist_offsets(

@@ -57,6 +57,9 @@ pub struct KafkaLog {
     /// in order, so on the reader's they would wait behind its fetch long-poll (up to
     /// `fetch.wait.max.ms`, half a second).
     offsets_client: BaseConsumer<LoggingContext>,
+    /// The settings `offsets_client` was made with: it is made anew when it cannot answer, as
+    /// librdkafka can keep answering from stale metadata after the partition's leader died.
+    offsets_props: BTreeMap<String, String>,
     partitions: Vec<i32>,
     /// Next offset to read, per partition.
     positions: BTreeMap<i32, i64>,
@@ -116,6 +119,7 @@ impl KafkaLog {
         };
         let consumer = consumer_named("consumer")?;
         let offsets_client = consumer_named("offsets")?;
+        let offsets_props = consumer_props;
         let metadata =
             tokio::task::block_in_place(|| consumer.fetch_metadata(Some(&spec.name), TIMEOUT))
                 .map_err(err("cannot read the topic's partitions"))?;
@@ -144,6 +148,7 @@ impl KafkaLog {
             producer,
             consumer,
             offsets_client,
+            offsets_props,
             positions: partitions.iter().map(|p| (*p, 0)).collect(),
             partitions,
         })
@@ -233,17 +238,25 @@ impl KafkaLog {
 
     /// `end_offsets`, asked again for a while when the broker is busy electing a leader (a topic
     /// just created, a broker just restarted).
-    fn end_offsets_retrying(&self) -> Result<BTreeMap<i32, i64>, LogError> {
+    /// When asking fails, the next attempt uses a new client (see `offsets_props`).
+    fn end_offsets_retrying(&mut self) -> Result<BTreeMap<i32, i64>, LogError> {
         let deadline = std::time::Instant::now() + TIMEOUT;
         loop {
-            match self.end_offsets() {
+            let failure = match self.end_offsets() {
                 Ok(ends) => return Ok(ends),
-                Err(e) if std::time::Instant::now() < deadline => {
-                    tracing::debug!(topic = %self.topic, "end offsets not available yet, asking again: {e}");
-                    tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(200)));
+                Err(e) => e,
+            };
+            match kafka::create_client("consumer", &self.offsets_props, LoggingContext) {
+                Ok(fresh) => self.offsets_client = fresh,
+                Err(e) => {
+                    tracing::warn!(topic = %self.topic, "cannot make a new client to ask for end offsets: {e}")
                 }
-                Err(e) => return Err(e),
             }
+            if std::time::Instant::now() >= deadline {
+                return Err(failure);
+            }
+            tracing::debug!(topic = %self.topic, "end offsets not available yet, asking again: {failure}");
+            tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(200)));
         }
     }
 
@@ -257,17 +270,23 @@ impl KafkaLog {
         let answer =
             tokio::task::block_in_place(|| self.offsets_client.offsets_for_times(list, TIMEOUT))
                 .map_err(|source| self.kafka_error("cannot read the end offsets", source))?;
-        Ok(answer
+        // A partition whose leader is unknown answers with an error, not an end: taking it as
+        // 0 would make a reader believe it read everything.
+        answer
             .elements()
             .iter()
-            .map(|e| {
-                let end = match e.offset() {
-                    Offset::Offset(o) => o,
-                    _ => 0,
-                };
-                (e.partition(), end)
+            .map(|e| match (e.error(), e.offset()) {
+                (Ok(()), Offset::Offset(end)) => Ok((e.partition(), end)),
+                (Err(source), _) => Err(self.kafka_error("cannot read the end offsets", source)),
+                (Ok(()), other) => Err(LogError::Other {
+                    topic: self.topic.clone(),
+                    message: format!(
+                        "partition {} answered {other:?} for its end offset",
+                        e.partition()
+                    ),
+                }),
             })
-            .collect())
+            .collect()
     }
 
     fn kafka_error(&self, what: &str, source: KafkaError) -> LogError {

@@ -21,9 +21,7 @@ impl DistributedHerder {
                 tracing::warn!("cannot catch up with the config topic: {e}");
             }
         }
-        if let Err(e) = self.offsets.refresh().await {
-            tracing::warn!("cannot read the offsets topic: {e}");
-        }
+        // Source tasks read the offsets topic themselves as they start (`catch_up_offsets`).
         let mut revoked: BTreeSet<Work> = flatten(&assignment.revoked);
         if protocol == Protocol::Eager {
             revoked.extend(self.shared().running.iter().cloned());
