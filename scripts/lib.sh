@@ -50,6 +50,24 @@ ensure_kafka() {
   touch "$KAFKA_LIBS/.complete"
 }
 
+# The FileStream connectors for the Java Kafka Connect reference, in a folder of their own on its
+# plugin.path (Kafka loads connectors from there, not from the classpath). Maven Central has no
+# connect-file 4.4.0; 4.3.1 is the newest there and runs on the 4.4.0 runtime.
+CONNECT_FILE_VERSION=4.3.1
+export KAFKA_PLUGINS=${KAFKA_PLUGINS:-$FERRY_CACHE/kafka-$KAFKA_VERSION/plugins}
+ensure_connect_file() {
+  local dest="$KAFKA_PLUGINS/connect-file"
+  if [ -f "$dest/.complete" ]; then
+    return
+  fi
+  log "fetching connect-file $CONNECT_FILE_VERSION (the Java FileStream connectors) into $dest (once)"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.apache.kafka:connect-file:$CONNECT_FILE_VERSION" -DoutputDirectory="$dest"
+  touch "$dest/.complete"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

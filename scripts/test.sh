@@ -10,6 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ensure_build_tools
 ensure_kafka
+ensure_connect_file
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-test.XXXXXX")
 KAFKA_PID=""

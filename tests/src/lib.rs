@@ -1,7 +1,7 @@
 //! Helpers for the end-to-end tests: Apache Kafka, the ferry binary as a child process, an
 //! independent Kafka client (plain rdkafka, not ferry's code) and a small HTTP client.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -228,6 +228,45 @@ impl Broker {
         records
     }
 
+    /// Every value of a one-partition `topic`, read from the beginning by an independent
+    /// consumer (plain rdkafka, its own group) until each of `expected` has been seen and the end
+    /// of the partition reached, or `timeout` passes: duplicates show.
+    pub fn values_to_end(
+        &self,
+        topic: &str,
+        expected: &[String],
+        timeout: Duration,
+    ) -> Vec<String> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.address)
+            .set("group.id", unique("e2e-check"))
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        consumer.subscribe(&[topic]).expect("subscribe");
+        let mut missing: HashSet<&String> = expected.iter().collect();
+        let mut values = Vec::new();
+        let mut next_offset = 0i64;
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+                let value = String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned();
+                missing.remove(&value);
+                values.push(value);
+                next_offset = m.offset() + 1;
+            }
+            if missing.is_empty() {
+                if let Ok((_, high)) = consumer.fetch_watermarks(topic, 0, Duration::from_secs(5)) {
+                    if next_offset >= high {
+                        break;
+                    }
+                }
+            }
+        }
+        values
+    }
+
     pub fn produce(&self, topic: &str, values: &[String]) {
         let producer: BaseProducer = ClientConfig::new()
             .set("bootstrap.servers", &self.address)
@@ -376,6 +415,17 @@ pub fn ferry_bin() -> PathBuf {
 }
 
 /// Writes a properties file.
+/// The folder on Kafka Connect's `plugin.path` holding the FileStream connectors (filled by
+/// `scripts/lib.sh`'s `ensure_connect_file`).
+pub fn kafka_plugins() -> PathBuf {
+    std::env::var_os("KAFKA_PLUGINS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/ferry/kafka-4.4.0/plugins")
+        })
+}
+
 pub fn write_properties(path: &Path, props: &[(&str, String)]) {
     let mut f = std::fs::File::create(path).expect("properties file");
     for (k, v) in props {
@@ -383,8 +433,17 @@ pub fn write_properties(path: &Path, props: &[(&str, String)]) {
     }
 }
 
-/// A ferry worker running as a child process, in its own directory.
+/// Which program a worker runs: ferry, or Apache Kafka Connect 4.4.0 (the reference, started
+/// with `scripts/kafka/connect.sh`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Ferry,
+    Java,
+}
+
+/// A Connect worker running as a child process, in its own directory: ferry, or Kafka Connect.
 pub struct Ferry {
+    pub kind: Kind,
     child: Option<Child>,
     pub dir: PathBuf,
     pub rest: String,
@@ -426,8 +485,43 @@ impl Ferry {
         worker: &[(&str, String)],
         connectors: &[Vec<(&str, String)>],
     ) -> Ferry {
+        Ferry::start_kind(Kind::Ferry, "standalone", dir, worker, connectors)
+    }
+
+    /// Starts `ferry distributed` with the given worker properties.
+    pub fn distributed(dir: &Path, worker: &[(&str, String)]) -> Ferry {
+        Ferry::start_kind(Kind::Ferry, "distributed", dir, worker, &[])
+    }
+
+    /// Starts Apache Kafka Connect's distributed worker with the given worker properties (its
+    /// `plugin.path` added: the FileStream connectors).
+    pub fn java_distributed(dir: &Path, worker: &[(&str, String)]) -> Ferry {
+        Ferry::start_kind(Kind::Java, "distributed", dir, worker, &[])
+    }
+
+    /// Starts Apache Kafka Connect's standalone worker, like `start`.
+    pub fn java_standalone(
+        dir: &Path,
+        worker: &[(&str, String)],
+        connectors: &[Vec<(&str, String)>],
+    ) -> Ferry {
+        Ferry::start_kind(Kind::Java, "standalone", dir, worker, connectors)
+    }
+
+    /// Starts a worker of either kind, in either mode.
+    pub fn start_kind(
+        kind: Kind,
+        mode: &'static str,
+        dir: &Path,
+        worker: &[(&str, String)],
+        connectors: &[Vec<(&str, String)>],
+    ) -> Ferry {
+        let mut props = worker.to_vec();
+        if kind == Kind::Java && !props.iter().any(|(k, _)| *k == "plugin.path") {
+            props.push(("plugin.path", kafka_plugins().display().to_string()));
+        }
         let worker_file = dir.join("worker.properties");
-        write_properties(&worker_file, worker);
+        write_properties(&worker_file, &props);
         let connector_files = connectors
             .iter()
             .enumerate()
@@ -442,64 +536,69 @@ impl Ferry {
             .find(|(k, _)| *k == "listeners")
             .map(|(_, v)| v.trim_end_matches('/').to_string())
             .unwrap_or_else(|| "http://127.0.0.1:8083".into());
-        let mut ferry = Ferry {
+        let mut worker = Ferry {
+            kind,
             child: None,
             dir: dir.to_path_buf(),
             rest,
             worker_file,
             connector_files,
             runs: 0,
-            mode: "standalone",
+            mode,
         };
-        ferry.launch();
-        ferry
+        worker.launch();
+        worker
     }
 
-    /// Starts `ferry distributed` with the given worker properties.
-    pub fn distributed(dir: &Path, worker: &[(&str, String)]) -> Ferry {
-        let worker_file = dir.join("worker.properties");
-        write_properties(&worker_file, worker);
-        let rest = worker
-            .iter()
-            .find(|(k, _)| *k == "listeners")
-            .map(|(_, v)| v.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| "http://127.0.0.1:8083".into());
-        let mut ferry = Ferry {
-            child: None,
-            dir: dir.to_path_buf(),
-            rest,
-            worker_file,
-            connector_files: Vec::new(),
-            runs: 0,
-            mode: "distributed",
+    fn out_file(&self, run: usize) -> PathBuf {
+        let program = match self.kind {
+            Kind::Ferry => "ferry",
+            Kind::Java => "connect",
         };
-        ferry.launch();
-        ferry
+        self.dir.join(format!("{program}-{run}.out"))
     }
 
     fn launch(&mut self) {
         self.runs += 1;
-        let out = std::fs::File::create(self.dir.join(format!("ferry-{}.out", self.runs)))
-            .expect("out file");
-        let child = Command::new(ferry_bin())
+        let out = std::fs::File::create(self.out_file(self.runs)).expect("out file");
+        let mut command = match self.kind {
+            Kind::Ferry => {
+                let mut c = Command::new(ferry_bin());
+                c.env("LOG_DIR", self.dir.join("logs"))
+                    .env("RUST_LOG", "info");
+                c
+            }
+            Kind::Java => Command::new(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/kafka/connect.sh"),
+            ),
+        };
+        let child = command
             .arg(self.mode)
             .arg(&self.worker_file)
             .args(&self.connector_files)
-            .env("LOG_DIR", self.dir.join("logs"))
-            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
             .stdout(Stdio::from(out.try_clone().expect("out")))
             .stderr(Stdio::from(out))
             .spawn()
-            .expect("start ferry");
+            .expect("start the worker");
         self.child = Some(child);
-        let url = format!("{}/", self.rest);
-        wait_for("the REST API to answer", Duration::from_secs(60), || {
+        // Kafka Connect answers on its REST port before its herder is ready; /health (KIP-1017)
+        // answers 200 only once it is. ferry is ready when it answers at all.
+        let (url, timeout) = match self.kind {
+            Kind::Ferry => (format!("{}/", self.rest), Duration::from_secs(60)),
+            Kind::Java => (format!("{}/health", self.rest), Duration::from_secs(180)),
+        };
+        wait_for("the REST API to answer", timeout, || {
             if let Some(status) = self
                 .child
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!("ferry exited with {status}: {}", self.output());
+                panic!(
+                    "the {:?} worker exited with {status}: {}",
+                    self.kind,
+                    self.output()
+                );
             }
             ureq::get(&url).call().ok().map(|_| ())
         });
@@ -508,9 +607,7 @@ impl Ferry {
     /// Everything the worker printed, across runs.
     pub fn output(&self) -> String {
         (1..=self.runs)
-            .map(|i| {
-                std::fs::read_to_string(self.dir.join(format!("ferry-{i}.out"))).unwrap_or_default()
-            })
+            .map(|i| std::fs::read_to_string(self.out_file(i)).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("\n----- restart -----\n")
     }

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use ferry_e2e::cluster::*;
 use ferry_e2e::*;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::ClientConfig;
 use serde_json::json;
 
@@ -177,48 +176,9 @@ fn wait_for_sink(output: &Path, expected: &[String], complete: bool, timeout: Du
     }
 }
 
-/// Every value of a one-partition `topic`, read from the beginning by an independent consumer
-/// (plain rdkafka, its own group) until each of `expected` has been seen and the end of the
-/// partition reached, or `timeout` passes.
-fn topic_values(
-    broker: &Broker,
-    topic: &str,
-    expected: &[String],
-    timeout: Duration,
-) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &broker.address)
-        .set("group.id", unique("e2e-check"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let mut missing: HashSet<&String> = expected.iter().collect();
-    let mut values = Vec::new();
-    let mut next_offset = 0i64;
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let value = String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned();
-            missing.remove(&value);
-            values.push(value);
-            next_offset = m.offset() + 1;
-        }
-        if missing.is_empty() {
-            if let Ok((_, high)) = consumer.fetch_watermarks(topic, 0, Duration::from_secs(5)) {
-                if next_offset >= high {
-                    break;
-                }
-            }
-        }
-    }
-    values
-}
-
 /// Checks the topic with the independent consumer: every line at least once, as appended.
 fn check_topic(broker: &Broker, topic: &str, expected: &[String]) -> Vec<String> {
-    let values = topic_values(broker, topic, expected, Duration::from_secs(120));
+    let values = broker.values_to_end(topic, expected, Duration::from_secs(120));
     if let Err(e) = at_least_once(&values, expected, true) {
         panic!("the topic {topic}: {e}");
     }
@@ -510,12 +470,8 @@ fn rolling_restart_under_load_loses_nothing() {
         );
     }
     // Neither came back to life for a moment during the restarts.
-    let paused_values = topic_values(
-        &broker,
-        &paused_topic,
-        &paused_before,
-        Duration::from_secs(60),
-    );
+    let paused_values =
+        broker.values_to_end(&paused_topic, &paused_before, Duration::from_secs(60));
     assert!(
         !paused_values.iter().any(|v| paused_after.contains(v)),
         "the paused source moved data: {paused_values:?}"

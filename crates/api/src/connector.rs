@@ -106,6 +106,9 @@ pub struct ConnectorPlugin {
     pub class: &'static str,
     /// Other accepted names: the simple class name and the alias (`FileStreamSource`).
     pub aliases: &'static [&'static str],
+    /// The Java class of its tasks, written as `task.class` in every task configuration as Kafka
+    /// does: a Java worker of the same cluster needs it to run a task ferry configured.
+    pub task_class: &'static str,
     pub kind: ConnectorKind,
     pub version: &'static str,
     pub create: fn() -> Box<dyn Connector>,

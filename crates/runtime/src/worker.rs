@@ -128,7 +128,8 @@ impl Worker {
         let mut instance = (entry.plugin.create)();
         let started = instance
             .start(&entry.config)
-            .and_then(|()| instance.task_configs(entry.tasks_max));
+            .and_then(|()| instance.task_configs(entry.tasks_max))
+            .map(|configs| naming_the_task_class(configs, &entry.plugin));
         match started {
             Ok(task_configs) => {
                 tracing::info!(connector = name, tasks = task_configs.len(), target = ?entry.target, "connector started");
@@ -512,7 +513,7 @@ impl Worker {
         let mut connectors = self.lock();
         let entry = connectors.get_mut(name)?;
         let answer = entry.instance.as_ref()?.task_configs(entry.tasks_max);
-        match answer {
+        match answer.map(|configs| naming_the_task_class(configs, &entry.plugin)) {
             Ok(configs) => Some(configs),
             Err(e) => {
                 tracing::error!(
@@ -687,4 +688,14 @@ fn running_state(target: TargetState) -> State {
         TargetState::Paused => State::Paused,
         _ => State::Running,
     }
+}
+
+/// Adds `task.class` to each task configuration, as Kafka's worker does: Java workers of a mixed
+/// cluster need it to run the task, and configurations compared across kinds of workers must
+/// not look changed.
+fn naming_the_task_class(mut configs: Vec<Props>, plugin: &ConnectorPlugin) -> Vec<Props> {
+    for config in &mut configs {
+        config.insert("task.class".to_string(), plugin.task_class.to_string());
+    }
+    configs
 }

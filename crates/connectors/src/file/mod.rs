@@ -15,6 +15,7 @@ pub fn source_plugin() -> ConnectorPlugin {
     ConnectorPlugin {
         class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
         aliases: &["FileStreamSourceConnector", "FileStreamSource"],
+        task_class: "org.apache.kafka.connect.file.FileStreamSourceTask",
         kind: ConnectorKind::Source,
         version: env!("CARGO_PKG_VERSION"),
         create: || Box::new(FileStreamSourceConnector::default()),
@@ -25,6 +26,7 @@ pub fn sink_plugin() -> ConnectorPlugin {
     ConnectorPlugin {
         class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
         aliases: &["FileStreamSinkConnector", "FileStreamSink"],
+        task_class: "org.apache.kafka.connect.file.FileStreamSinkTask",
         kind: ConnectorKind::Sink,
         version: env!("CARGO_PKG_VERSION"),
         create: || Box::new(FileStreamSinkConnector::default()),
