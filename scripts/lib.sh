@@ -52,7 +52,9 @@ ensure_kafka() {
 
 # The FileStream connectors for the Java Kafka Connect reference, in a folder of their own on its
 # plugin.path (Kafka loads connectors from there, not from the classpath). Maven Central has no
-# connect-file 4.4.0; 4.3.1 is the newest there and runs on the 4.4.0 runtime.
+# connect-file 4.4.0, and the 4.3.1 jar fails on the 4.4.0 runtime (it calls
+# org.apache.kafka.common.utils.AppInfoParser, which 4.4.0 moved to ...utils.internals). So the
+# 4.3.1 sources are compiled here against the 4.4.0 jars, with that one import moved.
 CONNECT_FILE_VERSION=4.3.1
 export KAFKA_PLUGINS=${KAFKA_PLUGINS:-$FERRY_CACHE/kafka-$KAFKA_VERSION/plugins}
 ensure_connect_file() {
@@ -60,11 +62,21 @@ ensure_connect_file() {
   if [ -f "$dest/.complete" ]; then
     return
   fi
-  log "fetching connect-file $CONNECT_FILE_VERSION (the Java FileStream connectors) into $dest (once)"
+  command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
+  log "building connect-file $CONNECT_FILE_VERSION (the Java FileStream connectors) for Kafka Connect $KAFKA_VERSION into $dest (once)"
+  local build
+  build=$(mktemp -d "${TMPDIR:-/tmp}/connect-file.XXXXXX")
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.apache.kafka:connect-file:$CONNECT_FILE_VERSION:jar:sources" -DoutputDirectory="$build"
+  (cd "$build" && mkdir src classes && cd src && jar xf "../connect-file-$CONNECT_FILE_VERSION-sources.jar")
+  sed -i 's/import org\.apache\.kafka\.common\.utils\.AppInfoParser;/import org.apache.kafka.common.utils.internals.AppInfoParser;/' \
+    "$build"/src/org/apache/kafka/connect/file/*.java
+  javac -nowarn -d "$build/classes" -cp "$KAFKA_LIBS/*" "$build"/src/org/apache/kafka/connect/file/*.java
+  cp -r "$build/src/META-INF" "$build/classes/"
   rm -rf "$dest"
   mkdir -p "$dest"
-  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="org.apache.kafka:connect-file:$CONNECT_FILE_VERSION" -DoutputDirectory="$dest"
+  jar cf "$dest/connect-file-$CONNECT_FILE_VERSION-for-$KAFKA_VERSION.jar" -C "$build/classes" .
+  rm -rf "$build"
   touch "$dest/.complete"
 }
 

@@ -23,6 +23,15 @@ where
     C: ClientContext + Clone,
 {
     let mut props = props.clone();
+    if what == "producer" {
+        // Java's partitioner: a keyed record goes where a Java worker would have put it, so that
+        // the keys of the offsets and status topics (and of source records) stay in one
+        // partition across a migration or in a mixed cluster. librdkafka's default hashes
+        // differently.
+        props
+            .entry("partitioner".to_string())
+            .or_insert_with(|| "murmur2_random".to_string());
+    }
     loop {
         let mut config = ClientConfig::new();
         for (k, v) in &props {
