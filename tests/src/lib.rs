@@ -17,6 +17,7 @@ use rdkafka::ClientConfig;
 pub use serde_json::Value as Json;
 
 pub mod cluster;
+pub mod java_offsets;
 
 /// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
@@ -690,10 +691,12 @@ impl Ferry {
         )
     }
 
+    /// The standalone offsets file (`connect.offsets`, in Kafka Connect's format): offsets-topic
+    /// keys as JSON text, and their values (`Null` for a null one); empty if unreadable.
     pub fn offsets_file(&self) -> BTreeMap<String, Json> {
         std::fs::read(self.dir.join("connect.offsets"))
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+            .and_then(|b| java_offsets::read(&b))
             .unwrap_or_default()
     }
 }

@@ -6,6 +6,7 @@ pub mod connector_offsets;
 pub mod connector_store;
 pub mod distributed;
 pub mod herder;
+pub mod java_serialization;
 pub mod kafka;
 pub mod offset_store;
 pub mod offsets;
