@@ -23,7 +23,7 @@ fn connectors_status_tasks_and_plugins_have_kafkas_shapes() {
 
     let (code, root) = ferry.get("/");
     assert_eq!(code, 200);
-    assert_eq!(root["version"], "3.9.0");
+    assert_eq!(root["version"], "4.4.0");
     assert!(root["commit"].is_string());
     wait_for("the cluster id", Duration::from_secs(30), || {
         ferry.get("/").1["kafka_cluster_id"]
@@ -85,7 +85,7 @@ fn connectors_status_tasks_and_plugins_have_kafkas_shapes() {
     let (code, err) = ferry.get("/connectors/nope/status");
     assert_eq!(code, 404);
     assert_eq!(err["error_code"], 404);
-    assert_eq!(err["message"], "Connector nope not found");
+    assert_eq!(err["message"], "No status found for connector nope");
     let (code, err) = ferry.get("/no/such/path");
     assert_eq!(code, 404);
     assert_eq!(err["error_code"], 404);

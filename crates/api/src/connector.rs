@@ -42,6 +42,20 @@ pub trait Connector: Send + Sync {
     fn stop(&mut self) -> Result<()>;
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Task;
+
+    /// Checks offsets a user alters or resets over REST (KIP-875) while the connector is stopped,
+    /// given as (partition, offset) pairs, `None` resetting a partition; an error refuses the
+    /// whole request with its message. Returns whether the connector is done with them: `false`
+    /// (Kafka's default) tells the user that offsets the connector may keep outside Kafka were
+    /// not changed.
+    fn alter_offsets(
+        &self,
+        config: &Props,
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> Result<bool> {
+        let _ = (config, offsets);
+        Ok(false)
+    }
 }
 
 /// A task instance, of the connector's kind.

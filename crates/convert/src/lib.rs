@@ -29,7 +29,7 @@ pub use string::StringConverter;
 
 /// The version these converters report in the plugin listing: the Apache Kafka release whose
 /// behaviour they reproduce, as Kafka's own converters report their Kafka version.
-pub const KAFKA_VERSION: &str = "3.9.0";
+pub const KAFKA_VERSION: &str = "4.4.0";
 
 struct Entry {
     class: &'static str,
@@ -220,7 +220,7 @@ mod tests {
     fn plugin_listing() {
         let classes = converter_classes();
         assert_eq!(classes.len(), 9);
-        assert!(classes.contains(&("org.apache.kafka.connect.json.JsonConverter", "3.9.0")));
+        assert!(classes.contains(&("org.apache.kafka.connect.json.JsonConverter", "4.4.0")));
         let headers = header_converter_classes();
         assert_eq!(headers.len(), 10);
         assert!(headers

@@ -73,6 +73,29 @@ struct LevelState {
     loggers: std::collections::BTreeMap<String, (String, u64)>,
 }
 
+impl LevelState {
+    /// The level a logger has: its own, else its nearest ancestor's, else root's.
+    fn effective(&self, name: &str) -> &str {
+        if name == "root" {
+            return &self.root;
+        }
+        self.loggers
+            .iter()
+            .filter(|(k, _)| within(name, k))
+            .max_by_key(|(k, _)| k.len())
+            .map_or(&self.root, |(_, (level, _))| level)
+    }
+}
+
+/// Whether `logger` is `namespace` or below it (`root` holds every logger).
+fn within(logger: &str, namespace: &str) -> bool {
+    namespace == "root"
+        || logger == namespace
+        || logger
+            .strip_prefix(namespace)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("::"))
+}
+
 /// Kafka's (log4j) level names and the `tracing` level each maps to.
 fn tracing_level(level: &str) -> Option<&'static str> {
     match level.to_ascii_uppercase().as_str() {
@@ -165,17 +188,28 @@ impl ferry_rest::Loggers for LogLevels {
             root: state.root.clone(),
             loggers: state.loggers.clone(),
         };
-        let mut changed = vec![name.to_string()];
-        // A level set on a namespace covers its children, as in log4j.
+        // As Kafka, answer the loggers whose level this changes: the named one unless it already
+        // has that level, and its descendants set to another (a level set on a namespace covers
+        // its children, as in log4j).
+        let mut changed = Vec::new();
+        if state.effective(name) != level {
+            changed.push(name.to_string());
+        }
         let children: Vec<String> = next
             .loggers
             .keys()
-            .filter(|k| name == "root" || (k.starts_with(name) && k.as_str() != name))
+            .filter(|k| k.as_str() != name && within(k, name))
             .cloned()
             .collect();
         for child in children {
-            next.loggers.remove(&child);
-            changed.push(child);
+            if let Some((old, _)) = next.loggers.remove(&child) {
+                if old != level {
+                    changed.push(child);
+                }
+            }
+        }
+        if changed.is_empty() {
+            return Ok(changed);
         }
         if name == "root" {
             next.root = level;
@@ -186,5 +220,54 @@ impl ferry_rest::Loggers for LogLevels {
         tracing::info!(logger = name, "log level changed");
         *state = next;
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levels over a filter layer that the caller keeps alive (it is no subscriber's).
+    fn levels() -> (reload::Layer<EnvFilter, Registry>, LogLevels) {
+        let (layer, handle) = reload::Layer::<EnvFilter, Registry>::new(EnvFilter::new("info"));
+        let levels = LogLevels {
+            handle,
+            state: std::sync::Mutex::new(LevelState {
+                base: Vec::new(),
+                root: "INFO".into(),
+                loggers: Default::default(),
+            }),
+        };
+        (layer, levels)
+    }
+
+    #[test]
+    fn a_logger_belongs_to_its_namespaces_only() {
+        assert!(within(
+            "org.apache.kafka.connect.file",
+            "org.apache.kafka.connect"
+        ));
+        assert!(within("ferry_runtime::worker", "ferry_runtime"));
+        assert!(within("anything", "root"));
+        assert!(!within(
+            "org.apache.kafka.connectx",
+            "org.apache.kafka.connect"
+        ));
+    }
+
+    #[test]
+    fn only_loggers_whose_level_changes_are_answered() {
+        use ferry_rest::Loggers;
+        let (_layer, levels) = levels();
+        assert_eq!(levels.set_level("a.b", "debug").unwrap(), vec!["a.b"]);
+        assert_eq!(
+            levels.set_level("a.b", "DEBUG").unwrap(),
+            Vec::<String>::new()
+        );
+        // Inherited from root: already INFO.
+        assert_eq!(levels.set_level("c", "info").unwrap(), Vec::<String>::new());
+        assert_eq!(levels.set_level("a", "info").unwrap(), vec!["a.b"]);
+        assert_eq!(levels.levels()["a"].level, "INFO");
+        assert!(!levels.levels().contains_key("a.b"));
     }
 }

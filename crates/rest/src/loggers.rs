@@ -8,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LoggerLevel {
     pub level: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// When the level was last set over REST; `null` if never, as Kafka shows it.
     pub last_modified: Option<u64>,
 }
 

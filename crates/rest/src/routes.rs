@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use ferry_api::Props;
+use ferry_runtime::connector_config::CONNECTOR_CLASS;
 use ferry_runtime::distributed::session_key;
 use ferry_runtime::herder::{
-    ConnectorOffsets, Herder, InitialState, InternalSignature, RestartRequest, TargetState,
+    ConnectorOffsets, ConnectorStateInfo, Herder, HerderError, InitialState, InternalSignature,
+    RestartRequest, TargetState, TaskState,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -57,6 +59,7 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
         .route("/connectors/{name}/pause", put(pause))
         .route("/connectors/{name}/resume", put(resume))
         .route("/connectors/{name}/stop", put(stop))
+        .route("/connectors/{name}/fence", put(fence))
         .route(
             "/connectors/{name}/offsets",
             get(offsets).patch(alter_offsets).delete(reset_offsets),
@@ -128,24 +131,54 @@ fn query_values(query: &Option<String>, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn query_flag(query: &Option<String>, key: &str) -> Result<bool, ApiError> {
-    match query_values(query, key)
+/// A boolean query parameter as Kafka reads it (`Boolean.parseBoolean`): `true` in any case is
+/// true, anything else false.
+fn query_flag(query: &Option<String>, key: &str) -> bool {
+    query_values(query, key)
         .last()
-        .map(|v| v.to_ascii_lowercase())
-    {
-        None => Ok(false),
-        Some(v) if v == "true" => Ok(true),
-        Some(v) if v == "false" || v.is_empty() => Ok(false),
-        Some(v) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("Query parameter {key} must be true or false, not {v}"),
-        )),
-    }
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// A task id in a path; anything but a number matches no resource, as in Kafka.
 fn task_number(raw: &str) -> Result<u32, ApiError> {
     raw.parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("Task {raw} not found")))
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found"))
+}
+
+/// The version of a connector's plugin, which Kafka 4 shows beside every state of a connector or
+/// task that was started (KIP-891). ferry has one version of each plugin: the one it runs.
+async fn plugin_version(s: &AppState, name: &str) -> Option<String> {
+    let config = s.herder.connector_config(name).await.ok()?;
+    let plugin = s.herder.plugins().connector(config.get(CONNECTOR_CLASS)?)?;
+    Some(plugin.version.to_string())
+}
+
+/// A state as JSON, with the plugin version when the state is one a started plugin reports.
+fn state_json(state: impl serde::Serialize, version: Option<&str>) -> JsonValue {
+    let mut value = json!(state);
+    if let (Some(object), Some(version)) = (value.as_object_mut(), version) {
+        if object.get("state").and_then(JsonValue::as_str) != Some("UNASSIGNED") {
+            object.insert("version".into(), json!(version));
+        }
+    }
+    value
+}
+
+/// `GET /connectors/{name}/status` and the other answers carrying it.
+async fn status_json(s: &AppState, status: ConnectorStateInfo) -> JsonValue {
+    let version = plugin_version(s, &status.name).await;
+    let version = version.as_deref();
+    let tasks: Vec<JsonValue> = status
+        .tasks
+        .iter()
+        .map(|t: &TaskState| state_json(t, version))
+        .collect();
+    json!({
+        "name": status.name,
+        "connector": state_json(&status.connector, version),
+        "tasks": tasks,
+        "type": status.kind,
+    })
 }
 
 async fn root(State(s): State<AppState>) -> Response {
@@ -173,7 +206,7 @@ async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -
         let mut entry = serde_json::Map::new();
         if expand.iter().any(|e| e == "status") {
             if let Ok(status) = s.herder.connector_status(&name).await {
-                entry.insert("status".into(), json!(status));
+                entry.insert("status".into(), status_json(&s, status).await);
             }
         }
         if expand.iter().any(|e| e == "info") {
@@ -265,7 +298,8 @@ async fn patch_config(
 }
 
 async fn connector_status(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    Ok(Json(s.herder.connector_status(&name).await?).into_response())
+    let status = s.herder.connector_status(&name).await?;
+    Ok(Json(status_json(&s, status).await).into_response())
 }
 
 async fn task_configs(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
@@ -307,7 +341,9 @@ async fn task_status(
     Path((name, task)): Path<(String, String)>,
 ) -> ApiResult {
     let task = task_number(&task)?;
-    Ok(Json(s.herder.task_status(&name, task).await?).into_response())
+    let state = s.herder.task_status(&name, task).await?;
+    let version = plugin_version(&s, &name).await;
+    Ok(Json(state_json(state, version.as_deref())).into_response())
 }
 
 async fn restart_task(
@@ -325,14 +361,14 @@ async fn restart_connector(
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     let request = RestartRequest {
-        include_tasks: query_flag(&query, "includeTasks")?,
-        only_failed: query_flag(&query, "onlyFailed")?,
+        include_tasks: query_flag(&query, "includeTasks"),
+        only_failed: query_flag(&query, "onlyFailed"),
     };
     let status = s.herder.restart_connector(&name, request).await?;
     if request.is_plain() {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Ok((StatusCode::ACCEPTED, Json(status)).into_response())
+        Ok((StatusCode::ACCEPTED, Json(status_json(&s, status).await)).into_response())
     }
 }
 
@@ -348,6 +384,11 @@ async fn resume(State(s): State<AppState>, Path(name): Path<String>) -> ApiResul
 
 async fn stop(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
     s.herder.stop_connector(&name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn fence(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    s.herder.fence_zombies(&name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -369,20 +410,29 @@ async fn reset_offsets(State(s): State<AppState>, Path(name): Path<String>) -> A
     Ok(Json(json!({ "message": message })).into_response())
 }
 
+/// Kafka answers the topics of any name, known or not, from the topic records it keeps: a name
+/// it has none for has no topics, not a 404.
 async fn active_topics(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    let topics = s.herder.active_topics(&name).await?;
+    let topics = match s.herder.active_topics(&name).await {
+        Err(HerderError::NotFound(_)) => Vec::new(),
+        other => other?,
+    };
     Ok(Json(json!({ name: { "topics": topics } })).into_response())
 }
 
+/// Like `active_topics`, resetting the topics of an unknown name is accepted and does nothing.
 async fn reset_topics(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    s.herder.reset_active_topics(&name).await?;
+    match s.herder.reset_active_topics(&name).await {
+        Err(HerderError::NotFound(_)) => {}
+        other => other?,
+    }
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
 async fn connector_plugins(State(s): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
     let connectors_only = match query_values(&query, "connectorsOnly").last() {
         None => true,
-        Some(_) => query_flag(&query, "connectorsOnly")?,
+        Some(_) => query_flag(&query, "connectorsOnly"),
     };
     Ok(Json(s.herder.connector_plugins(connectors_only)).into_response())
 }
@@ -432,15 +482,22 @@ async fn set_logger(
             "Desired 'level' parameter was not specified in request.",
         ));
     };
-    match query_values(&query, "scope")
+    // The cluster scope answers 204 without the list, as Kafka does; ferry applies it to this
+    // worker (a distributed cluster of ferry workers does not pass it on yet).
+    let cluster = match query_values(&query, "scope")
         .last()
         .map(|v| v.to_ascii_lowercase())
         .as_deref()
     {
-        None | Some("worker") | Some("cluster") => {}
-        Some(other) => tracing::warn!("unknown logger scope {other}; using worker"),
-    }
+        None | Some("worker") => false,
+        Some("cluster") => true,
+        Some(other) => {
+            tracing::warn!("unknown logger scope {other}; using worker");
+            false
+        }
+    };
     match s.loggers.set_level(&logger, &level) {
+        Ok(_) if cluster => Ok(StatusCode::NO_CONTENT.into_response()),
         Ok(changed) => Ok(Json(changed).into_response()),
         Err(e @ LoggersError::UnknownLevel(_)) => {
             Err(ApiError::new(StatusCode::NOT_FOUND, e.to_string()))

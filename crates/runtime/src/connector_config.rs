@@ -17,6 +17,9 @@ pub const TOPICS: &str = "topics";
 pub const TOPICS_REGEX: &str = "topics.regex";
 pub const TRANSFORMS: &str = "transforms";
 
+/// Kafka's words for a configuration without `connector.class`.
+pub const NO_CONNECTOR_TYPE: &str = "Connector config contains no connector type";
+
 /// The keys common to all connectors of a kind.
 pub fn common_def(kind: ConnectorKind) -> ConfigDef {
     let def = ConfigDef::new()
@@ -191,9 +194,7 @@ impl ValidConnectorConfig {
 /// Checks a connector configuration; returns every problem found, in words a user can act on.
 pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig, Vec<String>> {
     let Some(class) = props.get(CONNECTOR_CLASS) else {
-        return Err(vec![
-            "Connector config is missing the required \"connector.class\" key".to_string(),
-        ]);
+        return Err(vec![NO_CONNECTOR_TYPE.to_string()]);
     };
     let Some(plugin) = plugins.connector(class).cloned() else {
         return Err(vec![crate::validation::unknown_connector(plugins, class)]);

@@ -1,7 +1,7 @@
 //! The offsets REST API (KIP-875) for both herders: source offsets from the offset store, sink
 //! offsets from the consumer group, changed only while the connector is STOPPED.
 
-use ferry_api::{ConnectorKind, Props};
+use ferry_api::{Connector, ConnectorKind, OffsetMap, Props};
 
 use crate::herder::{ConnectorOffset, ConnectorOffsets, HerderError, TargetState};
 use crate::offset_store::OffsetStore;
@@ -50,11 +50,38 @@ impl Offsets<'_> {
         Ok(ConnectorOffsets { offsets })
     }
 
+    /// Alters the offsets without asking the connector (what the distributed herder still does);
+    /// `alter_checked` is Kafka's behaviour.
     pub fn alter(&self, offsets: ConnectorOffsets) -> Result<String, HerderError> {
+        self.write(offsets)?;
+        Ok(altered_message(true))
+    }
+
+    /// Alters the offsets once the connector accepts them (Kafka's `Connector.alterOffsets`); a
+    /// refusal is a 500 with the connector's words, as Kafka answers it.
+    pub fn alter_checked(
+        &self,
+        connector: &dyn Connector,
+        offsets: ConnectorOffsets,
+    ) -> Result<String, HerderError> {
         if offsets.offsets.is_empty() {
-            return Err(HerderError::BadRequest(
-                "The offsets to be altered may not be null or empty".into(),
-            ));
+            return Err(HerderError::BadRequest(NO_OFFSETS.into()));
+        }
+        let pairs: Vec<(OffsetMap, Option<OffsetMap>)> = offsets
+            .offsets
+            .iter()
+            .map(|o| (o.partition.clone(), o.offset.clone()))
+            .collect();
+        let complete = connector
+            .alter_offsets(self.config, &pairs)
+            .map_err(|e| HerderError::Internal(e.to_string()))?;
+        self.write(offsets)?;
+        Ok(altered_message(complete))
+    }
+
+    fn write(&self, offsets: ConnectorOffsets) -> Result<(), HerderError> {
+        if offsets.offsets.is_empty() {
+            return Err(HerderError::BadRequest(NO_OFFSETS.into()));
         }
         match self.kind {
             ConnectorKind::Source => {
@@ -78,16 +105,59 @@ impl Offsets<'_> {
                 })?;
             }
         }
-        Ok("The offsets for this connector have been altered successfully".into())
+        Ok(())
     }
 
+    /// Resets the offsets without asking the connector; `reset_checked` is Kafka's behaviour.
     pub async fn reset(&self) -> Result<String, HerderError> {
+        self.clear().await?;
+        Ok(reset_message(true))
+    }
+
+    /// Resets the offsets once the connector accepts it: Kafka hands the connector every known
+    /// partition with a null offset.
+    pub async fn reset_checked(&self, connector: &dyn Connector) -> Result<String, HerderError> {
+        let pairs: Vec<(OffsetMap, Option<OffsetMap>)> = self
+            .read()?
+            .offsets
+            .into_iter()
+            .map(|o| (o.partition, None))
+            .collect();
+        let complete = connector
+            .alter_offsets(self.config, &pairs)
+            .map_err(|e| HerderError::Internal(e.to_string()))?;
+        self.clear().await?;
+        Ok(reset_message(complete))
+    }
+
+    async fn clear(&self) -> Result<(), HerderError> {
         match self.kind {
             ConnectorKind::Source => {
                 tokio::task::block_in_place(|| self.store.reset(self.name)).map_err(internal)?
             }
             ConnectorKind::Sink => sink_offsets::reset(self.worker, self.name, self.config).await?,
         }
-        Ok("The offsets for this connector have been reset successfully".into())
+        Ok(())
+    }
+}
+
+/// Kafka's answer to an alter request without offsets.
+const NO_OFFSETS: &str = "Partitions / offsets need to be provided for an alter offsets request";
+
+/// Kafka's answer once offsets were altered; `complete` is the connector's own verdict.
+fn altered_message(complete: bool) -> String {
+    if complete {
+        "The offsets for this connector have been altered successfully".into()
+    } else {
+        "The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.".into()
+    }
+}
+
+/// Kafka's answer once offsets were reset; `complete` is the connector's own verdict.
+fn reset_message(complete: bool) -> String {
+    if complete {
+        "The offsets for this connector have been reset successfully".into()
+    } else {
+        "The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.".into()
     }
 }

@@ -133,6 +133,8 @@ pub struct ConnectorOffset {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ConnectorOffsets {
+    /// Absent in a request is the same as empty (which Kafka refuses with its own words).
+    #[serde(default)]
     pub offsets: Vec<ConnectorOffset>,
 }
 
@@ -147,6 +149,8 @@ pub struct ConfigKeyInfo {
     pub importance: String,
     pub documentation: String,
     pub group: Option<String>,
+    /// Kafka's JSON names it `order_in_group` (its OpenAPI file says `order`, which no worker sends).
+    #[serde(rename = "order_in_group")]
     pub order: i32,
     pub width: String,
     pub display_name: String,
@@ -275,6 +279,15 @@ pub trait Herder: Send + Sync {
         ))
     }
 
+    /// `PUT /connectors/{name}/fence` (KIP-618): fences out the zombie tasks of an exactly-once
+    /// source connector. ferry runs no exactly-once source connectors.
+    async fn fence_zombies(&self, name: &str) -> Result<(), HerderError> {
+        let _ = name;
+        Err(HerderError::Internal(
+            "This worker does not support exactly-once source connectors.".into(),
+        ))
+    }
+
     async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError>;
     async fn alter_offsets(
         &self,
@@ -308,23 +321,36 @@ pub fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
 
-/// Kafka's answer to a configuration that does not validate.
+/// Kafka's answer to a configuration that does not validate. A missing or unknown connector
+/// class is reported alone and unwrapped, as Kafka does before it looks at any other key.
 pub fn invalid_config(problems: &[String], props: &Props) -> HerderError {
-    let class = props
-        .get(crate::connector_config::CONNECTOR_CLASS)
-        .cloned()
-        .unwrap_or_default();
+    let class = props.get(crate::connector_config::CONNECTOR_CLASS);
+    match (class, problems) {
+        (None, _) => {
+            return HerderError::BadRequest(crate::connector_config::NO_CONNECTOR_TYPE.into())
+        }
+        (Some(_), [only]) if only.starts_with(crate::validation::UNKNOWN_CONNECTOR) => {
+            return HerderError::BadRequest(only.clone())
+        }
+        _ => {}
+    }
     HerderError::BadRequest(format!(
-        "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
+        "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{}/config/validate`",
         problems.len(),
-        problems.join("\n")
+        problems.join("\n"),
+        class.map(String::as_str).unwrap_or_default()
     ))
 }
 
 /// Puts the URL's name into the config, refusing a config that names another connector.
 pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
     if name.trim().is_empty() {
-        return Err(HerderError::BadRequest("Connector name is required".into()));
+        // Kafka lets the empty name reach validation, which refuses it.
+        config.insert(crate::connector_config::NAME.to_string(), String::new());
+        return Err(invalid_config(
+            &["Invalid value  for configuration name: String may not be empty".to_string()],
+            &config,
+        ));
     }
     if name.contains('/') {
         return Err(HerderError::BadRequest(

@@ -105,32 +105,77 @@ fn object(v: Json) -> Map<String, Json> {
     }
 }
 
-/// Checks the sink form of an offsets request: topic, partition, and an offset of at least 0
-/// (or null, which resets the partition).
+/// Checks the sink form of an offsets request, with Kafka's words: a topic, a partition and an
+/// offset, numbers given as JSON numbers or as their text (`"10"` and `10` alike), and a null
+/// offset, which resets the partition. A negative offset is refused here (Kafka leaves it to the
+/// broker, which answers with an error).
 pub fn parse(offsets: &[ConnectorOffset]) -> Result<Vec<(String, i32, Option<i64>)>, HerderError> {
     offsets
         .iter()
         .map(|o| {
-            let topic = o.partition.get("kafka_topic").and_then(Json::as_str).ok_or_else(|| {
-                HerderError::BadRequest("Kafka partitions must have a 'kafka_topic' key with a string value".into())
+            let (Some(topic), Some(partition)) =
+                (o.partition.get(KAFKA_TOPIC), o.partition.get(KAFKA_PARTITION))
+            else {
+                return Err(HerderError::BadRequest(format!(
+                    "The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC}' and '{KAFKA_PARTITION}'"
+                )));
+            };
+            let topic = match topic {
+                Json::String(t) => t.clone(),
+                other => other.to_string(),
+            };
+            let partition = number::<i32>(partition).ok_or_else(|| {
+                HerderError::BadRequest(format!(
+                    "Failed to parse the following Kafka partition value in the provided offsets: '{}'. Partition values for sink connectors need to be integers.",
+                    text(partition)
+                ))
             })?;
-            let partition = o
-                .partition
-                .get("kafka_partition")
-                .and_then(Json::as_i64)
-                .and_then(|p| i32::try_from(p).ok())
-                .ok_or_else(|| {
-                    HerderError::BadRequest("Kafka partitions must have a 'kafka_partition' key with an integer value".into())
-                })?;
             let offset = match &o.offset {
                 None => None,
-                Some(m) => Some(m.get("kafka_offset").and_then(Json::as_i64).filter(|v| *v >= 0).ok_or_else(|| {
-                    HerderError::BadRequest("Kafka offsets must have a 'kafka_offset' key with a non-negative integer value".into())
-                })?),
+                Some(m) => {
+                    let value = m.get(KAFKA_OFFSET).ok_or_else(|| {
+                        HerderError::BadRequest(format!(
+                            "The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}'"
+                        ))
+                    })?;
+                    let offset = number::<i64>(value).ok_or_else(|| {
+                        HerderError::BadRequest(format!(
+                            "Failed to parse the following Kafka offset value in the provided offsets: '{}'. Offset values for sink connectors need to be integers.",
+                            text(value)
+                        ))
+                    })?;
+                    if offset < 0 {
+                        return Err(HerderError::BadRequest(format!(
+                            "The offset for partition {partition} of topic {topic} must not be negative, not {offset}"
+                        )));
+                    }
+                    Some(offset)
+                }
             };
-            Ok((topic.to_string(), partition, offset))
+            Ok((topic, partition, offset))
         })
         .collect()
+}
+
+const KAFKA_TOPIC: &str = "kafka_topic";
+const KAFKA_PARTITION: &str = "kafka_partition";
+const KAFKA_OFFSET: &str = "kafka_offset";
+
+/// A JSON number, or a string holding one, as Kafka's `Long.parseLong(String.valueOf(v))` reads it.
+fn number<T: std::str::FromStr>(value: &Json) -> Option<T> {
+    match value {
+        Json::Number(n) => n.to_string().parse().ok(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A value as Java's `String.valueOf` shows it in a message.
+fn text(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Commits the given offsets for the group; a missing offset rewinds that partition to its start.
@@ -201,4 +246,63 @@ pub async fn reset(
         )
     })?;
     tokio::task::block_in_place(|| write(worker, connector, &rewind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offset(partition: Json, offset: Json) -> ConnectorOffset {
+        ConnectorOffset {
+            partition: object(partition),
+            offset: match offset {
+                Json::Null => None,
+                o => Some(object(o)),
+            },
+        }
+    }
+
+    fn message(e: HerderError) -> String {
+        e.to_string()
+    }
+
+    #[test]
+    fn numbers_may_come_as_text_as_kafka_accepts_them() {
+        let parsed = parse(&[
+            offset(
+                json!({"kafka_topic": "t", "kafka_partition": "1"}),
+                json!({"kafka_offset": "7"}),
+            ),
+            offset(
+                json!({"kafka_topic": "t", "kafka_partition": 2}),
+                json!(null),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed,
+            vec![("t".into(), 1, Some(7)), ("t".into(), 2, None)]
+        );
+    }
+
+    #[test]
+    fn malformed_offsets_are_refused_with_kafkas_words() {
+        let refused = |o: ConnectorOffset| message(parse(&[o]).unwrap_err());
+        assert_eq!(
+            refused(offset(json!({"kafka_topic": "t"}), json!({"kafka_offset": 1}))),
+            "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"
+        );
+        assert_eq!(
+            refused(offset(json!({"kafka_topic": "t", "kafka_partition": "x"}), json!({"kafka_offset": 1}))),
+            "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers."
+        );
+        assert_eq!(
+            refused(offset(json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"offset": 1}))),
+            "The offset for a sink connector should either be null or contain the key 'kafka_offset'"
+        );
+        assert_eq!(
+            refused(offset(json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"kafka_offset": "abc"}))),
+            "Failed to parse the following Kafka offset value in the provided offsets: 'abc'. Offset values for sink connectors need to be integers."
+        );
+    }
 }

@@ -20,7 +20,7 @@ use crate::plugins::Plugins;
 use crate::worker::Worker;
 
 /// The Kafka version whose Connect REST API ferry follows.
-pub const KAFKA_API_VERSION: &str = "3.9.0";
+pub const KAFKA_API_VERSION: &str = "4.4.0";
 
 pub struct StandaloneHerder {
     worker: Arc<Worker>,
@@ -63,7 +63,7 @@ impl StandaloneHerder {
             match connector_config::validate(&self.plugins, &connector.config) {
                 Ok(valid) => {
                     tracing::info!(connector = %name, state = ?connector.target_state, "restoring connector kept by an earlier run");
-                    self.worker.add_connector(valid, connector.target_state);
+                    self.worker.restore_connector(valid, connector.target_state);
                     stored.insert(name, connector);
                 }
                 Err(problems) => tracing::error!(
@@ -101,6 +101,14 @@ impl StandaloneHerder {
         self.store
             .save(stored)
             .map_err(|e| HerderError::Internal(e.to_string()))
+    }
+
+    /// A fresh instance of a connector's plugin, to ask it about its offsets.
+    fn connector_of(&self, config: &Props) -> Result<Box<dyn ferry_api::Connector>, HerderError> {
+        config
+            .get(connector_config::CONNECTOR_CLASS)
+            .and_then(|class| self.plugins.new_connector(class))
+            .ok_or_else(|| HerderError::Internal("the connector's plugin is gone".into()))
     }
 
     /// The connector's offsets, if it exists.
@@ -142,7 +150,9 @@ impl Herder for StandaloneHerder {
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        self.worker.status(name).ok_or_else(|| not_found(name))
+        self.worker
+            .status(name)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
@@ -233,7 +243,7 @@ impl Herder for StandaloneHerder {
     async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
         let mut stored = self.stored.lock().await;
         if !self.worker.contains(name) {
-            return Err(not_found(name));
+            return Err(HerderError::NotFound(format!("Unknown connector {name}")));
         }
         self.worker.set_target(name, target).await;
         if let Some(s) = stored.get_mut(name) {
@@ -287,7 +297,7 @@ impl Herder for StandaloneHerder {
                 .target_state(name)
                 .unwrap_or(TargetState::Started),
         )?;
-        target.alter(offsets)
+        target.alter_checked(self.connector_of(&config)?.as_ref(), offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -300,7 +310,16 @@ impl Herder for StandaloneHerder {
                 .target_state(name)
                 .unwrap_or(TargetState::Started),
         )?;
-        target.reset().await
+        target
+            .reset_checked(self.connector_of(&config)?.as_ref())
+            .await
+    }
+
+    async fn fence_zombies(&self, _name: &str) -> Result<(), HerderError> {
+        Err(HerderError::Internal(
+            "Kafka Connect in standalone mode does not support exactly-once source connectors."
+                .into(),
+        ))
     }
 
     async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {

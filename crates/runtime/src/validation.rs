@@ -28,9 +28,11 @@ pub fn def_info(def: &ConfigDef) -> Vec<ConfigKeyInfo> {
     def.keys().iter().map(key_info).collect()
 }
 
-/// `GET /connector-plugins`: connectors, and with `connectors_only == false` converters too.
+/// `GET /connector-plugins`: connectors, and with `connectors_only == false` converters too;
+/// each kind sorted by class name, as Kafka lists them.
 pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo> {
     let mut infos = plugins.connector_infos();
+    infos.sort_by(|a, b| a.class.cmp(&b.class));
     if !connectors_only {
         let others = ferry_convert::converter_classes()
             .into_iter()
@@ -49,10 +51,14 @@ pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo>
     infos
 }
 
-/// `GET /connector-plugins/{p}/config`: a connector's own keys, or a converter's.
+/// `GET /connector-plugins/{p}/config`: a connector's own keys followed by the keys every
+/// connector of its kind has (as Kafka 4 lists them), or a converter's keys.
 pub fn plugin_config(plugins: &Plugins, name: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
     if let Some(plugin) = plugins.connector(name) {
-        return Ok(def_info(&(plugin.create)().config_def()));
+        let own = (plugin.create)().config_def();
+        return Ok(def_info(
+            &own.merge(&connector_config::common_def(plugin.kind)),
+        ));
     }
     if let Some(def) = ferry_convert::converter_config_def(name) {
         return Ok(def_info(&def));
@@ -71,6 +77,11 @@ pub fn validate(
         .connector(plugin_name)
         .cloned()
         .ok_or_else(|| HerderError::BadRequest(unknown_connector(plugins, plugin_name)))?;
+    // Kafka names the result after `connector.class` as the user wrote it.
+    let name = props
+        .get(CONNECTOR_CLASS)
+        .cloned()
+        .unwrap_or_else(|| plugin_name.to_string());
     match props.get(CONNECTOR_CLASS) {
         Some(class) if plugins.connector(class).map(|p| p.class) != Some(plugin.class) => {
             return Err(HerderError::BadRequest(format!(
@@ -125,7 +136,7 @@ pub fn validate(
     }
     let error_count = configs.iter().map(|c| c.value.errors.len()).sum();
     Ok(ConfigInfos {
-        name: plugin.class.to_string(),
+        name,
         error_count,
         groups,
         configs,
@@ -147,6 +158,9 @@ fn add_topic_errors(props: &Props, configs: &mut [ConfigInfo]) {
     }
 }
 
+/// How Kafka's answer to an unknown connector class begins.
+pub const UNKNOWN_CONNECTOR: &str = "Failed to find any class that implements Connector";
+
 pub fn unknown_connector(plugins: &Plugins, name: &str) -> String {
     let names: Vec<String> = plugins
         .connector_infos()
@@ -154,7 +168,7 @@ pub fn unknown_connector(plugins: &Plugins, name: &str) -> String {
         .map(|p| p.class)
         .collect();
     format!(
-        "Failed to find any class that implements Connector and which name matches {name}, available connectors are: {}",
+        "{UNKNOWN_CONNECTOR} and which name matches {name}, available connectors are: {}",
         names.join(", ")
     )
 }

@@ -95,7 +95,18 @@ impl Worker {
     }
 
     /// Adds a validated connector in the given target state and starts what that state asks for.
+    /// As in Kafka, a connector added PAUSED makes no tasks until it is resumed.
     pub fn add_connector(&self, valid: ValidConnectorConfig, target: TargetState) {
+        self.insert(valid, target, false);
+    }
+
+    /// Adds a connector kept by an earlier run: one kept PAUSED gets its tasks back, paused, as
+    /// Kafka's distributed workers start the task configurations they stored.
+    pub fn restore_connector(&self, valid: ValidConnectorConfig, target: TargetState) {
+        self.insert(valid, target, true);
+    }
+
+    fn insert(&self, valid: ValidConnectorConfig, target: TargetState, tasks_while_paused: bool) {
         let name = valid.name().to_string();
         let entry = ConnectorEntry {
             config: valid.parsed.originals().clone(),
@@ -109,11 +120,16 @@ impl Worker {
             topics: ActiveTopics::default(),
         };
         self.lock().insert(name.clone(), entry);
-        self.apply_target(&name);
+        self.start_in_target(&name, tasks_while_paused);
     }
 
     /// Brings a connector with no running parts to its target state.
     fn apply_target(&self, name: &str) {
+        self.start_in_target(name, false);
+    }
+
+    /// Like `apply_target`; `tasks_while_paused` makes the tasks of a paused connector too.
+    fn start_in_target(&self, name: &str, tasks_while_paused: bool) {
         let mut connectors = self.lock();
         let Some(entry) = connectors.get_mut(name) else {
             return;
@@ -126,25 +142,71 @@ impl Worker {
             return;
         }
         let mut instance = (entry.plugin.create)();
-        let started = instance
-            .start(&entry.config)
-            .and_then(|()| instance.task_configs(entry.tasks_max))
-            .map(|configs| naming_the_task_class(configs, &entry.plugin));
+        // As in Kafka, a connector that starts paused makes no tasks until it is resumed.
+        let started = instance.start(&entry.config).and_then(|()| {
+            if entry.target == TargetState::Paused && !tasks_while_paused {
+                Ok(Vec::new())
+            } else {
+                instance
+                    .task_configs(entry.tasks_max)
+                    .map(|configs| naming_the_task_class(configs, &entry.plugin))
+            }
+        });
         match started {
             Ok(task_configs) => {
                 tracing::info!(connector = name, tasks = task_configs.len(), target = ?entry.target, "connector started");
                 entry.instance = Some(instance);
                 entry.status = Status::new(running_state(entry.target), &worker_id);
-                entry.task_configs = task_configs;
-                entry.tasks = (0..entry.task_configs.len()).map(|_| None).collect();
-                for id in 0..entry.task_configs.len() {
-                    let task = self.spawn_task(name, id as u32, entry);
-                    entry.tasks[id] = Some(task);
-                }
+                self.start_tasks(name, entry, task_configs);
             }
             Err(e) => {
                 tracing::error!(connector = name, "connector failed to start: {}", e.trace());
                 entry.status = Status::failed(e.trace(), &worker_id);
+            }
+        }
+    }
+
+    /// Starts one task per configuration, replacing the entry's (stopped) ones.
+    fn start_tasks(&self, name: &str, entry: &mut ConnectorEntry, task_configs: Vec<Props>) {
+        entry.task_configs = task_configs;
+        entry.tasks = (0..entry.task_configs.len()).map(|_| None).collect();
+        for id in 0..entry.task_configs.len() {
+            let task = self.spawn_task(name, id as u32, entry);
+            entry.tasks[id] = Some(task);
+        }
+    }
+
+    /// Makes the tasks of a running connector that has none (one that started paused).
+    fn start_missing_tasks(&self, name: &str) {
+        let mut connectors = self.lock();
+        let Some(entry) = connectors.get_mut(name) else {
+            return;
+        };
+        let Some(instance) = entry.instance.as_ref() else {
+            return;
+        };
+        if !entry.tasks.is_empty() {
+            return;
+        }
+        match instance
+            .task_configs(entry.tasks_max)
+            .map(|configs| naming_the_task_class(configs, &entry.plugin))
+        {
+            Ok(task_configs) => {
+                tracing::info!(
+                    connector = name,
+                    tasks = task_configs.len(),
+                    "tasks started"
+                );
+                self.start_tasks(name, entry, task_configs);
+            }
+            Err(e) => {
+                tracing::error!(
+                    connector = name,
+                    "connector failed to make its tasks: {}",
+                    e.trace()
+                );
+                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
             }
         }
     }
@@ -310,7 +372,11 @@ impl Worker {
                 self.apply_target(name);
             }
             (TargetState::Stopped, _) => self.apply_target(name),
-            (_, running) => self.set_paused(name, running == TargetState::Paused),
+            (_, TargetState::Started) => {
+                self.set_paused(name, false);
+                self.start_missing_tasks(name);
+            }
+            (_, _) => self.set_paused(name, true),
         }
     }
 

@@ -62,6 +62,15 @@ impl Connector for FileStreamSinkConnector {
     fn create_task(&self) -> Task {
         Task::Sink(Box::new(FileStreamSinkTask::default()))
     }
+
+    /// The file keeps no offsets of its own: the consumer group's are all there is.
+    fn alter_offsets(
+        &self,
+        _config: &Props,
+        _offsets: &[(ferry_api::OffsetMap, Option<ferry_api::OffsetMap>)],
+    ) -> Result<bool> {
+        Ok(true)
+    }
 }
 
 enum Output {

@@ -28,6 +28,10 @@ const IDLE_WAIT: Duration = Duration::from_millis(250);
 /// How often the absence of the file is logged while waiting for it.
 const MISSING_FILE_LOG_EVERY: Duration = Duration::from_secs(10);
 const READ_CHUNK: usize = 256 * 1024;
+/// The key of a source partition: the file's path.
+const FILENAME_FIELD: &str = "filename";
+/// The key of an offset: the byte just after the last line sent.
+const POSITION_FIELD: &str = "position";
 
 fn config_def() -> ConfigDef {
     ConfigDef::new()
@@ -103,6 +107,44 @@ impl Connector for FileStreamSourceConnector {
 
     fn create_task(&self) -> Task {
         Task::Source(Box::new(FileStreamSourceTask::default()))
+    }
+
+    /// Kafka's checks, with its words: a reset of anything is allowed; an offset names a
+    /// non-negative `position` within a partition naming its `filename`.
+    fn alter_offsets(
+        &self,
+        config: &Props,
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> Result<bool> {
+        if config.get(FILE_CONFIG).is_none_or(|f| f.is_empty()) {
+            return Err(ConnectError::Other(format!(
+                "Offsets cannot be modified if the '{FILE_CONFIG}' configuration is unspecified. This is because stdin is used for input and offsets are not tracked."
+            )));
+        }
+        for (partition, offset) in offsets {
+            let Some(offset) = offset else { continue };
+            let Some(position) = offset.get(POSITION_FIELD) else {
+                return Err(ConnectError::Other(format!(
+                    "Offset objects should either be null or contain the key '{POSITION_FIELD}'"
+                )));
+            };
+            let Some(position) = position.as_i64() else {
+                return Err(ConnectError::Other(format!(
+                    "The value for the '{POSITION_FIELD}' key in the offset is expected to be a Long value"
+                )));
+            };
+            if position < 0 {
+                return Err(ConnectError::Other(format!(
+                    "The value for the '{POSITION_FIELD}' key in the offset should be a non-negative value"
+                )));
+            }
+            if !partition.contains_key(FILENAME_FIELD) {
+                return Err(ConnectError::Other(format!(
+                    "Partition objects should contain the key '{FILENAME_FIELD}'"
+                )));
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -203,7 +245,7 @@ impl FileStreamSourceTask {
             .context
             .as_ref()
             .and_then(|c| c.offsets.offset(&self.partition))
-            .and_then(|o| o.get("position").and_then(serde_json::Value::as_u64));
+            .and_then(|o| o.get(POSITION_FIELD).and_then(serde_json::Value::as_u64));
         let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
         if let Some(position) = committed {
             tracing::info!(file = %path.display(), position, "resuming after the last committed line");
@@ -304,8 +346,8 @@ impl SourceTask for FileStreamSourceTask {
         let mut partition = OffsetMap::new();
         self.offset_template = OffsetMap::new();
         if let Some(path) = &self.path {
-            partition.insert("filename".into(), path.display().to_string().into());
-            self.offset_template.insert("position".into(), 0.into());
+            partition.insert(FILENAME_FIELD.into(), path.display().to_string().into());
+            self.offset_template.insert(POSITION_FIELD.into(), 0.into());
         }
         self.partition = Arc::new(partition);
         self.schema = Some(Arc::new(Schema::string()));
@@ -545,6 +587,40 @@ mod tests {
         assert_eq!(
             values(&task.poll().await.unwrap()),
             vec![("hello".into(), 6)]
+        );
+    }
+
+    #[test]
+    fn altered_offsets_are_checked_as_kafka_checks_them() {
+        let connector = FileStreamSourceConnector::default();
+        let config = props(std::path::Path::new("/tmp/in.txt"), 10);
+        let map = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let check = |partition: serde_json::Value, offset: Option<serde_json::Value>| {
+            connector
+                .alter_offsets(&config, &[(map(partition), offset.map(map))])
+                .map_err(|e| e.to_string())
+        };
+        let file = serde_json::json!({"filename": "/tmp/in.txt"});
+        assert_eq!(
+            check(file.clone(), Some(serde_json::json!({"position": 3}))),
+            Ok(true)
+        );
+        assert_eq!(check(serde_json::json!({"x": 1}), None), Ok(true));
+        assert_eq!(
+            check(file.clone(), Some(serde_json::json!({"position": "3"}))).unwrap_err(),
+            "The value for the 'position' key in the offset is expected to be a Long value"
+        );
+        assert_eq!(
+            check(file, Some(serde_json::json!({"position": -1}))).unwrap_err(),
+            "The value for the 'position' key in the offset should be a non-negative value"
+        );
+        assert_eq!(
+            check(
+                serde_json::json!({"file": "x"}),
+                Some(serde_json::json!({"position": 1}))
+            )
+            .unwrap_err(),
+            "Partition objects should contain the key 'filename'"
         );
     }
 }
