@@ -436,7 +436,7 @@ pub fn write_properties(path: &Path, props: &[(&str, String)]) {
 
 /// Which program a worker runs: ferry, or Apache Kafka Connect 4.4.0 (the reference, started
 /// with `scripts/kafka/connect.sh`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Ferry,
     Java,

@@ -39,6 +39,17 @@ impl Heartbeats {
                 let beat = member.lock().await.heartbeat().await;
                 let interruption = match beat {
                     Ok(Beat::Stable) => continue,
+                    Ok(Beat::Rebalance) => {
+                        // Beating on while the worker finishes what it was doing and rejoins:
+                        // a heartbeat during a rebalance still keeps the session alive, as
+                        // Kafka's heartbeat thread relies on. Stopping here would get a worker
+                        // busy for a session timeout (a slow leader answering it) thrown out.
+                        if outcome_tx.borrow().is_none() {
+                            let rebalance = Interruption::Beat(Beat::Rebalance);
+                            let _ = outcome_tx.send(Some(Arc::new(rebalance)));
+                        }
+                        continue;
+                    }
                     Ok(other) => Interruption::Beat(other),
                     Err(e) => Interruption::Lost(e),
                 };

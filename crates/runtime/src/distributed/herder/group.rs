@@ -108,6 +108,10 @@ impl DistributedHerder {
                 revoked = ?assignment.revoked,
                 "joined the worker group"
             );
+            // Beating from the moment the assignment is in hand: stopping and starting work
+            // can take a while, and a member silent for a session timeout is thrown out.
+            let mut heartbeats =
+                Heartbeats::start(member.clone(), self.settings.heartbeat_interval);
             self.apply_assignment(&assignment, protocol).await;
             // Connectors started just now hand their tasks to the leader without waiting a tick.
             self.send_task_configs().await;
@@ -117,6 +121,7 @@ impl DistributedHerder {
             }
             if !assignment.revoked.is_empty() {
                 // Give the revoked work back to the group at once.
+                heartbeats.stop().await;
                 continue;
             }
             // What the leader assigned from; a change of it calls for a new assignment.
@@ -127,8 +132,6 @@ impl DistributedHerder {
             };
             let follow_up = (assignment.delay > 0)
                 .then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
-            let mut heartbeats =
-                Heartbeats::start(member.clone(), self.settings.heartbeat_interval);
             let interruption = loop {
                 tokio::select! {
                     _ = tokio::time::sleep(TICK) => {}

@@ -54,16 +54,27 @@ impl DistributedHerder {
             }
             match request.send_bytes(&body) {
                 Ok(_) => Ok(()),
-                Err(ureq::Error::Status(code, r)) => Err(format!(
-                    "the leader answered {code}: {}",
-                    r.into_string().unwrap_or_default()
-                )),
-                Err(e) => Err(format!("cannot reach the leader at {url}: {e}")),
+                Err(ureq::Error::Status(code, r)) => {
+                    let message = format!(
+                        "the leader answered {code}: {}",
+                        r.into_string().unwrap_or_default()
+                    );
+                    // The leader refused these configurations for good (the connector was
+                    // stopped or deleted meanwhile): asking again would not change its mind.
+                    Err(match code {
+                        400 => HerderError::BadRequest(message),
+                        404 => HerderError::NotFound(message),
+                        _ => HerderError::Internal(message),
+                    })
+                }
+                Err(e) => Err(HerderError::Internal(format!(
+                    "cannot reach the leader at {url}: {e}"
+                ))),
             }
         })
         .await
         .map_err(|e| HerderError::Internal(e.to_string()))?;
-        answer.map_err(HerderError::Internal)
+        answer
     }
 
     /// The leader's side: checks the signature (with the `sessioned` protocol), then writes the

@@ -4,13 +4,16 @@
 //! publishing statuses.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use ferry_api::Props;
 
 use super::{flatten, now_ms, DistributedHerder};
 use crate::connector_config;
 use crate::distributed::assignor::Work;
 use crate::distributed::protocol::{Assignment, Protocol, CONNECTOR_TASK};
 use crate::distributed::status_state::records as status_records;
-use crate::herder::{RestartRequest, TargetState};
+use crate::herder::{HerderError, RestartRequest, TargetState};
 use crate::status::State;
 
 impl DistributedHerder {
@@ -332,35 +335,67 @@ impl DistributedHerder {
 
     /// Sends the task configurations of local connectors to the leader: written directly when
     /// this worker leads, else signed and posted to the leader's internal endpoint, as Kafka does.
-    pub(super) async fn send_task_configs(&self) {
+    /// A post runs on its own task: a leader busy rebalancing answers only once this worker has
+    /// rejoined, which the group loop must stay free to do.
+    pub(super) async fn send_task_configs(self: &Arc<Self>) {
         let unsent: Vec<_> = {
             let shared = self.shared();
             shared
                 .unsent_task_configs
                 .iter()
+                .filter(|(n, _)| !shared.task_configs_in_flight.contains(*n))
                 .map(|(n, c)| (n.clone(), c.clone()))
                 .collect()
         };
         for (name, configs) in unsent {
-            let still_ours = self.shared().running.contains(&Work {
-                connector: name.clone(),
-                task: CONNECTOR_TASK,
-            });
-            let sent = if !still_ours {
-                Ok(())
-            } else if self.shared().is_leader {
-                self.write_task_configs(&name, &configs).await
-            } else {
-                self.post_task_configs_to_leader(&name, &configs).await
+            let (still_wanted, is_leader) = {
+                let shared = self.shared();
+                let ours = shared.running.contains(&Work {
+                    connector: name.clone(),
+                    task: CONNECTOR_TASK,
+                });
+                let wanted = ours
+                    && shared.config.connectors.contains_key(&name)
+                    && shared.config.target(&name) != TargetState::Stopped;
+                (wanted, shared.is_leader)
             };
-            match sent {
-                Ok(()) => {
-                    self.shared().unsent_task_configs.remove(&name);
-                }
-                Err(e) => {
-                    tracing::warn!(connector = %name, "cannot hand the task configurations to the leader yet: {e}")
-                }
+            if !still_wanted {
+                self.shared().unsent_task_configs.remove(&name);
+            } else if is_leader {
+                let sent = self.write_task_configs(&name, &configs).await;
+                self.settle_task_configs(&name, &configs, sent);
+            } else {
+                self.shared().task_configs_in_flight.insert(name.clone());
+                let herder = Arc::clone(self);
+                tokio::spawn(async move {
+                    let sent = herder.post_task_configs_to_leader(&name, &configs).await;
+                    herder.shared().task_configs_in_flight.remove(&name);
+                    herder.settle_task_configs(&name, &configs, sent);
+                });
             }
+        }
+    }
+
+    /// Forgets configurations the leader took (or refused for good); others are sent again at
+    /// a later tick. Newer configurations taken meanwhile stay to be sent.
+    fn settle_task_configs(&self, name: &str, configs: &[Props], sent: Result<(), HerderError>) {
+        let mut shared = self.shared();
+        let current = shared
+            .unsent_task_configs
+            .get(name)
+            .is_some_and(|c| c == configs);
+        match sent {
+            Ok(()) => {}
+            Err(e @ (HerderError::BadRequest(_) | HerderError::NotFound(_))) => {
+                tracing::warn!(connector = %name, "the leader refused the task configurations; they are dropped: {e}");
+            }
+            Err(e) => {
+                tracing::warn!(connector = %name, "cannot hand the task configurations to the leader yet: {e}");
+                return;
+            }
+        }
+        if current {
+            shared.unsent_task_configs.remove(name);
         }
     }
 }

@@ -58,6 +58,8 @@ struct Shared {
     protocol: Option<Protocol>,
     /// Task configurations of connectors running here, not yet handed to the leader.
     unsent_task_configs: BTreeMap<String, Vec<Props>>,
+    /// Connectors whose task configurations are being posted to the leader right now.
+    task_configs_in_flight: BTreeSet<String>,
 }
 
 pub struct DistributedHerder {
