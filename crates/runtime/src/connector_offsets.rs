@@ -50,13 +50,6 @@ impl Offsets<'_> {
         Ok(ConnectorOffsets { offsets })
     }
 
-    /// Alters the offsets without asking the connector (what the distributed herder still does);
-    /// `alter_checked` is Kafka's behaviour.
-    pub fn alter(&self, offsets: ConnectorOffsets) -> Result<String, HerderError> {
-        self.write(offsets)?;
-        Ok(altered_message(true))
-    }
-
     /// Alters the offsets once the connector accepts them (Kafka's `Connector.alterOffsets`); a
     /// refusal is a 500 with the connector's words, as Kafka answers it.
     pub fn alter_checked(
@@ -106,12 +99,6 @@ impl Offsets<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Resets the offsets without asking the connector; `reset_checked` is Kafka's behaviour.
-    pub async fn reset(&self) -> Result<String, HerderError> {
-        self.clear().await?;
-        Ok(reset_message(true))
     }
 
     /// Resets the offsets once the connector accepts it: Kafka hands the connector every known

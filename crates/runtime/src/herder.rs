@@ -321,6 +321,26 @@ pub fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
 
+/// Kafka's 404 for the status of an unknown connector.
+pub fn no_status(name: &str) -> HerderError {
+    HerderError::NotFound(format!("No status found for connector {name}"))
+}
+
+/// Kafka's 404 for pausing, resuming or stopping an unknown connector.
+pub fn unknown_connector(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Unknown connector {name}"))
+}
+
+/// Kafka's 404 for restarting an unknown connector or one of its tasks.
+pub fn unknown_connector_to_restart(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Unknown connector: {name}"))
+}
+
+/// Kafka's 404 for restarting a task the connector does not have.
+pub fn unknown_task(name: &str, task: u32) -> HerderError {
+    HerderError::NotFound(format!("Unknown task: {name}-{task}"))
+}
+
 /// Kafka's answer to a configuration that does not validate. A missing or unknown connector
 /// class is reported alone and unwrapped, as Kafka does before it looks at any other key.
 pub fn invalid_config(problems: &[String], props: &Props) -> HerderError {

@@ -2,7 +2,7 @@
 
 use ferry_api::{ConnectError, Connector, ConnectorPlugin, Converter, HeaderConverter, Props};
 
-use crate::herder::PluginInfo;
+use crate::herder::{HerderError, PluginInfo};
 
 /// Every plugin known to this worker.
 pub struct Plugins {
@@ -21,6 +21,15 @@ impl Plugins {
 
     pub fn new_connector(&self, name: &str) -> Option<Box<dyn Connector>> {
         self.connector(name).map(|p| (p.create)())
+    }
+
+    /// A new instance of the connector a stored configuration names (to check offsets a user
+    /// alters, as Kafka asks the connector).
+    pub fn connector_for(&self, config: &Props) -> Result<Box<dyn Connector>, HerderError> {
+        config
+            .get(crate::connector_config::CONNECTOR_CLASS)
+            .and_then(|class| self.new_connector(class))
+            .ok_or_else(|| HerderError::Internal("the connector's plugin is gone".into()))
     }
 
     pub fn connector_infos(&self) -> Vec<PluginInfo> {

@@ -13,8 +13,9 @@ use crate::connector_config::{self, ValidConnectorConfig, NAME};
 use crate::connector_offsets::{require_stopped, Offsets};
 use crate::connector_store::{ConnectorStore, StoredConnector};
 use crate::herder::{
-    invalid_config, not_found, with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
-    Created, Herder, HerderError, RestartRequest, ServerInfo, TargetState, TaskInfo, WorkerState,
+    invalid_config, no_status, not_found, unknown_connector, unknown_connector_to_restart,
+    with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError,
+    RestartRequest, ServerInfo, TargetState, TaskInfo, WorkerState,
 };
 use crate::plugins::Plugins;
 use crate::worker::Worker;
@@ -104,13 +105,6 @@ impl StandaloneHerder {
     }
 
     /// A fresh instance of a connector's plugin, to ask it about its offsets.
-    fn connector_of(&self, config: &Props) -> Result<Box<dyn ferry_api::Connector>, HerderError> {
-        config
-            .get(connector_config::CONNECTOR_CLASS)
-            .and_then(|class| self.plugins.new_connector(class))
-            .ok_or_else(|| HerderError::Internal("the connector's plugin is gone".into()))
-    }
-
     /// The connector's offsets, if it exists.
     fn offsets_of<'a>(
         &'a self,
@@ -150,9 +144,7 @@ impl Herder for StandaloneHerder {
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        self.worker
-            .status(name)
-            .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))
+        self.worker.status(name).ok_or_else(|| no_status(name))
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
@@ -243,7 +235,7 @@ impl Herder for StandaloneHerder {
     async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
         let mut stored = self.stored.lock().await;
         if !self.worker.contains(name) {
-            return Err(HerderError::NotFound(format!("Unknown connector {name}")));
+            return Err(unknown_connector(name));
         }
         self.worker.set_target(name, target).await;
         if let Some(s) = stored.get_mut(name) {
@@ -261,17 +253,18 @@ impl Herder for StandaloneHerder {
         self.worker
             .restart(name, request)
             .await
-            .ok_or_else(|| not_found(name))
+            .ok_or_else(|| unknown_connector_to_restart(name))
     }
 
     async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
         let _serialised = self.stored.lock().await;
         if !self.worker.contains(name) {
-            return Err(not_found(name));
+            return Err(unknown_connector_to_restart(name));
         }
         if self.worker.restart_task(name, task).await {
             Ok(())
         } else {
+            // Kafka's standalone worker words it so (its distributed one says "Unknown task").
             Err(HerderError::NotFound(format!(
                 "Task {name}-{task} not found"
             )))
@@ -297,7 +290,7 @@ impl Herder for StandaloneHerder {
                 .target_state(name)
                 .unwrap_or(TargetState::Started),
         )?;
-        target.alter_checked(self.connector_of(&config)?.as_ref(), offsets)
+        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -311,7 +304,7 @@ impl Herder for StandaloneHerder {
                 .unwrap_or(TargetState::Started),
         )?;
         target
-            .reset_checked(self.connector_of(&config)?.as_ref())
+            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
             .await
     }
 

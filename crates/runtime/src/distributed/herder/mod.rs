@@ -23,9 +23,10 @@ use super::status_state::{records as status_records, StatusState};
 use crate::connector_config;
 use crate::connector_offsets::{require_stopped, Offsets};
 use crate::herder::{
-    invalid_config, not_found, with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
-    ConnectorTaskId, Created, Herder, HerderError, InternalSignature, RestartRequest, ServerInfo,
-    TargetState, TaskInfo, TaskState, WorkerState,
+    invalid_config, no_status, not_found, unknown_connector, unknown_connector_to_restart,
+    with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created,
+    Herder, HerderError, InternalSignature, RestartRequest, ServerInfo, TargetState, TaskInfo,
+    TaskState, WorkerState,
 };
 use crate::offset_store::KafkaOffsetStore;
 use crate::plugins::Plugins;
@@ -337,7 +338,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
-        self.status_of(name).ok_or_else(|| not_found(name))
+        self.status_of(name).ok_or_else(|| no_status(name))
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
@@ -434,7 +435,7 @@ impl Herder for DistributedHerder {
 
     async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
         if !self.exists(name) {
-            return Err(not_found(name));
+            return Err(unknown_connector(name));
         }
         self.require_leader().await?;
         let (k, v) = config_records::target_state(name, target);
@@ -451,6 +452,9 @@ impl Herder for DistributedHerder {
         name: &str,
         request: RestartRequest,
     ) -> Result<ConnectorStateInfo, HerderError> {
+        if !self.exists(name) {
+            return Err(unknown_connector_to_restart(name));
+        }
         let mut snapshot = self.connector_status(name).await?;
         self.require_leader().await?;
         if self.shared().config.target(name) == TargetState::Stopped {
@@ -482,7 +486,7 @@ impl Herder for DistributedHerder {
 
     async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
         if !self.exists(name) {
-            return Err(not_found(name));
+            return Err(unknown_connector_to_restart(name));
         }
         let running_here = self.shared().running.contains(&Work {
             connector: name.to_string(),
@@ -507,7 +511,7 @@ impl Herder for DistributedHerder {
                 Err(HerderError::NotLeader(format!("http://{worker_id}/")))
             }
             _ => Err(HerderError::NotFound(format!(
-                "Task {name}-{task} not found"
+                "Unknown task: {name}-{task}"
             ))),
         }
     }
@@ -527,7 +531,7 @@ impl Herder for DistributedHerder {
         let target = self.offsets_of(name, &config)?;
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
-        target.alter(offsets)
+        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -535,7 +539,9 @@ impl Herder for DistributedHerder {
         let target = self.offsets_of(name, &config)?;
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
-        target.reset().await
+        target
+            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
+            .await
     }
 
     async fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
