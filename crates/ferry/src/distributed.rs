@@ -29,9 +29,7 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
     );
     let settings = DistributedSettings::new(&config)
         .with_context(|| format!("in {}", worker_file.display()))?;
-    for key in config.unknown_keys() {
-        tracing::warn!(key, "unknown worker configuration key; it is ignored");
-    }
+    config.warn_about_ignored_keys();
     // Signals are heard from the start: a worker still waiting for its broker stops when asked.
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {

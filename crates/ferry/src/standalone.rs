@@ -31,16 +31,7 @@ pub async fn run(
     let config = Arc::new(
         WorkerConfig::new(props).with_context(|| format!("in {}", worker_file.display()))?,
     );
-    for key in config.unknown_keys() {
-        tracing::warn!(key, "unknown worker configuration key; it is ignored");
-    }
-    let plugin_path = config.plugin_path();
-    if !plugin_path.is_empty() {
-        tracing::info!(
-            ?plugin_path,
-            "plugin.path is accepted; ferry's connectors are built in"
-        );
-    }
+    config.warn_about_ignored_keys();
     let connector_props = connector_files
         .iter()
         .map(|f| properties::load(f))

@@ -272,6 +272,21 @@ impl WorkerConfig {
         self.millis(TASK_SHUTDOWN_TIMEOUT, 5_000)
     }
 
+    /// Says, once at start-up, which keys the worker accepts but does not act on: unknown keys,
+    /// and `plugin.path` (ferry's connectors are built in).
+    pub fn warn_about_ignored_keys(&self) {
+        for key in self.unknown_keys() {
+            tracing::warn!(key, "unknown worker configuration key; it is ignored");
+        }
+        let plugin_path = self.plugin_path();
+        if !plugin_path.is_empty() {
+            tracing::warn!(
+                ?plugin_path,
+                "plugin.path is ignored: ferry's connectors are built in"
+            );
+        }
+    }
+
     pub fn plugin_path(&self) -> Vec<String> {
         self.parsed.list(PLUGIN_PATH)
     }
