@@ -17,6 +17,7 @@ use rdkafka::ClientConfig;
 pub use serde_json::Value as Json;
 
 pub mod cluster;
+pub mod file_source;
 pub mod java_offsets;
 
 /// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.

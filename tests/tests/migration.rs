@@ -3,72 +3,12 @@
 //! configurations and offsets carry over, and the data goes on with no line lost and none
 //! repeated (every worker stops cleanly, so everything read was committed).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ferry_e2e::cluster::*;
+use ferry_e2e::file_source::{wait_state, Source};
 use ferry_e2e::*;
 use serde_json::json;
-
-/// One FileStreamSource into its own topic.
-struct Source {
-    name: String,
-    topic: String,
-    input: PathBuf,
-    /// Every line appended so far.
-    lines: Vec<String>,
-}
-
-impl Source {
-    fn create(broker: &Broker, w: &Ferry, dir: &std::path::Path, name: &str) -> Source {
-        let s = Source {
-            name: name.to_string(),
-            topic: unique(name),
-            input: dir.join(format!("{name}.txt")),
-            lines: Vec::new(),
-        };
-        broker.create_topic(&s.topic, 1);
-        std::fs::write(&s.input, "").expect("input file");
-        let config = json!({"name": s.name, "config": {
-            "connector.class": "FileStreamSource",
-            "file": s.input.display().to_string(),
-            "topic": s.topic,
-        }});
-        let (code, body) = w.call_retrying("POST", "/connectors", Some(config));
-        assert_eq!(
-            code, 201,
-            "create {name} on the {:?} worker: {body}",
-            w.kind
-        );
-        s
-    }
-
-    fn append(&mut self, n: usize) {
-        let from = self.lines.len();
-        let new: Vec<String> = (from..from + n)
-            .map(|i| format!("{} {i:04}", self.name))
-            .collect();
-        append_lines(&self.input, &new);
-        self.lines.extend(new);
-    }
-
-    /// The topic holds exactly the lines appended, in order, once each.
-    fn wait_delivered_once(&self, broker: &Broker) {
-        let values = broker.values_to_end(&self.topic, &self.lines, Duration::from_secs(90));
-        assert_eq!(
-            values, self.lines,
-            "the topic of {} holds every line once, in order",
-            self.name
-        );
-    }
-
-    /// The topic holds `count` lines and nothing more (a paused or stopped source moved nothing).
-    fn holds_only(&self, broker: &Broker, count: usize) {
-        let expected = &self.lines[..count];
-        let values = broker.values_to_end(&self.topic, expected, Duration::from_secs(30));
-        assert_eq!(values, expected, "the topic of {}", self.name);
-    }
-}
 
 /// What a user sees of the cluster over REST, without what names a worker: each connector's
 /// configuration, state, task states, task configurations and offsets.
@@ -129,24 +69,6 @@ fn wait_settled(w: &Ferry, names: &[&str], wanted: &Json) -> Json {
 fn put(w: &Ferry, path: &str) {
     let (code, body) = w.call_retrying("PUT", path, None);
     assert!(code == 202 || code == 204, "PUT {path}: {code} {body}");
-}
-
-/// Waits until the connector and its tasks are in `state` (a stopped connector has no tasks).
-fn wait_state(w: &Ferry, name: &str, state: &str) {
-    wait_for(
-        &format!("{name} and its tasks {state} on the {:?} worker", w.kind),
-        Duration::from_secs(90),
-        || {
-            let s = status(w, name);
-            let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-            let tasks_agree = if state == "STOPPED" {
-                tasks.is_empty()
-            } else {
-                !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state)
-            };
-            (s["connector"]["state"] == state && tasks_agree).then_some(())
-        },
-    );
 }
 
 fn wait_lines(path: &std::path::Path, expected: &[String]) {

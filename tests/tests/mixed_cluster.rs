@@ -4,69 +4,12 @@
 //! kind moves to the others.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ferry_e2e::cluster::*;
+use ferry_e2e::file_source::{wait_state, Source};
 use ferry_e2e::*;
 use serde_json::json;
-
-/// One FileStreamSource into its own topic.
-struct Source {
-    name: String,
-    topic: String,
-    input: PathBuf,
-    lines: Vec<String>,
-}
-
-impl Source {
-    fn create(broker: &Broker, via: &Ferry, dir: &Path, name: &str) -> Source {
-        let s = Source {
-            name: name.to_string(),
-            topic: unique(name),
-            input: dir.join(format!("{name}.txt")),
-            lines: Vec::new(),
-        };
-        broker.create_topic(&s.topic, 1);
-        std::fs::write(&s.input, "").expect("input file");
-        let config = json!({"name": s.name, "config": {
-            "connector.class": "FileStreamSource",
-            "file": s.input.display().to_string(),
-            "topic": s.topic,
-        }});
-        let (code, body) = via.call_retrying("POST", "/connectors", Some(config));
-        assert_eq!(
-            code, 201,
-            "create {name} through the {:?} worker: {body}",
-            via.kind
-        );
-        s
-    }
-
-    fn append(&mut self, n: usize) {
-        let from = self.lines.len();
-        let new: Vec<String> = (from..from + n)
-            .map(|i| format!("{} {i:04}", self.name))
-            .collect();
-        append_lines(&self.input, &new);
-        self.lines.extend(new);
-    }
-
-    /// Every line appended reached the topic, first occurrences in order (a killed worker's
-    /// uncommitted lines may come twice); returns the topic's values.
-    fn wait_delivered(&self, broker: &Broker) -> Vec<String> {
-        let values = broker.values_to_end(&self.topic, &self.lines, Duration::from_secs(120));
-        let mut seen = BTreeSet::new();
-        let first: Vec<&String> = values.iter().filter(|v| seen.insert(*v)).collect();
-        let expected: Vec<&String> = self.lines.iter().collect();
-        assert_eq!(
-            first, expected,
-            "the topic of {} holds every line, in order",
-            self.name
-        );
-        values
-    }
-}
 
 /// The kinds of the workers that run the connectors and their tasks, once all are RUNNING as
 /// the worker `w` reports them.
@@ -125,21 +68,14 @@ fn call_ok(w: &Ferry, method: &str, path: &str, body: Option<Json>) -> Json {
     answer
 }
 
-fn wait_state(w: &Ferry, name: &str, state: &str) {
-    wait_for(
-        &format!("{name} {state} as the {:?} worker reports it", w.kind),
-        Duration::from_secs(90),
-        || {
-            let s = status(w, name);
-            let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-            let tasks_agree = if state == "STOPPED" {
-                tasks.is_empty()
-            } else {
-                !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state)
-            };
-            (s["connector"]["state"] == state && tasks_agree).then_some(())
-        },
-    );
+/// Appends `n` lines to every source and waits until each topic has all its lines.
+fn feed(broker: &Broker, sources: &mut [Source], n: usize) {
+    for s in sources.iter_mut() {
+        s.append(n);
+    }
+    for s in sources.iter() {
+        s.wait_delivered(broker);
+    }
 }
 
 #[test]
@@ -165,12 +101,7 @@ fn ferry_and_java_workers_share_one_cluster() {
         &[java, ferry],
         &[Kind::Java, Kind::Ferry],
     );
-    for s in &mut sources {
-        s.append(50);
-    }
-    for s in &sources {
-        s.wait_delivered(&broker);
-    }
+    feed(&broker, &mut sources, 50);
 
     // Target states and restarts through either kind, carried out by whichever runs the work.
     let target = &names[0];
@@ -263,12 +194,7 @@ fn ferry_and_java_workers_share_one_cluster() {
     // The Java leader killed: its work moves to ferry, which now leads.
     c.workers[java].kill9();
     wait_spread(&c, &[ferry], &names, &[ferry], &[Kind::Ferry]);
-    for s in &mut sources {
-        s.append(20);
-    }
-    for s in &sources {
-        s.wait_delivered(&broker);
-    }
+    feed(&broker, &mut sources, 20);
 
     // A new Java worker joins under ferry's lead and is given work.
     let java2 = c.add(Kind::Java);
@@ -279,20 +205,10 @@ fn ferry_and_java_workers_share_one_cluster() {
         &[ferry, java2],
         &[Kind::Java, Kind::Ferry],
     );
-    for s in &mut sources {
-        s.append(20);
-    }
-    for s in &sources {
-        s.wait_delivered(&broker);
-    }
+    feed(&broker, &mut sources, 20);
 
     // The ferry leader killed: its work moves to Java.
     c.workers[ferry].kill9();
     wait_spread(&c, &[java2], &names, &[java2], &[Kind::Java]);
-    for s in &mut sources {
-        s.append(20);
-    }
-    for s in &sources {
-        s.wait_delivered(&broker);
-    }
+    feed(&broker, &mut sources, 20);
 }
