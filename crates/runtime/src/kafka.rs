@@ -135,8 +135,9 @@ impl TopicCreator {
         topic: &str,
         stop: &tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), KafkaError> {
-        let mut known = self.known.lock().await;
-        if known.contains(topic) {
+        // The set is held only to look and to note: a creation retrying while the broker is away
+        // must not hold up every other task's first send to topics that exist.
+        if self.known.lock().await.contains(topic) {
             return Ok(());
         }
         loop {
@@ -160,7 +161,7 @@ impl TopicCreator {
             }
             tokio::time::sleep(RETRY_EVERY).await;
         }
-        known.insert(topic.to_string());
+        self.known.lock().await.insert(topic.to_string());
         Ok(())
     }
 
