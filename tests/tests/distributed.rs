@@ -288,3 +288,44 @@ fn the_work_of_a_killed_worker_moves_to_the_others() {
     );
     println!("source task moved from {owner} to {moved}");
 }
+
+/// As in Kafka: a connector created PAUSED has no tasks until it is resumed, and then moves the
+/// lines appended meanwhile.
+#[test]
+fn a_connector_created_paused_gets_its_tasks_when_resumed() {
+    let broker = Broker::shared();
+    let c = cluster(&broker, 1);
+    let w = &c.workers[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("in.txt");
+    let lines: Vec<String> = (0..5).map(|i| format!("paused line {i}")).collect();
+    append_lines(&input, &lines);
+    let topic = unique("created-paused");
+    broker.create_topic(&topic, 1);
+    let config = json!({"name": "born-paused", "initial_state": "PAUSED", "config": {
+        "connector.class": "FileStreamSource",
+        "file": input.display().to_string(),
+        "topic": topic,
+    }});
+    let (code, body) = w.call_retrying("POST", "/connectors", Some(config));
+    assert_eq!(code, 201, "create paused: {body}");
+    wait_for("the connector PAUSED", Duration::from_secs(60), || {
+        (status(w, "born-paused")["connector"]["state"] == "PAUSED").then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let s = status(w, "born-paused");
+    assert_eq!(s["tasks"], json!([]), "no tasks while paused: {s}");
+    assert_eq!(w.get("/connectors/born-paused/tasks").1, json!([]));
+
+    let (code, body) = w.call_retrying("PUT", "/connectors/born-paused/resume", None);
+    assert_eq!(code, 202, "resume: {body}");
+    wait_for(
+        "the resumed connector and its task RUNNING",
+        Duration::from_secs(60),
+        || all_running(&status(w, "born-paused"), 1).then_some(()),
+    );
+    assert_eq!(
+        broker.consume(&topic, lines.len(), Duration::from_secs(30)),
+        lines
+    );
+}

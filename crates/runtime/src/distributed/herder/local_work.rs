@@ -90,7 +90,10 @@ impl DistributedHerder {
         );
         if w.is_connector() {
             self.worker.start_connector_object(&w.connector);
-            self.take_task_configs(&w.connector);
+            // As Kafka: a connector that starts paused is asked for its tasks when resumed.
+            if target == TargetState::Started {
+                self.take_task_configs(&w.connector);
+            }
         } else if let Some(task_config) = task_config {
             self.worker
                 .start_task_with(&w.connector, w.task as u32, task_config);
@@ -130,6 +133,12 @@ impl DistributedHerder {
             };
             if let Some(c) = config.connectors.get(name) {
                 let changed = self.worker.config(name).is_some_and(|old| old != *c);
+                let resumed = target == TargetState::Started
+                    && self.worker.target_state(name) == Some(TargetState::Paused);
+                if resumed && running.contains(&object) {
+                    // Asked now if it started paused; unchanged configurations are not rewritten.
+                    self.take_task_configs(name);
+                }
                 // Validated only when something changed: this runs at every tick.
                 if changed || self.worker.target_state(name) != Some(target) {
                     if let Ok(valid) = connector_config::validate(&self.plugins, c) {
