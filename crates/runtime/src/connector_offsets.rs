@@ -43,9 +43,9 @@ impl Offsets<'_> {
                     offset: Some(offset),
                 })
                 .collect(),
-            ConnectorKind::Sink => tokio::task::block_in_place(|| {
-                sink_offsets::read(self.worker, self.name, self.config)
-            })?,
+            ConnectorKind::Sink => {
+                tokio::task::block_in_place(|| sink_offsets::read(self.worker, self.name))?
+            }
         };
         Ok(ConnectorOffsets { offsets })
     }

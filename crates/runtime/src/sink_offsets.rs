@@ -72,14 +72,28 @@ fn partitions(
     Ok(list)
 }
 
-/// `{"kafka_topic","kafka_partition"}` -> `{"kafka_offset"}` for every partition with a committed offset.
-pub fn read(
-    worker: &WorkerConfig,
-    connector: &str,
-    props: &Props,
-) -> Result<Vec<ConnectorOffset>, HerderError> {
+/// Every partition of every topic of the cluster.
+fn every_partition(
+    consumer: &BaseConsumer<LoggingContext>,
+) -> Result<TopicPartitionList, HerderError> {
+    let metadata = consumer
+        .fetch_metadata(None, TIMEOUT)
+        .map_err(|e| internal("cannot read the topics from the broker", e))?;
+    let mut list = TopicPartitionList::new();
+    for topic in metadata.topics() {
+        for p in topic.partitions() {
+            list.add_partition(topic.name(), p.id());
+        }
+    }
+    Ok(list)
+}
+
+/// `{"kafka_topic","kafka_partition"}` -> `{"kafka_offset"}` for every partition the group has a
+/// committed offset for — as Kafka lists them, those of topics the connector no longer consumes
+/// (its `topics` changed, or its name was used before) included.
+pub fn read(worker: &WorkerConfig, connector: &str) -> Result<Vec<ConnectorOffset>, HerderError> {
     let consumer = consumer(worker, connector)?;
-    let list = partitions(&consumer, props)?;
+    let list = every_partition(&consumer)?;
     let committed = consumer
         .committed_offsets(list, TIMEOUT)
         .map_err(|e| internal("cannot read the consumer group's offsets", e))?;
