@@ -300,43 +300,67 @@ fn a_sink_rewound_to_zero_writes_the_records_again() {
     let dir = tempfile::tempdir().unwrap();
     let ferry = worker(&broker, dir.path());
     let topic = unique("rewind");
+    // A name of its own: the group `connect-NAME` keeps its offsets on the broker between runs.
+    let snk = unique("snk");
     broker.create_topic(&topic, 1);
     let values = numbered("v", 0..30);
     broker.produce(&topic, &values);
     let out = dir.path().join("out.txt");
     let config = json!({"connector.class": "FileStreamSink", "file": out.display().to_string(), "topics": topic});
     assert_eq!(
-        ferry.call("PUT", "/connectors/snk/config", Some(config)).0,
+        ferry
+            .call("PUT", &format!("/connectors/{snk}/config"), Some(config))
+            .0,
         201
     );
     wait_for("the sink file", Duration::from_secs(60), || {
         (read_lines(&out) == values).then_some(())
     });
 
-    assert_eq!(ferry.call("PUT", "/connectors/snk/stop", None).0, 204);
-    wait_state(&ferry, "snk", "STOPPED", &[]);
-    let (_, offsets) = ferry.get("/connectors/snk/offsets");
+    assert_eq!(
+        ferry
+            .call("PUT", &format!("/connectors/{snk}/stop"), None)
+            .0,
+        204
+    );
+    wait_state(&ferry, &snk, "STOPPED", &[]);
+    let (_, offsets) = ferry.get(&format!("/connectors/{snk}/offsets"));
     assert_eq!(
         offsets,
         json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 30}}]})
     );
-    let (code, body) = ferry.call("DELETE", "/connectors/snk/offsets", None);
+    let (code, body) = ferry.call("DELETE", &format!("/connectors/{snk}/offsets"), None);
     assert_eq!(code, 200, "{body}");
-    assert_eq!(ferry.call("PUT", "/connectors/snk/resume", None).0, 202);
+    assert_eq!(
+        ferry
+            .call("PUT", &format!("/connectors/{snk}/resume"), None)
+            .0,
+        202
+    );
     let twice: Vec<String> = values.iter().chain(&values).cloned().collect();
     wait_for("the records written again", Duration::from_secs(60), || {
         (read_lines(&out) == twice).then_some(())
     });
 
     // Altered to 25: the last five come a third time.
-    assert_eq!(ferry.call("PUT", "/connectors/snk/stop", None).0, 204);
+    assert_eq!(
+        ferry
+            .call("PUT", &format!("/connectors/{snk}/stop"), None)
+            .0,
+        204
+    );
     let (code, body) = ferry.call(
         "PATCH",
-        "/connectors/snk/offsets",
+        &format!("/connectors/{snk}/offsets"),
         Some(json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 25}}]})),
     );
     assert_eq!(code, 200, "{body}");
-    assert_eq!(ferry.call("PUT", "/connectors/snk/resume", None).0, 202);
+    assert_eq!(
+        ferry
+            .call("PUT", &format!("/connectors/{snk}/resume"), None)
+            .0,
+        202
+    );
     let mut thrice = twice.clone();
     thrice.extend(values[25..].iter().cloned());
     wait_for("the last five again", Duration::from_secs(60), || {
