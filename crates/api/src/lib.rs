@@ -10,6 +10,7 @@ pub mod logical;
 pub mod record;
 pub mod storage;
 pub mod text;
+pub mod transform;
 
 pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
 pub use connector::{
@@ -21,6 +22,9 @@ pub use error::{ConnectError, Result};
 pub use logical::{Date, Decimal, LogicalType, Time, Timestamp};
 pub use record::{Header, OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 pub use storage::{Converter, HeaderConverter, SchemaAndValue};
+pub use transform::{
+    ConnectRecord, Predicate, PredicatePlugin, RecordParts, Transformation, TransformationPlugin,
+};
 
 /// A connector or task configuration: string keys to string values, as Kafka Connect passes them.
 pub type Props = std::collections::BTreeMap<String, String>;

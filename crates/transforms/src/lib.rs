@@ -1,0 +1,107 @@
+//! Single message transforms and predicates, with Apache Kafka Connect's class names and
+//! behaviour on records with and without schemas.
+//!
+//! [`transformations`] and [`predicates`] list every plugin; [`chain::TransformChain`] builds the
+//! chain a connector configuration asks for (`transforms`, `predicates`) and runs it.
+
+use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin};
+
+pub mod chain;
+pub mod extract_field;
+pub mod filter;
+pub mod hoist_field;
+pub mod insert_field;
+pub mod predicates;
+pub mod regex_router;
+pub mod replace_field;
+mod util;
+pub mod value_to_key;
+
+#[cfg(test)]
+mod test_util;
+
+pub use chain::TransformChain;
+pub use util::Target;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A transform with `$Key` and `$Value` variants.
+macro_rules! keyed {
+    ($out:ident, $simple:literal, $module:ident :: $ty:ident) => {
+        $out.push(TransformationPlugin {
+            class: concat!("org.apache.kafka.connect.transforms.", $simple, "$Key"),
+            aliases: &[concat!($simple, "$Key")],
+            version: VERSION,
+            config_def: $module::config_def,
+            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new(Target::Key)) },
+        });
+        $out.push(TransformationPlugin {
+            class: concat!("org.apache.kafka.connect.transforms.", $simple, "$Value"),
+            aliases: &[concat!($simple, "$Value")],
+            version: VERSION,
+            config_def: $module::config_def,
+            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new(Target::Value)) },
+        });
+    };
+}
+
+/// A transform of the whole record (no `$Key`/`$Value`).
+macro_rules! whole {
+    ($out:ident, $simple:literal, $module:ident :: $ty:ident) => {
+        $out.push(TransformationPlugin {
+            class: concat!("org.apache.kafka.connect.transforms.", $simple),
+            aliases: &[$simple],
+            version: VERSION,
+            config_def: $module::config_def,
+            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new()) },
+        });
+    };
+}
+
+/// Every transform, in Kafka's class names.
+pub fn transformations() -> Vec<TransformationPlugin> {
+    let mut out = Vec::new();
+    keyed!(out, "InsertField", insert_field::InsertField);
+    keyed!(out, "ReplaceField", replace_field::ReplaceField);
+    whole!(out, "RegexRouter", regex_router::RegexRouter);
+    whole!(out, "ValueToKey", value_to_key::ValueToKey);
+    keyed!(out, "ExtractField", extract_field::ExtractField);
+    keyed!(out, "HoistField", hoist_field::HoistField);
+    whole!(out, "Filter", filter::Filter);
+    out
+}
+
+/// Every predicate.
+pub fn predicates() -> Vec<PredicatePlugin> {
+    use predicates::*;
+    macro_rules! predicate {
+        ($simple:literal, $ty:ident, $def:ident) => {
+            PredicatePlugin {
+                class: concat!("org.apache.kafka.connect.transforms.predicates.", $simple),
+                aliases: &[$simple],
+                version: VERSION,
+                config_def: $def,
+                create: || -> Box<dyn Predicate> { Box::new($ty::new()) },
+            }
+        };
+    }
+    vec![
+        predicate!("HasHeaderKey", HasHeaderKey, has_header_key_def),
+        predicate!(
+            "RecordIsTombstone",
+            RecordIsTombstone,
+            record_is_tombstone_def
+        ),
+        predicate!("TopicNameMatches", TopicNameMatches, topic_name_matches_def),
+    ]
+}
+
+/// The transform a `transforms.NAME.type` names: its class or an alias.
+pub fn find_transformation(name: &str) -> Option<TransformationPlugin> {
+    transformations().into_iter().find(|p| p.answers_to(name))
+}
+
+/// The predicate a `predicates.NAME.type` names.
+pub fn find_predicate(name: &str) -> Option<PredicatePlugin> {
+    predicates().into_iter().find(|p| p.answers_to(name))
+}
