@@ -9,8 +9,10 @@ use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin
 pub mod chain;
 pub mod extract_field;
 pub mod filter;
+pub mod headers;
 pub mod hoist_field;
 pub mod insert_field;
+pub mod mask_field;
 pub mod predicates;
 pub mod regex_router;
 pub mod replace_field;
@@ -27,47 +29,61 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A transform with `$Key` and `$Value` variants.
 macro_rules! keyed {
-    ($out:ident, $simple:literal, $module:ident :: $ty:ident) => {
+    ($out:ident, $simple:literal, $ty:ident, $def:path) => {
         $out.push(TransformationPlugin {
             class: concat!("org.apache.kafka.connect.transforms.", $simple, "$Key"),
             aliases: &[concat!($simple, "$Key")],
             version: VERSION,
-            config_def: $module::config_def,
-            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new(Target::Key)) },
+            config_def: $def,
+            create: || -> Box<dyn Transformation> { Box::new($ty::new(Target::Key)) },
         });
         $out.push(TransformationPlugin {
             class: concat!("org.apache.kafka.connect.transforms.", $simple, "$Value"),
             aliases: &[concat!($simple, "$Value")],
             version: VERSION,
-            config_def: $module::config_def,
-            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new(Target::Value)) },
+            config_def: $def,
+            create: || -> Box<dyn Transformation> { Box::new($ty::new(Target::Value)) },
         });
     };
 }
 
 /// A transform of the whole record (no `$Key`/`$Value`).
 macro_rules! whole {
-    ($out:ident, $simple:literal, $module:ident :: $ty:ident) => {
+    ($out:ident, $simple:literal, $ty:ident, $def:path) => {
         $out.push(TransformationPlugin {
             class: concat!("org.apache.kafka.connect.transforms.", $simple),
             aliases: &[$simple],
             version: VERSION,
-            config_def: $module::config_def,
-            create: || -> Box<dyn Transformation> { Box::new($module::$ty::new()) },
+            config_def: $def,
+            create: || -> Box<dyn Transformation> { Box::new($ty::new()) },
         });
     };
 }
 
 /// Every transform, in Kafka's class names.
 pub fn transformations() -> Vec<TransformationPlugin> {
+    use self::{
+        extract_field::ExtractField, filter::Filter, headers::*, hoist_field::HoistField,
+        insert_field::InsertField, mask_field::MaskField, regex_router::RegexRouter,
+        replace_field::ReplaceField, value_to_key::ValueToKey,
+    };
     let mut out = Vec::new();
-    keyed!(out, "InsertField", insert_field::InsertField);
-    keyed!(out, "ReplaceField", replace_field::ReplaceField);
-    whole!(out, "RegexRouter", regex_router::RegexRouter);
-    whole!(out, "ValueToKey", value_to_key::ValueToKey);
-    keyed!(out, "ExtractField", extract_field::ExtractField);
-    keyed!(out, "HoistField", hoist_field::HoistField);
-    whole!(out, "Filter", filter::Filter);
+    keyed!(out, "InsertField", InsertField, insert_field::config_def);
+    keyed!(out, "ReplaceField", ReplaceField, replace_field::config_def);
+    whole!(out, "RegexRouter", RegexRouter, regex_router::config_def);
+    whole!(out, "ValueToKey", ValueToKey, value_to_key::config_def);
+    keyed!(out, "ExtractField", ExtractField, extract_field::config_def);
+    keyed!(out, "HoistField", HoistField, hoist_field::config_def);
+    keyed!(out, "MaskField", MaskField, mask_field::config_def);
+    whole!(out, "Filter", Filter, filter::config_def);
+    whole!(out, "DropHeaders", DropHeaders, headers::drop_headers_def);
+    whole!(
+        out,
+        "InsertHeader",
+        InsertHeader,
+        headers::insert_header_def
+    );
+    keyed!(out, "HeaderFrom", HeaderFrom, headers::header_from_def);
     out
 }
 
