@@ -1,10 +1,17 @@
-# Shared by the distributed-mode benchmarks (bench/failover.sh, bench/settle.sh): one Apache Kafka
-# node, groups of `ferry distributed` workers on loopback ports, REST helpers and reading the
-# workers' logs. Source it after setting ROOT and WORK; it sources scripts/lib.sh.
+# Shared by the distributed-mode benchmarks (bench/failover.sh, bench/settle.sh,
+# bench/footprint.sh): one Apache Kafka node, groups of distributed workers on loopback ports —
+# `ferry distributed` or, with KIND=java, Apache Kafka Connect 4.4.0 (scripts/kafka/connect.sh) —
+# REST helpers and reading the workers' logs. Source it after setting ROOT and WORK; it sources
+# scripts/lib.sh.
+#
+# A broker shared by several scripts (bench/side-by-side.sh starts one for the whole run): when
+# BENCH_KAFKA_BOOTSTRAP and BENCH_KAFKA_DIR name it, a script neither starts nor stops one; with
+# BENCH_BUILT=1 it does not build either (the caller built the binaries it measures).
 # shellcheck shell=bash
 
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 FERRY=$BIN/ferry
+KIND=${KIND:-ferry}   # which workers start_workers starts: ferry or java (Kafka Connect)
 
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/lib.sh
 source "$ROOT/scripts/lib.sh"
@@ -35,6 +42,25 @@ num_median() {
     fi
 }
 
+# The kinds of worker: "ferry", "java" (Apache Kafka Connect), and "bare" (the bare librdkafka
+# programs, in run.sh).
+kind_name() {
+    case $1 in
+        ferry) echo "ferry" ;;
+        java) echo "Kafka Connect $KAFKA_VERSION" ;;
+        bare) echo "bare librdkafka" ;;
+        *) echo "$1" ;;
+    esac
+}
+# check_kinds KIND...: fails unless each is ferry or java
+check_kinds() {
+    local k
+    for k in "$@"; do [[ $k == ferry || $k == java ]] || die "unknown kind '$k' (ferry or java)"; done
+}
+
+# The log line each kind writes when it joined the worker group (a completed rebalance round).
+join_text() { if [[ $KIND == java ]]; then echo "Joined group at generation"; else echo "joined the worker group"; fi; }
+
 # ---------------------------------------------------------------------------------------------
 # processes: the Kafka node and the workers, stopped on exit
 
@@ -43,7 +69,7 @@ W_PID=() W_PORT=() W_ID=() W_LOG=() W_DIR=()
 
 cluster_cleanup() {
     stop_workers
-    if [[ -n $KAFKA_PID ]]; then
+    if [[ -n $KAFKA_PID && -z ${BENCH_KAFKA_BOOTSTRAP:-} ]]; then
         say "stopping Apache Kafka (pid $KAFKA_PID)"
         stop_kafka "$KAFKA_PID"
         KAFKA_PID=""
@@ -53,17 +79,30 @@ trap cluster_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# build_and_start_kafka DIR: builds ferry and the bench programs, starts the Kafka node.
+# build_and_start_kafka DIR [KIND...]: builds ferry and the bench programs, fetches Kafka's jars
+# (and, if a KIND is java, the FileStream connectors for Kafka Connect), starts the Kafka node —
+# or, with BENCH_KAFKA_BOOTSTRAP set, uses that one (above).
 build_and_start_kafka() {
-    say "building ferry and the bench programs (release)"
-    cargo build --release -p ferry -p ferry-bench
+    local dir=$1
+    shift
+    if [[ -z ${BENCH_BUILT:-} ]]; then
+        say "building ferry and the bench programs (release)"
+        cargo build --release -p ferry -p ferry-bench
+    fi
     # The revision the measured binary was built from, not whatever HEAD is when the report is written.
     FERRY_REV=$(ferry_revision)
     say "making sure Apache Kafka $KAFKA_VERSION's jars are in $KAFKA_LIBS"
     ensure_kafka
-    say "starting Apache Kafka $KAFKA_VERSION (KRaft, single node), data in ${1#"$ROOT"/}"
-    KAFKA_DIR=$1
-    start_kafka "$1"
+    if [[ " $* " == *" java "* ]]; then ensure_connect_file; fi
+    if [[ -n ${BENCH_KAFKA_BOOTSTRAP:-} ]]; then
+        KAFKA_BOOTSTRAP=$BENCH_KAFKA_BOOTSTRAP
+        KAFKA_DIR=${BENCH_KAFKA_DIR:?BENCH_KAFKA_DIR must name the folder of the shared broker}
+        say "using the Apache Kafka node on $KAFKA_BOOTSTRAP (data in ${KAFKA_DIR#"$ROOT"/})"
+        return
+    fi
+    say "starting Apache Kafka $KAFKA_VERSION (KRaft, single node), data in ${dir#"$ROOT"/}"
+    KAFKA_DIR=$dir
+    start_kafka "$dir"
 }
 
 create_topics() { # TOPIC...
@@ -71,15 +110,19 @@ create_topics() { # TOPIC...
         die "could not create the topics"
 }
 
-# start_workers DIR GROUP COUNT KEY=VALUE...: starts COUNT `ferry distributed` workers of a new
-# group GROUP (internal topics GROUP-configs/-offsets/-status, replication factor 1, created by
-# the workers), each in DIR/worker-I with its own REST port; the KEY=VALUE pairs are added to the
-# worker properties. Fills W_PID, W_PORT, W_ID (= the worker_id in statuses), W_LOG, W_DIR
-# (index 0..COUNT-1) and waits until every worker's /health says it is ready.
+# start_workers DIR GROUP COUNT KEY=VALUE...: starts COUNT distributed workers of kind KIND
+# (`ferry distributed`, or Kafka Connect's ConnectDistributed through scripts/kafka/connect.sh
+# with plugin.path=KAFKA_PLUGINS) of a new group GROUP (internal topics GROUP-configs/-offsets/
+# -status, replication factor 1, created by the workers), each in DIR/worker-I with its own REST
+# port; the KEY=VALUE pairs are added to the worker properties. Fills W_PID (the worker process
+# itself: connect.sh execs java), W_PORT, W_ID (= the worker_id in statuses), W_LOG, W_DIR
+# (index 0..COUNT-1), W_START_US (when each was launched) and W_READY_US (when its /health first
+# answered 200), and waits until every worker's /health says it is ready (Kafka Connect answers
+# on its port before its herder is ready; /health only once it is).
 start_workers() {
     local dir=$1 group=$2 count=$3 i port wdir
     shift 3
-    W_PID=() W_PORT=() W_ID=() W_LOG=() W_DIR=()
+    W_PID=() W_PORT=() W_ID=() W_LOG=() W_DIR=() W_START_US=() W_READY_US=()
     for ((i = 0; i < count; i++)); do
         port=$(free_port)
         wdir=$dir/worker-$((i + 1))
@@ -97,13 +140,21 @@ start_workers() {
             echo "status.storage.replication.factor=1"
             echo "offset.flush.interval.ms=1000"
             echo "listeners=http://127.0.0.1:$port"
+            [[ $KIND == java ]] && echo "plugin.path=$KAFKA_PLUGINS"
             printf '%s\n' "$@"
         } >"$wdir/worker.properties"
-        LOG_DIR=$wdir/logs RUST_LOG=info "$FERRY" distributed "$wdir/worker.properties" >"$wdir/ferry.out" 2>&1 &
+        now
+        W_START_US+=("$NOW_US")
+        if [[ $KIND == java ]]; then
+            "$ROOT/scripts/kafka/connect.sh" distributed "$wdir/worker.properties" >"$wdir/connect.out" 2>&1 &
+            W_LOG+=("$wdir/connect.out")
+        else
+            LOG_DIR=$wdir/logs RUST_LOG=info "$FERRY" distributed "$wdir/worker.properties" >"$wdir/ferry.out" 2>&1 &
+            W_LOG+=("$wdir/ferry.out")
+        fi
         W_PID+=("$!")
         W_PORT+=("$port")
         W_ID+=("127.0.0.1:$port")
-        W_LOG+=("$wdir/ferry.out")
         W_DIR+=("$wdir")
     done
     local deadline code
@@ -112,7 +163,12 @@ start_workers() {
     for ((i = 0; i < count; i++)); do
         while :; do
             code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:${W_PORT[i]}/health" || true)
-            [[ $code == 200 ]] && break
+            if [[ $code == 200 ]]; then
+                now
+                # shellcheck disable=SC2034  # read by the scripts
+                W_READY_US[i]=$NOW_US
+                break
+            fi
             kill -0 "${W_PID[i]}" 2>/dev/null || { tail -n 30 "${W_LOG[i]}" >&2; die "worker $((i + 1)) exited while starting (log: ${W_LOG[i]})"; }
             now
             ((NOW_US < deadline)) || { tail -n 30 "${W_LOG[i]}" >&2; die "worker $((i + 1)) was not healthy within 120 s (log: ${W_LOG[i]})"; }
@@ -145,6 +201,25 @@ stop_workers() {
 
 # VmHWM (peak resident set) of a process in kB, on stdout
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# VmRSS (resident set now) of a process in kB, on stdout
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# CPU time (utime + stime from /proc/PID/stat) of a process in seconds, on stdout
+# (fields 14 and 15; the command name, field 2, may hold spaces, so they are counted after its ")")
+cpu_seconds() {
+    awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# is_leader INDEX: the worker's last group join made it the group's leader
+is_leader() {
+    local i=$1 line
+    line=$(grep -F "$(join_text)" "${W_LOG[i]}" | tail -n 1)
+    if [[ $KIND == java ]]; then
+        [[ $line == *"leaderUrl='http://127.0.0.1:${W_PORT[i]}/'"* ]]
+    else
+        [[ $line == *"leader=true"* ]]
+    fi
+}
 
 # post_connector WORKER_INDEX JSON: POST /connectors; a 409 (the group is rebalancing) is
 # retried every 100 ms for up to 60 s and counted in POST_CONFLICTS; anything but 201 fails.
@@ -212,41 +287,53 @@ worker_index() {
 # count_lines FILE TEXT: lines of FILE holding TEXT (fixed string)
 count_lines() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
 
-# log_events FROM_US UNTIL_US LOG...: reads ferry logs and prints, as shell assignments,
+# log_events FROM_US UNTIL_US LOG...: reads the workers' logs (of kind KIND) and prints, as shell
+# assignments,
 #   FIRST_REBALANCE_US  the first line after FROM_US, in any of the logs, saying the worker group
 #                       is rebalancing (or that this worker lost the coordinator / was dropped)
 #   LAST_REBALANCE_US   the last such line before LAST_JOIN_US
-#   LAST_JOIN_US        the last "joined the worker group" line at or before UNTIL_US
-#   JOINS               "joined the worker group" lines between FROM_US and UNTIL_US, per log
-#                       (space separated)
-# Times are microseconds since the epoch (the logs' UTC timestamps); empty when none.
+#   LAST_JOIN_US        the last join line (join_text) at or before UNTIL_US
+#   JOINS               join lines between FROM_US and UNTIL_US, per log (space separated)
+# Times are microseconds since the epoch (ferry's logs: UTC with microseconds; Kafka Connect's:
+# local time with milliseconds); empty when none.
 log_events() {
-    python3 - "$@" <<'PY'
+    python3 - "$KIND" "$(join_text)" "$@" <<'PY'
 import sys, re
 from datetime import datetime, timezone
-start, until = int(sys.argv[1]), int(sys.argv[2])
-stamp = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z')
-markers = ("the worker group is rebalancing",
-           "the group coordinator no longer knows this worker",
-           "lost contact with the group coordinator",
-           "the delay for the work of departed workers is over",
-           "the group rebalanced again before the assignment arrived")
+kind, join, start, until = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if kind == "java":
+    stamp = re.compile(r'^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\]')
+    markers = ("Rebalance started", "Request joining group due to",
+               "Attempt to heartbeat failed", "Scheduled rebalance")
+else:
+    stamp = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z')
+    markers = ("the worker group is rebalancing",
+               "the group coordinator no longer knows this worker",
+               "lost contact with the group coordinator",
+               "the delay for the work of departed workers is over",
+               "the group rebalanced again before the assignment arrived")
 rebalances, joins, per_log = [], [], []
-for path in sys.argv[3:]:
+for path in sys.argv[5:]:
     n = 0
     with open(path, errors="replace") as f:
         for line in f:
             m = stamp.match(line)
             if not m:
                 continue
-            t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-            frac = (m.group(2) or ".0")[1:7].ljust(6, "0")
-            us = int(t.timestamp()) * 1000000 + int(frac)
+            if kind == "java":
+                # log4j writes local time, milliseconds
+                t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
+                us = int(t) * 1000000 + int(m.group(2)) * 1000
+            else:
+                t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+                frac = (m.group(2) or ".0")[1:7].ljust(6, "0")
+                us = int(t.timestamp()) * 1000000 + int(frac)
             if us < start or us > until:
                 continue
-            if any(k in line for k in markers):
+            # Kafka Connect's internal consumers log rebalance lines of their own: only the worker's
+            if any(k in line for k in markers) and (kind != "java" or "[Worker clientId=" in line):
                 rebalances.append(us)
-            if "joined the worker group" in line:
+            if join in line:
                 joins.append(us)
                 n += 1
     per_log.append(str(n))
@@ -367,3 +454,5 @@ ferry_revision() {
     if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then rev="$rev (with uncommitted changes)"; fi
     echo "$rev"
 }
+
+java_version() { java -version 2>&1 | awk -F'"' '/version/ { print $2; exit }'; }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Distributed failover benchmark: three `ferry distributed` workers on one Apache Kafka node run
+# Distributed failover benchmark: three distributed workers on one Apache Kafka node run
 # CONNECTORS FileStreamSource connectors; the worker running the most tasks is killed with
 # SIGKILL and the time until every connector and task is RUNNING on the survivors is measured,
-# split into the coordinator noticing the death and ferry's own reaction. See bench/README.md.
+# split into the coordinator noticing the death and the workers' own reaction. The workers are
+# `ferry distributed`, Apache Kafka Connect 4.4.0's, or both in turn (KINDS), with the same
+# settings. See bench/README.md.
 #
 #   bench/failover.sh
-#   env: RUNS=repetitions per scenario (3), CONNECTORS (6), SCENARIOS ("A B"),
+#   env: KINDS="ferry java" (ferry; KIND is read too), RUNS=repetitions per scenario (3),
+#        B_RUNS=repetitions of scenario B (RUNS), CONNECTORS (6), SCENARIOS ("A B"),
 #        B_DELAY_MS=scheduled.rebalance.max.delay.ms for scenario B (unset: the key is left out,
 #          so Kafka Connect's default of 300000 applies and each B run takes over 5 minutes),
 #        SESSION_MS (6000, the broker's minimum), HEARTBEAT_MS (1000),
@@ -17,7 +20,9 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+KINDS=${KINDS:-${KIND:-ferry}}
 RUNS=${RUNS:-3}
+B_RUNS=${B_RUNS:-$RUNS}
 CONNECTORS=${CONNECTORS:-6}
 SCENARIOS=${SCENARIOS:-A B}
 B_DELAY_MS=${B_DELAY_MS:-}
@@ -25,13 +30,15 @@ SESSION_MS=${SESSION_MS:-6000}
 HEARTBEAT_MS=${HEARTBEAT_MS:-1000}
 STABLE_S=${STABLE_S:-3}
 WORKERS=3
-WORK=$ROOT/bench/work/failover
+WORK=${BENCH_WORK_ROOT:-$ROOT/bench/work}/failover
 RESULTS=$ROOT/bench/results
 
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 source "$ROOT/bench/cluster-lib.sh"
 
-((RUNS > 0 && CONNECTORS > 0)) || die "RUNS and CONNECTORS must be at least 1"
+# shellcheck disable=SC2086  # KINDS is a list
+check_kinds $KINDS
+((RUNS > 0 && B_RUNS > 0 && CONNECTORS > 0)) || die "RUNS, B_RUNS and CONNECTORS must be at least 1"
 for s in $SCENARIOS; do
     [[ $s == A || $s == B ]] || die "unknown scenario '$s' (A or B)"
 done
@@ -39,13 +46,19 @@ done
 
 rm -rf "$WORK"
 mkdir -p "$WORK" "$RESULTS"
-build_and_start_kafka "$WORK/kafka"
+# shellcheck disable=SC2086
+build_and_start_kafka "$WORK/kafka" $KINDS
+
+# runs_of SCENARIO: how many runs it gets
+runs_of() { if [[ $1 == B ]]; then echo "$B_RUNS"; else echo "$RUNS"; fi; }
 
 # Every topic of every run, in one admin request.
 topics=()
-for s in $SCENARIOS; do
-    for ((run = 1; run <= RUNS; run++)); do
-        for ((k = 1; k <= CONNECTORS; k++)); do topics+=("fo-$s-$run-$k"); done
+for kind in $KINDS; do
+    for s in $SCENARIOS; do
+        for ((run = 1; run <= $(runs_of "$s"); run++)); do
+            for ((k = 1; k <= CONNECTORS; k++)); do topics+=("fo-$kind-$s-$run-$k"); done
+        done
     done
 done
 say "creating ${#topics[@]} topics for the connectors"
@@ -107,24 +120,27 @@ spread_of() {
     echo "${out[*]}"
 }
 
-# the latest figure of a metric of the current scenario ($s)
-last() { local -a got; read -ra got <<<"${FIG[$s,$1]}"; echo "${got[-1]}"; }
+# the latest figure of a metric of the current kind and scenario ($kind, $s)
+last() { local -a got; read -ra got <<<"${FIG[$kind,$s,$1]}"; echo "${got[-1]}"; }
 
-# The figures of every run, by "SCENARIO,metric", as space-separated seconds.
+# The figures of every run, by "KIND,SCENARIO,metric", as space-separated seconds.
 METRICS=(rest total session after_failed rejoin assign start rest_lag after_reassign notice get)
 declare -a ROWS
 declare -A FIG
-for s in $SCENARIOS; do for m in "${METRICS[@]}"; do FIG[$s,$m]=""; done; done
+for kind in $KINDS; do for s in $SCENARIOS; do for m in "${METRICS[@]}"; do FIG[$kind,$s,$m]=""; done; done; done
 
+for kind in $KINDS; do
+KIND=$kind
 for s in $SCENARIOS; do
     delay_setting "$s"
     wait_s=${TIMEOUT_S:-$((DELAY_MS / 1000 + 180))}
-    for ((run = 1; run <= RUNS; run++)); do
-        group=bench-fo-$s-$run
-        dir=$WORK/$s-$run
+    s_runs=$(runs_of "$s")
+    for ((run = 1; run <= s_runs; run++)); do
+        group=bench-fo-$kind-$s-$run
+        dir=$WORK/$kind-$s-$run
         mkdir -p "$dir"
         if [[ -n $DELAY_LINE ]]; then how="set"; else how="not set: Kafka Connect's default"; fi
-        say "scenario $s (scheduled.rebalance.max.delay.ms=$DELAY_MS, $how), run $run of $RUNS: starting $WORKERS workers (group $group)"
+        say "$(kind_name "$kind"), scenario $s (scheduled.rebalance.max.delay.ms=$DELAY_MS, $how), run $run of $s_runs: starting $WORKERS workers (group $group)"
         settings=("session.timeout.ms=$SESSION_MS" "heartbeat.interval.ms=$HEARTBEAT_MS")
         [[ -n $DELAY_LINE ]] && settings+=("$DELAY_LINE")
         start_workers "$dir" "$group" "$WORKERS" "${settings[@]}"
@@ -132,7 +148,7 @@ for s in $SCENARIOS; do
         say "creating $CONNECTORS FileStreamSource connectors"
         for ((k = 1; k <= CONNECTORS; k++)); do
             cp "$WORK/input-template.txt" "$dir/input-$k.txt"
-            post_connector $(((k - 1) % WORKERS)) "$(jq -cn --arg name "fo-$k" --arg file "$dir/input-$k.txt" --arg topic "fo-$s-$run-$k" \
+            post_connector $(((k - 1) % WORKERS)) "$(jq -cn --arg name "fo-$k" --arg file "$dir/input-$k.txt" --arg topic "fo-$kind-$s-$run-$k" \
                 '{name: $name, config: {"connector.class": "FileStreamSource", "tasks.max": "1", file: $file, topic: $topic}}')"
         done
         say "waiting until all are RUNNING, spread over the $WORKERS workers, and stable for $STABLE_S s"
@@ -144,7 +160,7 @@ for s in $SCENARIOS; do
         v=$(worker_index "$victim")
         ((v >= 0)) || die "cannot tell which worker is $victim"
         leader=no
-        if grep -F "joined the worker group" "${W_LOG[v]}" | tail -n 1 | grep -q "leader=true"; then leader=yes; fi
+        if is_leader "$v"; then leader=yes; fi
         survivor=-1 survivor_logs=()
         for ((i = 0; i < WORKERS; i++)); do
             ((i == v)) && continue
@@ -173,7 +189,7 @@ for s in $SCENARIOS; do
                     say "the end of worker $((i + 1))'s log (${W_LOG[i]}):"
                     tail -n 25 "${W_LOG[i]}" >&2
                 done
-                die "scenario $s run $run: not every connector and task was RUNNING on the survivors within $wait_s s of the kill (statuses: $(jq -c '[.[] | .status | [.name, .connector.state, .connector.worker_id, (.tasks | map([.state, .worker_id]))]]' <<<"$STATUS_JSON" 2>/dev/null))"
+                die "$kind scenario $s run $run: not every connector and task was RUNNING on the survivors within $wait_s s of the kill (statuses: $(jq -c '[.[] | .status | [.name, .connector.state, .connector.worker_id, (.tasks | map([.state, .worker_id]))]]' <<<"$STATUS_JSON" 2>/dev/null))"
             fi
             for ((i = 0; i < WORKERS; i++)); do
                 ((i == v)) && continue
@@ -204,29 +220,32 @@ for s in $SCENARIOS; do
         get_median=$(num_median "${get_times[@]}")
 
         # kill -> the coordinator noticed -> the survivors all rejoined -> ... -> all RUNNING
-        FIG[$s,rest]+=" $(span "$t_kill" "$t_rest")"
-        FIG[$s,total]+=" $(span "$t_kill" "$t_all")"
-        FIG[$s,rest_lag]+=" $(span "$t_all" "$t_rest")"
-        FIG[$s,get]+=" $get_median"
-        FIG[$s,session]+=" $(span "$t_kill" "$FAILED_US")"
-        FIG[$s,after_failed]+=" $(span "$FAILED_US" "$t_all")"
-        FIG[$s,notice]+=" $(span "$FAILED_US" "$FIRST_REBALANCE_US")"
-        FIG[$s,rejoin]+=" $(span "$FAILED_US" "$FIRST_STABLE_US")"
-        FIG[$s,assign]+=" $(span "$LAST_STABLE_US" "$LAST_ASSIGN_US")"
-        FIG[$s,start]+=" $(span "$LAST_ASSIGN_US" "$t_all")"
-        FIG[$s,after_reassign]+=" $(span "$LAST_REBALANCE_US" "$t_all")"
-        ROWS+=("| $s | $run | $((v + 1)) ($leader) | $before | **$(last rest)** | $(last total) | $(last session) | $(last notice) | $(last rejoin) | $(span "$t_kill" "$LAST_REBALANCE_US") | $(last assign) | $(last start) | $(last after_failed) | $(last after_reassign) | $(last rest_lag) | $get_median | $GENERATIONS | ${JOINS// /, } | $after |")
-        say "kill -> the coordinator noticed $(last session) s -> all RUNNING in the status topic $(last total) s ($(last after_failed) s after the coordinator noticed) -> seen over REST $(last rest) s"
+        FIG[$kind,$s,rest]+=" $(span "$t_kill" "$t_rest")"
+        FIG[$kind,$s,total]+=" $(span "$t_kill" "$t_all")"
+        FIG[$kind,$s,rest_lag]+=" $(span "$t_all" "$t_rest")"
+        FIG[$kind,$s,get]+=" $get_median"
+        FIG[$kind,$s,session]+=" $(span "$t_kill" "$FAILED_US")"
+        FIG[$kind,$s,after_failed]+=" $(span "$FAILED_US" "$t_all")"
+        FIG[$kind,$s,notice]+=" $(span "$FAILED_US" "$FIRST_REBALANCE_US")"
+        FIG[$kind,$s,rejoin]+=" $(span "$FAILED_US" "$FIRST_STABLE_US")"
+        FIG[$kind,$s,assign]+=" $(span "$LAST_STABLE_US" "$LAST_ASSIGN_US")"
+        FIG[$kind,$s,start]+=" $(span "$LAST_ASSIGN_US" "$t_all")"
+        FIG[$kind,$s,after_reassign]+=" $(span "$LAST_REBALANCE_US" "$t_all")"
+        ROWS+=("| $(kind_name "$kind") | $s | $run | $((v + 1)) ($leader) | $before | **$(last rest)** | $(last total) | $(last session) | $(last notice) | $(last rejoin) | $(span "$t_kill" "$LAST_REBALANCE_US") | $(last assign) | $(last start) | $(last after_failed) | $(last after_reassign) | $(last rest_lag) | $get_median | $GENERATIONS | ${JOINS// /, } | $after |")
+        say "$(kind_name "$kind"): kill -> the coordinator noticed $(last session) s -> all RUNNING in the status topic $(last total) s ($(last after_failed) s after the coordinator noticed) -> seen over REST $(last rest) s"
     done
+done
 done
 
 # ---------------------------------------------------------------------------------------------
 # report
 
 DAY=$(date +%F)
-REPORT=$RESULTS/failover-$DAY.md
+REPORT=${BENCH_REPORT:-$RESULTS/failover-$DAY.md}
 COMMAND="bench/failover.sh"
 [[ $RUNS == 3 ]] || COMMAND="RUNS=$RUNS $COMMAND"
+[[ $B_RUNS == "$RUNS" ]] || COMMAND="B_RUNS=$B_RUNS $COMMAND"
+[[ $KINDS == ferry ]] || COMMAND="KINDS='$KINDS' $COMMAND"
 [[ $SCENARIOS == "A B" ]] || COMMAND="SCENARIOS='$SCENARIOS' $COMMAND"
 [[ $CONNECTORS == 6 ]] || COMMAND="CONNECTORS=$CONNECTORS $COMMAND"
 [[ -z $B_DELAY_MS ]] || COMMAND="B_DELAY_MS=$B_DELAY_MS $COMMAND"
@@ -243,36 +262,54 @@ scenario_text() {
     fi
 }
 
+kinds_text=""
+for kind in $KINDS; do kinds_text+="${kinds_text:+, then }$(kind_name "$kind")"; done
+runs_text="$RUNS run(s) per scenario"
+[[ $B_RUNS == "$RUNS" || " $SCENARIOS " != *" B "* ]] || runs_text="$RUNS run(s) of A, $B_RUNS of B"
+
 {
     echo "# Distributed failover — $DAY"
     echo
-    echo "$WORKERS \`ferry distributed\` workers, $CONNECTORS FileStreamSource connectors (tasks.max=1), one"
-    echo "Apache Kafka $KAFKA_VERSION node; the worker running the most tasks is killed with SIGKILL. $RUNS run(s) per"
-    echo "scenario, medians. \`session.timeout.ms=$SESSION_MS\`, \`heartbeat.interval.ms=$HEARTBEAT_MS\`."
-    echo "Issue target: failover with delay 0 under 2 s."
+    echo "$WORKERS distributed workers ($kinds_text, with the same settings), $CONNECTORS FileStreamSource connectors"
+    echo "(tasks.max=1), one Apache Kafka $KAFKA_VERSION node; the worker running the most tasks is killed with SIGKILL."
+    echo "$runs_text, medians. \`session.timeout.ms=$SESSION_MS\`, \`heartbeat.interval.ms=$HEARTBEAT_MS\`."
+    echo "Issue targets: failover with delay 0 under 2 s; failover faster than Kafka Connect's with the same settings."
     echo
-    echo "| scenario | (a) kill → all RUNNING per REST | kill → all RUNNING in the status topic | session timeout: kill → coordinator noticed | (b) coordinator noticed → all RUNNING | of which: all survivors rejoined | leader's assignment | assignment → all RUNNING | reassigning rebalance → all RUNNING | REST behind the status topic | one GET /connectors?expand=status took |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for s in $SCENARIOS; do
-        line="| $(scenario_text "$s")"
-        for m in rest total session after_failed rejoin assign start after_reassign rest_lag get; do
-            read -ra vals <<<"${FIG[$s,$m]}"
-            line+=" | $(num_median "${vals[@]}")"
+    echo "| workers | scenario | (a) kill → all RUNNING per REST | kill → all RUNNING in the status topic | session timeout: kill → coordinator noticed | (b) coordinator noticed → all RUNNING | of which: all survivors rejoined | leader's assignment | assignment → all RUNNING | reassigning rebalance → all RUNNING | REST behind the status topic | one GET /connectors?expand=status took |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for kind in $KINDS; do
+        for s in $SCENARIOS; do
+            line="| $(kind_name "$kind") | $(scenario_text "$s")"
+            for m in rest total session after_failed rejoin assign start after_reassign rest_lag get; do
+                read -ra vals <<<"${FIG[$kind,$s,$m]}"
+                line+=" | $(num_median "${vals[@]}")"
+            done
+            echo "$line |"
         done
-        echo "$line |"
     done
     echo
     echo "Seconds, medians. \"All RUNNING\" without \"per REST\" is the moment the last RUNNING status of a"
     echo "survivor was written to the status topic (the record's create time), which does not depend on how"
     echo "fast the REST API answers. With delay 0 (A) the coordinator noticing the death is the session"
-    echo "timeout, which ferry does not control; (b) \"coordinator noticed → all RUNNING\" is the part ferry's"
+    echo "timeout, which the workers do not control; (b) \"coordinator noticed → all RUNNING\" is the part the"
     echo "workers take (with what the broker adds to a rebalance round)."
-    if [[ " $SCENARIOS " == *" A "* ]]; then
-        read -ra vals <<<"${FIG[A,rest]}"; a_total=$(num_median "${vals[@]}")
-        read -ra vals <<<"${FIG[A,after_failed]}"; a_part=$(num_median "${vals[@]}")
+    if [[ " $SCENARIOS " == *" A "* && " $KINDS " == *" ferry "* ]]; then
+        read -ra vals <<<"${FIG[ferry,A,rest]}"; a_total=$(num_median "${vals[@]}")
+        read -ra vals <<<"${FIG[ferry,A,after_failed]}"; a_part=$(num_median "${vals[@]}")
         echo
-        echo "Target \"failover with delay 0 under 2 s\" (scenario A): end to end, per REST, $a_total s — $(awk -v t="$a_total" 'BEGIN { print (t != "n/a" && t < 2) ? "met" : "not met" }');"
+        echo "Target \"failover with delay 0 under 2 s\" (ferry, scenario A): end to end, per REST, $a_total s — $(awk -v t="$a_total" 'BEGIN { print (t != "n/a" && t < 2) ? "met" : "not met" }');"
         echo "after the coordinator noticed the death: $a_part s — $(awk -v t="$a_part" 'BEGIN { print (t != "n/a" && t < 2) ? "under 2 s" : "not under 2 s" }')."
+    fi
+    if [[ " $KINDS " == *" ferry "* && " $KINDS " == *" java "* ]]; then
+        echo
+        for s in $SCENARIOS; do
+            read -ra vals <<<"${FIG[ferry,$s,total]}"; f_total=$(num_median "${vals[@]}")
+            read -ra vals <<<"${FIG[java,$s,total]}"; j_total=$(num_median "${vals[@]}")
+            read -ra vals <<<"${FIG[ferry,$s,after_failed]}"; f_part=$(num_median "${vals[@]}")
+            read -ra vals <<<"${FIG[java,$s,after_failed]}"; j_part=$(num_median "${vals[@]}")
+            echo "Target \"faster than Kafka Connect\", scenario $s: kill → all RUNNING ferry $f_total s, Kafka Connect $j_total s —"
+            echo "$(awk -v f="$f_total" -v j="$j_total" 'BEGIN { print (f != "n/a" && j != "n/a" && f + 0 < j + 0) ? "met" : "not met" }'); coordinator noticed → all RUNNING ferry $f_part s, Kafka Connect $j_part s."
+        done
     fi
     echo
     echo "## How it is measured"
@@ -316,8 +353,8 @@ scenario_text() {
     echo "coordinator stabilized between the kill and the REST answer; the survivors' \"joined the worker"
     echo "group\" lines in that time; connectors/tasks per worker after."
     echo
-    echo "| scen. | run | killed (leader) | before | (a) kill → REST all RUNNING | kill → all RUNNING | kill → noticed | noticed → 1st survivor rebal. line | noticed → rejoined | kill → reassign rebal. | leader assigns | assignment → RUNNING | (b) noticed → all RUNNING | reassign rebal. → all RUNNING | REST behind | GET took | gener. | joins | after |"
-    echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    echo "| workers | scen. | run | killed (leader) | before | (a) kill → REST all RUNNING | kill → all RUNNING | kill → noticed | noticed → 1st survivor rebal. line | noticed → rejoined | kill → reassign rebal. | leader assigns | assignment → RUNNING | (b) noticed → all RUNNING | reassign rebal. → all RUNNING | REST behind | GET took | gener. | joins | after |"
+    echo "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "## Setup"
@@ -325,9 +362,25 @@ scenario_text() {
     echo "- machine: $(machine_line)"
     echo "- broker: Apache Kafka $KAFKA_VERSION (KRaft, single node, same machine; 512 MB heap; \`group.initial.rebalance.delay.ms=0\`)"
     echo "- ferry: $(ferry_revision), release build"
+    [[ " $KINDS " != *" java "* ]] || echo "- Kafka Connect: $KAFKA_VERSION (ConnectDistributed through scripts/kafka/connect.sh: Java $(java_version), -Xms256m -Xmx${CONNECT_HEAP:-1g}, G1), FileStream connectors from connect-file $CONNECT_FILE_VERSION"
     echo "- command: \`$COMMAND\`"
     for s in $SCENARIOS; do echo "- scenario $(scenario_text "$s")"; done
 } >"$REPORT"
+
+# figures for bench/side-by-side.sh: KIND.SCENARIO.METRIC=median
+if [[ -n ${BENCH_SUMMARY:-} ]]; then
+    for kind in $KINDS; do
+        for s in $SCENARIOS; do
+            for m in "${METRICS[@]}"; do
+                read -ra vals <<<"${FIG[$kind,$s,$m]}"
+                echo "failover.$kind.$s.$m=$(num_median "${vals[@]}")"
+            done
+            delay_setting "$s"
+            echo "failover.$kind.$s.runs=$(runs_of "$s")"
+            echo "failover.$kind.$s.delay_ms=$DELAY_MS"
+        done
+    done >>"$BENCH_SUMMARY"
+fi
 
 cat "$REPORT"
 say "written to ${REPORT#"$ROOT"/}"

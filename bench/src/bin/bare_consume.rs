@@ -4,9 +4,10 @@
 //! written; then flushes the file.
 //!
 //! Prints `{"records":N,"seconds":S,"records_per_sec":R,"first_record_seconds":F,
-//! "peak_rss_kb":K}` on one line; the clock starts before the consumer is created (so the group
-//! join is included, as it is for ferry); `first_record_seconds` is when the first record arrived
-//! and `peak_rss_kb` the process's `VmHWM` at the end.
+//! "peak_rss_kb":K,"cpu_seconds":C}` on one line; the clock starts before the consumer is created
+//! (so the group join is included, as it is for ferry); `first_record_seconds` is when the first
+//! record arrived, `peak_rss_kb` the process's `VmHWM` and `cpu_seconds` its user + system CPU
+//! time (`/proc/self/stat`), both at the end.
 
 use std::error::Error;
 use std::fs::File;
@@ -81,10 +82,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     out.flush()?;
     let seconds = start.elapsed().as_secs_f64();
     println!(
-        "{{\"records\":{written},\"seconds\":{seconds:.3},\"records_per_sec\":{:.0},\"first_record_seconds\":{:.3},\"peak_rss_kb\":{}}}",
+        "{{\"records\":{written},\"seconds\":{seconds:.3},\"records_per_sec\":{:.0},\"first_record_seconds\":{:.3},\"peak_rss_kb\":{},\"cpu_seconds\":{:.2}}}",
         written as f64 / seconds,
         first_record.unwrap_or(0.0),
-        ferry_bench::peak_rss_kb()
+        ferry_bench::peak_rss_kb(),
+        ferry_bench::cpu_seconds()
     );
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! produces each line (without its newline) as the value of a record without a key, with a
 //! bare librdkafka `BaseProducer`, then waits until every record has been acknowledged.
 //!
-//! Prints `{"records":N,"seconds":S,"records_per_sec":R,"peak_rss_kb":K}`; the clock starts
-//! before the producer is created, so it covers the same work as ferry's run (connect, read,
-//! send, acknowledgement); `peak_rss_kb` is the process's `VmHWM` at the end.
+//! Prints `{"records":N,"seconds":S,"records_per_sec":R,"peak_rss_kb":K,"cpu_seconds":C}`; the
+//! clock starts before the producer is created, so it covers the same work as ferry's run
+//! (connect, read, send, acknowledgement); `peak_rss_kb` is the process's `VmHWM` and
+//! `cpu_seconds` its user + system CPU time (`/proc/self/stat`), both at the end.
 
 use std::error::Error;
 use std::fs::File;
@@ -128,9 +129,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .into());
     }
     println!(
-        "{{\"records\":{sent},\"seconds\":{seconds:.3},\"records_per_sec\":{:.0},\"peak_rss_kb\":{}}}",
+        "{{\"records\":{sent},\"seconds\":{seconds:.3},\"records_per_sec\":{:.0},\"peak_rss_kb\":{},\"cpu_seconds\":{:.2}}}",
         sent as f64 / seconds,
-        ferry_bench::peak_rss_kb()
+        ferry_bench::peak_rss_kb(),
+        ferry_bench::cpu_seconds()
     );
     Ok(())
 }

@@ -1,0 +1,107 @@
+//! Watches a topic's end offsets (the high watermarks, summed over its partitions) from outside
+//! the program that writes to it, so that every kind of writer — a bare producer, ferry, Kafka
+//! Connect — is timed by the same observer. Prints, one a line, each as it happens (times in
+//! microseconds since the epoch, END the summed end offset):
+//!
+//! - `ready US END` once the first watermarks were read (start the writer after this line);
+//! - `first US END` when the end first moved past where it was at `ready`;
+//! - `done US END` when it moved `--count` records past it; then the program exits.
+//!
+//! `watch_topic --brokers B --topic T --count N [--interval-ms 10] [--timeout-s 600]`
+
+use std::error::Error;
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+#[derive(Parser)]
+#[command(about = "Time when records arrive in a topic, by polling its end offsets")]
+struct Args {
+    /// bootstrap servers, host:port[,host:port...]
+    #[arg(long)]
+    brokers: String,
+    #[arg(long)]
+    topic: String,
+    /// done once this many records were added after `ready`
+    #[arg(long)]
+    count: i64,
+    /// how often the end offsets are read
+    #[arg(long, default_value_t = 10)]
+    interval_ms: u64,
+    /// give up (exit 1) after this long
+    #[arg(long, default_value_t = 600)]
+    timeout_s: u64,
+}
+
+fn epoch_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = Args::parse();
+    let timeout = Duration::from_secs(10);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &args.brokers)
+        .set(
+            "group.id",
+            format!("ferry-bench-watch-{}", std::process::id()),
+        )
+        .set("enable.auto.commit", "false")
+        .create()?;
+    let metadata = consumer.fetch_metadata(Some(&args.topic), timeout)?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == args.topic)
+        .map(|t| t.partitions().iter().map(|p| p.id()).collect())
+        .unwrap_or_default();
+    if partitions.is_empty() {
+        return Err(format!("no topic {} (or it has no partitions)", args.topic).into());
+    }
+    let end = || -> Result<i64, Box<dyn Error>> {
+        let mut sum = 0;
+        for p in &partitions {
+            sum += consumer.fetch_watermarks(&args.topic, *p, timeout)?.1;
+        }
+        Ok(sum)
+    };
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let start = end()?;
+    writeln!(out, "ready {} {start}", epoch_us())?;
+    out.flush()?;
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
+    let interval = Duration::from_millis(args.interval_ms);
+    let mut first_seen = false;
+    loop {
+        let now = end()?;
+        let at = epoch_us();
+        if !first_seen && now > start {
+            first_seen = true;
+            writeln!(out, "first {at} {now}")?;
+            out.flush()?;
+        }
+        if now - start >= args.count {
+            writeln!(out, "done {at} {now}")?;
+            out.flush()?;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "{} of {} records in {} after {} s",
+                now - start,
+                args.count,
+                args.topic,
+                args.timeout_s
+            )
+            .into());
+        }
+        std::thread::sleep(interval);
+    }
+}
