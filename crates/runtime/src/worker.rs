@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferry_api::{Connector, ConnectorKind, ConnectorPlugin, Props, Task};
+use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props, Task};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -141,19 +141,17 @@ impl Worker {
             tracing::info!(connector = name, "connector is stopped");
             return;
         }
-        let mut instance = (entry.plugin.create)();
         // As in Kafka, a connector that starts paused makes no tasks until it is resumed.
-        let started = instance.start(&entry.config).and_then(|()| {
-            if entry.target == TargetState::Paused && !tasks_while_paused {
-                Ok(Vec::new())
+        let started = self.start_instance(entry).and_then(|instance| {
+            let configs = if entry.target == TargetState::Paused && !tasks_while_paused {
+                Vec::new()
             } else {
-                instance
-                    .task_configs(entry.tasks_max)
-                    .map(|configs| naming_the_task_class(configs, &entry.plugin))
-            }
+                self.stored_task_configs(entry, instance.as_ref())?
+            };
+            Ok((instance, configs))
         });
         match started {
-            Ok(task_configs) => {
+            Ok((instance, task_configs)) => {
                 tracing::info!(connector = name, tasks = task_configs.len(), target = ?entry.target, "connector started");
                 entry.instance = Some(instance);
                 entry.status = Status::new(running_state(entry.target), &worker_id);
@@ -211,6 +209,29 @@ impl Worker {
         }
     }
 
+    /// A new instance of the entry's connector, started with its configuration resolved by the
+    /// config providers: the instance sees the secrets, the entry keeps the placeholders.
+    fn start_instance(&self, entry: &ConnectorEntry) -> Result<Box<dyn Connector>, ConnectError> {
+        let resolved = self.ctx.config.providers().resolve(&entry.config)?;
+        let mut instance = (entry.plugin.create)();
+        instance.start(&resolved)?;
+        Ok(instance)
+    }
+
+    /// The instance's task configurations as they are stored and shown: values that came from
+    /// config providers put back as their placeholders, and `task.class` named.
+    fn stored_task_configs(
+        &self,
+        entry: &ConnectorEntry,
+        instance: &dyn Connector,
+    ) -> Result<Vec<Props>, ConnectError> {
+        let configs = instance.task_configs(entry.tasks_max)?;
+        let providers = self.ctx.config.providers();
+        let resolved = providers.resolve(&entry.config)?;
+        let stored = providers.unresolve(&entry.config, &resolved, configs);
+        Ok(naming_the_task_class(stored, &entry.plugin))
+    }
+
     fn spawn_task(&self, connector: &str, id: u32, entry: &ConnectorEntry) -> RunningTask {
         let paused = entry.target == TargetState::Paused;
         let (control, signals) = TaskControl::new(paused, entry.topics.clone());
@@ -232,18 +253,23 @@ impl Worker {
                 set(&status, Status::new(state, &worker_id));
             }
         };
-        let task_props = entry.task_configs[id as usize].clone();
+        // The task sees its configuration and its connector's with placeholders resolved.
+        let providers = self.ctx.config.providers();
+        let resolved = providers
+            .resolve(&entry.task_configs[id as usize])
+            .and_then(|task| Ok((task, providers.resolve(&entry.config)?)));
         let future: std::pin::Pin<
             Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>,
             // Tasks are made from the plugin, as Kafka makes them from the task class: they need no
             // connector object on this worker.
-        > = match Some((entry.plugin.create)().create_task()) {
-            Some(Task::Source(task)) => {
+        > = match resolved.map(|props| (props, (entry.plugin.create)().create_task())) {
+            Err(e) => Box::pin(async move { Err(TaskError::Connect(e)) }),
+            Ok(((task_props, connector_props), Task::Source(task))) => {
                 let setup = SourceTaskSetup {
                     connector: connector.to_string(),
                     task_id: id,
                     task_props,
-                    connector_props: entry.config.clone(),
+                    connector_props,
                     worker: self.ctx.config.clone(),
                     offsets: self.ctx.offsets.clone(),
                     topics: self.ctx.topics.clone(),
@@ -254,12 +280,12 @@ impl Worker {
                     async move { SourceTaskRunner::new(setup, task, stop)?.run(running).await },
                 )
             }
-            Some(Task::Sink(task)) => {
+            Ok(((task_props, connector_props), Task::Sink(task))) => {
                 let setup = SinkTaskSetup {
                     connector: connector.to_string(),
                     task_id: id,
                     task_props,
-                    connector_props: entry.config.clone(),
+                    connector_props,
                     worker: self.ctx.config.clone(),
                 };
                 Box::pin(async move {
@@ -267,9 +293,6 @@ impl Worker {
                         .run(running)
                         .await
                 })
-            }
-            None => {
-                Box::pin(async { Err(TaskError::Internal("the connector is not running".into())) })
             }
         };
         let result_status = status.clone();
@@ -463,9 +486,8 @@ impl Worker {
         if let Some(mut old) = entry.instance.take() {
             let _ = old.stop();
         }
-        let mut instance = (entry.plugin.create)();
-        match instance.start(&entry.config) {
-            Ok(()) => {
+        match self.start_instance(entry) {
+            Ok(instance) => {
                 entry.instance = Some(instance);
                 entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
                 tracing::info!(connector = name, "connector restarted");
@@ -559,9 +581,8 @@ impl Worker {
             entry.status = Status::new(State::Stopped, &self.ctx.worker_id);
             return;
         }
-        let mut instance = (entry.plugin.create)();
-        match instance.start(&entry.config) {
-            Ok(()) => {
+        match self.start_instance(entry) {
+            Ok(instance) => {
                 entry.instance = Some(instance);
                 entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
                 tracing::info!(connector = name, "connector started");
@@ -578,8 +599,8 @@ impl Worker {
     pub fn connector_task_configs(&self, name: &str) -> Option<Vec<Props>> {
         let mut connectors = self.lock();
         let entry = connectors.get_mut(name)?;
-        let answer = entry.instance.as_ref()?.task_configs(entry.tasks_max);
-        match answer.map(|configs| naming_the_task_class(configs, &entry.plugin)) {
+        let answer = self.stored_task_configs(entry, entry.instance.as_deref()?);
+        match answer {
             Ok(configs) => Some(configs),
             Err(e) => {
                 tracing::error!(

@@ -6,6 +6,8 @@ use std::time::Duration;
 use ferry_api::config::{validators, ConfigProblem};
 use ferry_api::{ConfigDef, ConfigType, Importance, ParsedConfig, Props};
 
+use crate::config_providers::ConfigProviders;
+
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
 pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
@@ -32,6 +34,8 @@ const PASS_THROUGH_PREFIXES: &[&str] = &[
     "listeners.",
     "ssl.",
     "sasl.",
+    // Read by `ConfigProviders`.
+    "config.providers.",
 ];
 
 /// Keys Kafka Connect workers know that ferry accepts without acting on them (yet).
@@ -56,7 +60,6 @@ const ACCEPTED_UNUSED: &[&str] = &[
     "rest.port",
     "access.control.allow.origin",
     "access.control.allow.methods",
-    "config.providers",
     "connector.client.config.override.policy",
     "topic.creation.enable",
     "metrics.sample.window.ms",
@@ -203,6 +206,7 @@ pub struct WorkerConfigError {
 pub struct WorkerConfig {
     parsed: ParsedConfig,
     pub listeners: Vec<Listener>,
+    providers: ConfigProviders,
 }
 
 impl WorkerConfig {
@@ -226,7 +230,19 @@ impl WorkerConfig {
                 problems: vec!["listeners must name at least one http://host:port".into()],
             });
         }
-        Ok(WorkerConfig { parsed, listeners })
+        let providers = ConfigProviders::from_worker(parsed.originals())
+            .map_err(|p| WorkerConfigError { problems: vec![p] })?;
+        Ok(WorkerConfig {
+            parsed,
+            listeners,
+            providers,
+        })
+    }
+
+    /// The config providers (`config.providers`) that resolve placeholders in connector
+    /// configurations as connectors and tasks start.
+    pub fn providers(&self) -> &ConfigProviders {
+        &self.providers
     }
 
     /// Keys that are neither declared, handed on, nor known Kafka keys: worth a warning.
