@@ -7,6 +7,7 @@
 use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin};
 
 pub mod chain;
+mod dateformat;
 pub mod extract_field;
 pub mod filter;
 pub mod headers;
@@ -16,6 +17,9 @@ pub mod mask_field;
 pub mod predicates;
 pub mod regex_router;
 pub mod replace_field;
+pub mod set_schema_metadata;
+pub mod timestamp_converter;
+pub mod timestamp_router;
 mod util;
 pub mod value_to_key;
 
@@ -65,7 +69,9 @@ pub fn transformations() -> Vec<TransformationPlugin> {
     use self::{
         extract_field::ExtractField, filter::Filter, headers::*, hoist_field::HoistField,
         insert_field::InsertField, mask_field::MaskField, regex_router::RegexRouter,
-        replace_field::ReplaceField, value_to_key::ValueToKey,
+        replace_field::ReplaceField, set_schema_metadata::SetSchemaMetadata,
+        timestamp_converter::TimestampConverter, timestamp_router::TimestampRouter,
+        value_to_key::ValueToKey,
     };
     let mut out = Vec::new();
     keyed!(out, "InsertField", InsertField, insert_field::config_def);
@@ -84,6 +90,24 @@ pub fn transformations() -> Vec<TransformationPlugin> {
         headers::insert_header_def
     );
     keyed!(out, "HeaderFrom", HeaderFrom, headers::header_from_def);
+    whole!(
+        out,
+        "TimestampRouter",
+        TimestampRouter,
+        timestamp_router::config_def
+    );
+    keyed!(
+        out,
+        "SetSchemaMetadata",
+        SetSchemaMetadata,
+        set_schema_metadata::config_def
+    );
+    keyed!(
+        out,
+        "TimestampConverter",
+        TimestampConverter,
+        timestamp_converter::config_def
+    );
     out
 }
 
