@@ -6,10 +6,12 @@
 
 use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin};
 
+pub mod cast;
 pub mod chain;
 mod dateformat;
 pub mod extract_field;
 pub mod filter;
+pub mod flatten;
 pub mod headers;
 pub mod hoist_field;
 pub mod insert_field;
@@ -67,11 +69,11 @@ macro_rules! whole {
 /// Every transform, in Kafka's class names.
 pub fn transformations() -> Vec<TransformationPlugin> {
     use self::{
-        extract_field::ExtractField, filter::Filter, headers::*, hoist_field::HoistField,
-        insert_field::InsertField, mask_field::MaskField, regex_router::RegexRouter,
-        replace_field::ReplaceField, set_schema_metadata::SetSchemaMetadata,
-        timestamp_converter::TimestampConverter, timestamp_router::TimestampRouter,
-        value_to_key::ValueToKey,
+        cast::Cast, extract_field::ExtractField, filter::Filter, flatten::Flatten, headers::*,
+        hoist_field::HoistField, insert_field::InsertField, mask_field::MaskField,
+        regex_router::RegexRouter, replace_field::ReplaceField,
+        set_schema_metadata::SetSchemaMetadata, timestamp_converter::TimestampConverter,
+        timestamp_router::TimestampRouter, value_to_key::ValueToKey,
     };
     let mut out = Vec::new();
     keyed!(out, "InsertField", InsertField, insert_field::config_def);
@@ -108,6 +110,8 @@ pub fn transformations() -> Vec<TransformationPlugin> {
         TimestampConverter,
         timestamp_converter::config_def
     );
+    keyed!(out, "Flatten", Flatten, flatten::config_def);
+    keyed!(out, "Cast", Cast, cast::config_def);
     out
 }
 
