@@ -9,6 +9,8 @@
 #   bench/failover.sh
 #   env: KINDS="ferry java" (ferry; KIND is read too), RUNS=repetitions per scenario (3),
 #        B_RUNS=repetitions of scenario B (RUNS), CONNECTORS (6), SCENARIOS ("A B"),
+#        VICTIM=busiest (the worker with the most tasks) or follower (the busiest that is not the
+#          group's leader: a leader's death makes another worker lead, which changes what happens),
 #        B_DELAY_MS=scheduled.rebalance.max.delay.ms for scenario B (unset: the key is left out,
 #          so Kafka Connect's default of 300000 applies and each B run takes over 5 minutes),
 #        SESSION_MS (6000, the broker's minimum), HEARTBEAT_MS (1000),
@@ -21,6 +23,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 KINDS=${KINDS:-${KIND:-ferry}}
+VICTIM=${VICTIM:-busiest}
 RUNS=${RUNS:-3}
 B_RUNS=${B_RUNS:-$RUNS}
 CONNECTORS=${CONNECTORS:-6}
@@ -39,6 +42,7 @@ source "$ROOT/bench/cluster-lib.sh"
 # shellcheck disable=SC2086  # KINDS is a list
 check_kinds $KINDS
 ((RUNS > 0 && B_RUNS > 0 && CONNECTORS > 0)) || die "RUNS, B_RUNS and CONNECTORS must be at least 1"
+[[ $VICTIM == busiest || $VICTIM == follower ]] || die "VICTIM is busiest or follower, not '$VICTIM'"
 for s in $SCENARIOS; do
     [[ $s == A || $s == B ]] || die "unknown scenario '$s' (A or B)"
 done
@@ -155,10 +159,18 @@ for s in $SCENARIOS; do
         wait_spread
         before=$(spread_of "$ASSIGNMENT")
 
-        # the victim: most tasks, then most connectors, then the lowest index
-        victim=$(tr ';' '\n' <<<"$ASSIGNMENT" | awk 'NF == 3 { print $3, $2 + $3, $1 }' | sort -k1,1nr -k2,2nr | head -n 1 | awk '{ print $3 }')
+        # the victim: most tasks, then most connectors (then the order of the sort); with
+        # VICTIM=follower the first such worker that is not the group's leader
+        victim=""
+        while read -r _ _ id; do
+            i=$(worker_index "$id")
+            ((i >= 0)) || die "cannot tell which worker is $id"
+            if [[ $VICTIM == follower ]] && is_leader "$i"; then continue; fi
+            victim=$id
+            break
+        done < <(tr ';' '\n' <<<"$ASSIGNMENT" | awk 'NF == 3 { print $3, $2 + $3, $1 }' | sort -k1,1nr -k2,2nr)
+        [[ -n $victim ]] || die "no worker to kill (VICTIM=$VICTIM; assignment: $ASSIGNMENT)"
         v=$(worker_index "$victim")
-        ((v >= 0)) || die "cannot tell which worker is $victim"
         leader=no
         if is_leader "$v"; then leader=yes; fi
         survivor=-1 survivor_logs=()
@@ -246,6 +258,7 @@ COMMAND="bench/failover.sh"
 [[ $RUNS == 3 ]] || COMMAND="RUNS=$RUNS $COMMAND"
 [[ $B_RUNS == "$RUNS" ]] || COMMAND="B_RUNS=$B_RUNS $COMMAND"
 [[ $KINDS == ferry ]] || COMMAND="KINDS='$KINDS' $COMMAND"
+[[ $VICTIM == busiest ]] || COMMAND="VICTIM=$VICTIM $COMMAND"
 [[ $SCENARIOS == "A B" ]] || COMMAND="SCENARIOS='$SCENARIOS' $COMMAND"
 [[ $CONNECTORS == 6 ]] || COMMAND="CONNECTORS=$CONNECTORS $COMMAND"
 [[ -z $B_DELAY_MS ]] || COMMAND="B_DELAY_MS=$B_DELAY_MS $COMMAND"
@@ -271,7 +284,7 @@ runs_text="$RUNS run(s) per scenario"
     echo "# Distributed failover — $DAY"
     echo
     echo "$WORKERS distributed workers ($kinds_text, with the same settings), $CONNECTORS FileStreamSource connectors"
-    echo "(tasks.max=1), one Apache Kafka $KAFKA_VERSION node; the worker running the most tasks is killed with SIGKILL."
+    echo "(tasks.max=1), one Apache Kafka $KAFKA_VERSION node; the worker running the most tasks$([[ $VICTIM == follower ]] && echo ", not the group's leader,") is killed with SIGKILL."
     echo "$runs_text, medians. \`session.timeout.ms=$SESSION_MS\`, \`heartbeat.interval.ms=$HEARTBEAT_MS\`."
     echo "Issue targets: failover with delay 0 under 2 s; failover faster than Kafka Connect's with the same settings."
     echo
@@ -321,7 +334,7 @@ runs_text="$RUNS run(s) per scenario"
     echo "  REST, each reading its own 100-line file into its own one-partition topic."
     echo "- Before the kill: \`GET /connectors?expand=status\` on worker 1 shows every connector and task RUNNING,"
     echo "  all $WORKERS workers running some, and the same assignment for $STABLE_S s."
-    echo "- The worker with the most tasks (then the most connectors) gets SIGKILL. From just before the kill,"
+    echo "- The worker with the most tasks (then the most connectors)$([[ $VICTIM == follower ]] && echo " that is not the group's leader") gets SIGKILL. From just before the kill,"
     echo "  \`GET /connectors?expand=status\` on a survivor every 50 ms (curl + jq) until every connector and task"
     echo "  is RUNNING with a \`worker_id\` other than the dead worker's; (a) is from the kill until that answer"
     echo "  arrived. (With a scheduled delay over 10 s, polled once a second from 5 s after the session timeout"
