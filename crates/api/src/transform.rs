@@ -165,7 +165,7 @@ impl From<SinkRecord> for ConnectRecord {
 }
 
 /// Changes one record at a time (Kafka's `org.apache.kafka.connect.transforms.Transformation`).
-pub trait Transformation: Send {
+pub trait Transformation: Send + Sync {
     /// Reads the transform's own keys; an invalid one is a `ConnectError::Config` naming it.
     fn configure(&mut self, props: &Props) -> Result<()>;
     /// The record changed, or `None` to drop it. An error is a failure of this record.
@@ -174,7 +174,7 @@ pub trait Transformation: Send {
 }
 
 /// Tells whether a transform applies to a record (Kafka's `Predicate`).
-pub trait Predicate: Send {
+pub trait Predicate: Send + Sync {
     fn configure(&mut self, props: &Props) -> Result<()>;
     fn test(&self, record: &ConnectRecord) -> bool;
     fn close(&mut self) {}
