@@ -214,6 +214,24 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
     Err(problems)
 }
 
+/// `validate`, and the worker's `connector.client.config.override.policy` applied to the
+/// connector's client overrides (KIP-458): what a create or update is checked against.
+pub fn validate_on(
+    worker: &WorkerConfig,
+    plugins: &Plugins,
+    props: &Props,
+) -> Result<ValidConnectorConfig, Vec<String>> {
+    let refused = worker.override_policy().refusals(props);
+    match validate(plugins, props) {
+        Ok(valid) if refused.is_empty() => Ok(valid),
+        Ok(_) => Err(refused),
+        Err(mut problems) => {
+            problems.extend(refused);
+            Err(problems)
+        }
+    }
+}
+
 /// Keys ferry accepts but cannot act on yet, as problems.
 pub fn unsupported(parsed: &ParsedConfig) -> Vec<String> {
     let mut problems = Vec::new();

@@ -1,6 +1,7 @@
 //! The ferry worker: task loops, offset stores, herders and the plugin registry.
 
 pub mod atomic_file;
+pub mod client_overrides;
 pub mod config_providers;
 pub mod connector_config;
 pub mod connector_offsets;

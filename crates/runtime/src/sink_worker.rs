@@ -13,6 +13,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::client_overrides;
 use crate::connector_config::{TaskConverters, TOPICS, TOPICS_REGEX};
 use crate::kafka::{self, LoggingContext};
 use crate::task::TaskError;
@@ -74,7 +75,12 @@ impl Subscription {
     }
 }
 
-fn consumer_props(worker: &WorkerConfig, connector: &str, task: u32) -> BTreeMap<String, String> {
+fn consumer_props(
+    worker: &WorkerConfig,
+    connector: &str,
+    connector_props: &Props,
+    task: u32,
+) -> BTreeMap<String, String> {
     let mut props = BTreeMap::from([
         ("group.id".to_string(), format!("connect-{connector}")),
         ("enable.auto.commit".to_string(), "false".to_string()),
@@ -92,6 +98,7 @@ fn consumer_props(worker: &WorkerConfig, connector: &str, task: u32) -> BTreeMap
         ("queued.min.messages".to_string(), "20000".to_string()),
     ]);
     props.extend(worker.client_props("consumer."));
+    props.extend(client_overrides::overrides(connector_props, "consumer"));
     props
 }
 
@@ -117,7 +124,12 @@ impl SinkTaskRunner {
         signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
-        let props = consumer_props(&setup.worker, &setup.connector, setup.task_id);
+        let props = consumer_props(
+            &setup.worker,
+            &setup.connector,
+            &setup.connector_props,
+            setup.task_id,
+        );
         let consumer = kafka::create_client("consumer", &props, LoggingContext)
             .map_err(|e| TaskError::Kafka("cannot create the consumer".into(), e))?;
         Ok(SinkTaskRunner {

@@ -19,6 +19,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use tokio::sync::watch;
 use tracing::Instrument;
 
+use crate::client_overrides;
 use crate::connector_config::TaskConverters;
 use crate::kafka::{self, TopicCreator};
 use crate::offset_store::OffsetStore;
@@ -75,6 +76,7 @@ impl ProducerContext for DeliveryContext {
 fn producer_props(
     worker: &WorkerConfig,
     connector: &str,
+    connector_props: &Props,
     task: u32,
 ) -> std::collections::BTreeMap<String, String> {
     let mut props = std::collections::BTreeMap::from([
@@ -88,6 +90,7 @@ fn producer_props(
         ),
     ]);
     props.extend(worker.client_props("producer."));
+    props.extend(client_overrides::overrides(connector_props, "producer"));
     props
 }
 
@@ -144,7 +147,12 @@ impl SourceTaskRunner {
             acked: Arc::new(AtomicU64::new(0)),
             failure: Arc::new(Mutex::new(None)),
         };
-        let props = producer_props(&setup.worker, &setup.connector, setup.task_id);
+        let props = producer_props(
+            &setup.worker,
+            &setup.connector,
+            &setup.connector_props,
+            setup.task_id,
+        );
         let producer = kafka::create_client("producer", &props, context.clone())
             .map_err(|e| TaskError::Kafka("cannot create the producer".into(), e))?;
         Ok(SourceTaskRunner {

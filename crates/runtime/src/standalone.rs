@@ -94,7 +94,7 @@ impl StandaloneHerder {
     }
 
     fn check(&self, props: &Props) -> Result<ValidConnectorConfig, HerderError> {
-        connector_config::validate(&self.plugins, props)
+        connector_config::validate_on(&self.worker.context().config, &self.plugins, props)
             .map_err(|problems| invalid_config(&problems, props))
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use ferry_api::config::{validators, ConfigProblem};
 use ferry_api::{ConfigDef, ConfigType, Importance, ParsedConfig, Props};
 
+use crate::client_overrides::{self, OverridePolicy};
 use crate::config_providers::ConfigProviders;
 
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
@@ -36,6 +37,8 @@ const PASS_THROUGH_PREFIXES: &[&str] = &[
     "sasl.",
     // Read by `ConfigProviders`.
     "config.providers.",
+    // Read by `client_overrides`.
+    "connector.client.config.override.policy",
 ];
 
 /// Keys Kafka Connect workers know that ferry accepts without acting on them (yet).
@@ -60,7 +63,6 @@ const ACCEPTED_UNUSED: &[&str] = &[
     "rest.port",
     "access.control.allow.origin",
     "access.control.allow.methods",
-    "connector.client.config.override.policy",
     "topic.creation.enable",
     "metrics.sample.window.ms",
     "metrics.num.samples",
@@ -207,6 +209,7 @@ pub struct WorkerConfig {
     parsed: ParsedConfig,
     pub listeners: Vec<Listener>,
     providers: ConfigProviders,
+    override_policy: OverridePolicy,
 }
 
 impl WorkerConfig {
@@ -232,11 +235,24 @@ impl WorkerConfig {
         }
         let providers = ConfigProviders::from_worker(parsed.originals())
             .map_err(|p| WorkerConfigError { problems: vec![p] })?;
+        let override_policy = OverridePolicy::parse(
+            parsed
+                .originals()
+                .get(client_overrides::POLICY)
+                .map(String::as_str),
+        )
+        .map_err(|p| WorkerConfigError { problems: vec![p] })?;
         Ok(WorkerConfig {
             parsed,
             listeners,
             providers,
+            override_policy,
         })
+    }
+
+    /// Which client overrides connectors may make (KIP-458).
+    pub fn override_policy(&self) -> OverridePolicy {
+        self.override_policy
     }
 
     /// The config providers (`config.providers`) that resolve placeholders in connector

@@ -223,7 +223,7 @@ impl DistributedHerder {
     }
 
     fn check(&self, props: &Props) -> Result<(), HerderError> {
-        connector_config::validate(&self.plugins, props)
+        connector_config::validate_on(&self.worker.context().config, &self.plugins, props)
             .map(|_| ())
             .map_err(|problems| invalid_config(&problems, props))
     }
