@@ -190,6 +190,12 @@ impl ConfigDef {
         self
     }
 
+    /// Declares a key built elsewhere (e.g. a plugin's key under a prefix).
+    pub fn with_key(mut self, key: ConfigKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
     /// Attaches a validator to the key declared last.
     pub fn validate_with(mut self, validator: Validator) -> Self {
         if let Some(k) = self.keys.last_mut() {
