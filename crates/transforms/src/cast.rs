@@ -17,6 +17,33 @@ use crate::util::{self, SchemaCache, Target};
 const SPEC: &str = "spec";
 const PURPOSE: &str = "cast types";
 const MILLIS_PER_DAY: i64 = 86_400_000;
+const OUTPUT_TYPES: &[SchemaType] = &[
+    SchemaType::Int8,
+    SchemaType::Int16,
+    SchemaType::Int32,
+    SchemaType::Int64,
+    SchemaType::Float32,
+    SchemaType::Float64,
+    SchemaType::Boolean,
+    SchemaType::String,
+];
+const INPUT_TYPES: &[SchemaType] = &[
+    SchemaType::Int8,
+    SchemaType::Int16,
+    SchemaType::Int32,
+    SchemaType::Int64,
+    SchemaType::Float32,
+    SchemaType::Float64,
+    SchemaType::Boolean,
+    SchemaType::String,
+    SchemaType::Bytes,
+];
+
+/// `[INT8, INT16, ...]`, as Java prints an enum set.
+fn names(types: &[SchemaType]) -> String {
+    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+    format!("[{}]", names.join(", "))
+}
 
 pub fn config_def() -> ConfigDef {
     let def = ConfigDef::new()
@@ -74,20 +101,11 @@ fn parse_spec(items: &[String]) -> std::result::Result<Vec<(Option<String>, Sche
         .into_iter()
         .find(|k| k.name() == upper)
         .ok_or_else(|| format!("Invalid type found in casting spec: {ty}"))?;
-        if !matches!(
-            kind,
-            SchemaType::Int8
-                | SchemaType::Int16
-                | SchemaType::Int32
-                | SchemaType::Int64
-                | SchemaType::Float32
-                | SchemaType::Float64
-                | SchemaType::Boolean
-                | SchemaType::String
-        ) {
+        if !OUTPUT_TYPES.contains(&kind) {
             return Err(format!(
-                "Cast transformation does not support casting to/from {}",
-                kind.name()
+                "Cast transformation does not support casting to {}; supported types are {}",
+                kind.name(),
+                names(OUTPUT_TYPES)
             ));
         }
         out.push((field, kind));
@@ -109,52 +127,61 @@ enum Num {
     Float(f64),
 }
 
-fn unsupported(what: &str) -> ConnectError {
+fn unexpected(value: &Value) -> ConnectError {
     ConnectError::Data(format!(
-        "Cast transformation does not support casting to/from {what}"
+        "Unexpected type in Cast transformation: class {}",
+        util::java_class(value)
     ))
 }
 
+fn out_of_range(value: &Value) -> ConnectError {
+    ConnectError::Data(format!(
+        "Value ({value}) was out of range for requested data type"
+    ))
+}
+
+/// A value read as a number for a numeric or boolean cast. Date, Time and Timestamp values
+/// count as their physical values (days, milliseconds), as Kafka encodes them before casting.
 fn as_number(value: &Value, schema: Option<&Schema>) -> Result<Num> {
-    if let Some(s) = schema {
-        match LogicalType::of(s) {
-            Some(LogicalType::Decimal) => {
-                let scale = Decimal::scale(s)?;
-                let text = Decimal::to_plain_string(value.as_bytes().unwrap_or_default(), scale);
-                return text
-                    .parse::<f64>()
-                    .map(|f| {
-                        if scale <= 0 {
-                            Num::Int(f as i64)
-                        } else {
-                            Num::Float(f)
-                        }
-                    })
-                    .map_err(|_| unsupported("DECIMAL"));
-            }
-            Some(LogicalType::Date) => {
-                return Ok(Num::Int(value.as_i64().unwrap_or(0) * MILLIS_PER_DAY))
-            }
-            Some(_) => return Ok(Num::Int(value.as_i64().unwrap_or(0))),
-            None => {}
+    if let (Some(s), Value::Bytes(b)) = (schema, value) {
+        if LogicalType::of(s) == Some(LogicalType::Decimal) {
+            let scale = Decimal::scale(s)?;
+            let text = Decimal::to_plain_string(b, scale);
+            return text
+                .parse::<f64>()
+                .map(|f| {
+                    if scale <= 0 {
+                        Num::Int(f as i64)
+                    } else {
+                        Num::Float(f)
+                    }
+                })
+                .map_err(|_| out_of_range(value));
         }
     }
     match value {
         Value::Float32(f) => Ok(Num::Float(f64::from(*f))),
         Value::Float64(f) => Ok(Num::Float(*f)),
         Value::Boolean(b) => Ok(Num::Int(i64::from(*b))),
-        Value::String(s) => {
-            let t = s.trim();
-            t.parse::<i64>()
-                .map(Num::Int)
-                .or_else(|_| t.parse::<f64>().map(Num::Float))
-                .map_err(|_| ConnectError::Data(format!("Unable to parse \"{s}\" as a number")))
-        }
         other => other
             .as_i64()
             .map(Num::Int)
-            .ok_or_else(|| unsupported(other.type_name())),
+            .ok_or_else(|| unexpected(other)),
     }
+}
+
+/// A string parsed as Java's `Byte.parseByte`, `Integer.parseInt`, `Double.parseDouble`, ...
+fn parse_string(s: &str, to: SchemaType, value: &Value) -> Result<Value> {
+    let bad = || out_of_range(value);
+    Ok(match to {
+        SchemaType::Int8 => Value::Int8(s.parse().map_err(|_| bad())?),
+        SchemaType::Int16 => Value::Int16(s.parse().map_err(|_| bad())?),
+        SchemaType::Int32 => Value::Int32(s.parse().map_err(|_| bad())?),
+        SchemaType::Int64 => Value::Int64(s.parse().map_err(|_| bad())?),
+        SchemaType::Float32 => Value::Float32(s.trim().parse().map_err(|_| bad())?),
+        SchemaType::Float64 => Value::Float64(s.trim().parse().map_err(|_| bad())?),
+        _ => Value::Boolean(s.eq_ignore_ascii_case("true")),
+    })
 }
 
 /// The value as Kafka's Cast writes it in a string.
@@ -187,18 +214,27 @@ fn cast_value(value: &Value, schema: Option<&Schema>, to: SchemaType) -> Result<
     if value.is_null() {
         return Ok(Value::Null);
     }
-    let logical = schema.and_then(LogicalType::of);
-    if logical.is_none() {
-        if let Some(k) = value.schema_type() {
-            if !k.is_primitive() || (k == SchemaType::Bytes && to != SchemaType::String) {
-                return Err(unsupported(k.name()));
-            }
+    let kind = schema.map(|s| s.kind).or_else(|| value.schema_type());
+    if let Some(k) = kind.filter(|k| !INPUT_TYPES.contains(k)) {
+        return Err(ConnectError::Data(format!(
+            "Cast transformation does not support casting from {}; supported types are {}",
+            k.name(),
+            names(INPUT_TYPES)
+        )));
+    }
+    if to != SchemaType::String {
+        if let Value::String(s) = value {
+            return parse_string(s, to, value);
+        }
+        if matches!(value, Value::Bytes(_))
+            && schema.and_then(LogicalType::of) != Some(LogicalType::Decimal)
+        {
+            return Err(unexpected(value));
         }
     }
     Ok(match to {
         SchemaType::String => Value::String(as_string(value, schema)),
         SchemaType::Boolean => match value {
-            Value::String(s) => Value::Boolean(s.trim().eq_ignore_ascii_case("true")),
             Value::Boolean(b) => Value::Boolean(*b),
             _ => Value::Boolean(match as_number(value, schema)? {
                 Num::Int(i) => i != 0,
@@ -226,15 +262,29 @@ fn cast_value(value: &Value, schema: Option<&Schema>, to: SchemaType) -> Result<
                 SchemaType::Int64 => Value::Int64(int()),
                 SchemaType::Float32 => Value::Float32(float() as f32),
                 SchemaType::Float64 => Value::Float64(float()),
-                other => return Err(unsupported(other.name())),
+                other => {
+                    return Err(ConnectError::Data(format!(
+                        "{} is not supported in the Cast transformation.",
+                        other.name()
+                    )))
+                }
             }
         }
     })
 }
 
-/// The schema a cast field or value takes: the target type, optional and defaulted as before.
-fn cast_schema(orig: &Schema, to: SchemaType) -> Result<Schema> {
+/// The schema a cast field or value takes: the target type, optional and defaulted as before;
+/// a whole value keeps its schema's name, version, doc and parameters, as Kafka's does.
+fn cast_schema(orig: &Schema, to: SchemaType, whole: bool) -> Result<Schema> {
     let mut b = SchemaBuilder::new(to);
+    if whole {
+        let mut basics = b.peek().clone();
+        basics.name.clone_from(&orig.name);
+        basics.version = orig.version;
+        basics.doc.clone_from(&orig.doc);
+        basics.parameters.clone_from(&orig.parameters);
+        b = SchemaBuilder::from_schema(basics);
+    }
     if orig.optional {
         b = b.optional();
     }
@@ -295,7 +345,7 @@ impl Transformation for Cast {
                 Some(s) => {
                     let updated = self
                         .cache
-                        .get_or(&s, |s| cast_schema(s, to).map(Arc::new))?;
+                        .get_or(&s, |s| cast_schema(s, to, true).map(Arc::new))?;
                     let out = cast_value(&value, Some(&s), to)?;
                     self.target.set(&mut record, Some(updated), out);
                 }
@@ -322,7 +372,9 @@ impl Transformation for Cast {
                     }
                     for f in &s.fields {
                         b = match casts.iter().find(|(n, _)| *n == f.name) {
-                            Some((_, to)) => b.field(f.name.clone(), cast_schema(&f.schema, *to)?),
+                            Some((_, to)) => {
+                                b.field(f.name.clone(), cast_schema(&f.schema, *to, false)?)
+                            }
                             None => b.field(f.name.clone(), f.schema.clone()),
                         };
                     }
@@ -370,7 +422,10 @@ mod tests {
             ),
             ("foo:int8:extra", "Invalid cast mapping: foo:int8:extra"),
             ("int8,foo:int16", "may ony specify a single cast"),
-            ("foo:array", "does not support casting to/from ARRAY"),
+            (
+                "foo:array",
+                "does not support casting to ARRAY; supported types are [INT8,",
+            ),
         ] {
             let e = Cast::new(Target::Value)
                 .configure(&props(&[("spec", spec)]))
@@ -450,7 +505,19 @@ mod tests {
             ))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("does not support casting to/from BYTES"), "{e}");
+        assert!(
+            e.contains("Unexpected type in Cast transformation: class [B"),
+            "{e}"
+        );
+        let e = configured("int8")
+            .apply(source(Some(Arc::new(Schema::string())), Value::from("300")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Value (300) was out of range"), "{e}");
+        assert_eq!(
+            whole("int32", Some(Date::schema()), Value::Int32(17_169)).value(),
+            &Value::Int32(17_169)
+        );
     }
 
     #[test]
