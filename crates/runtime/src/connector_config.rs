@@ -162,7 +162,23 @@ pub fn common_def(kind: ConnectorKind) -> ConfigDef {
                 Importance::Medium,
                 "The name of the topic to be used as the dead letter queue.",
             )
-            .in_group("Error Handling", "Dead Letter Queue Topic Name"),
+            .in_group("Error Handling", "Dead Letter Queue Topic Name")
+            .optional(
+                "errors.deadletterqueue.topic.replication.factor",
+                ConfigType::Short,
+                Some("3"),
+                Importance::Medium,
+                "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+            )
+            .in_group("Error Handling", "Dead Letter Queue Topic Replication Factor")
+            .optional(
+                "errors.deadletterqueue.context.headers.enable",
+                ConfigType::Boolean,
+                Some("false"),
+                Importance::Medium,
+                "If true, add headers containing error context to the messages written to the dead letter queue.",
+            )
+            .in_group("Error Handling", "Enable Error Context Headers"),
         ConnectorKind::Source => def
             .optional(
                 "topic.creation.groups",
@@ -269,6 +285,10 @@ pub struct TaskConverters {
     pub key: Box<dyn Converter>,
     pub value: Box<dyn Converter>,
     pub header: Box<dyn HeaderConverter>,
+    /// The configured classes, to name the one that failed.
+    pub key_class: String,
+    pub value_class: String,
+    pub header_class: String,
 }
 
 impl TaskConverters {
@@ -299,6 +319,51 @@ impl TaskConverters {
             key: plugins::converter(&key_class, &key_props, true)?,
             value: plugins::converter(&value_class, &value_props, false)?,
             header: plugins::header_converter(&header_class, &header_props)?,
+            key_class,
+            value_class,
+            header_class,
         })
     }
+}
+
+/// Keys of a connector configuration that ferry accepts but does not act on yet, each with why:
+/// said as a warning whenever the connector starts, never silently dropped.
+pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
+    let mut ignored = Vec::new();
+    let set = |key: &str| props.get(key).is_some_and(|v| !v.trim().is_empty());
+    if kind == ConnectorKind::Source
+        && props
+            .get("errors.tolerance")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("all"))
+    {
+        ignored.push(
+            "errors.tolerance=all: a source record that fails conversion still fails its task (ferry tolerates errors in sinks only, so far)".to_string(),
+        );
+    }
+    if props
+        .get("errors.retry.timeout")
+        .is_some_and(|v| v.trim() != "0" && !v.trim().is_empty())
+    {
+        ignored.push("errors.retry.timeout: failed operations are not retried yet".to_string());
+    }
+    if kind == ConnectorKind::Source && set("errors.deadletterqueue.topic.name") {
+        ignored.push(
+            "errors.deadletterqueue.topic.name: a dead letter queue is for sinks (Kafka ignores it on a source too)".to_string(),
+        );
+    }
+    let topic_creation: Vec<&String> = props
+        .keys()
+        .filter(|k| k.starts_with("topic.creation."))
+        .collect();
+    if !topic_creation.is_empty() {
+        ignored.push(format!(
+            "{}: topics are created with the broker's defaults (topic creation groups are not built yet)",
+            topic_creation
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    ignored
 }

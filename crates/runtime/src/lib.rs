@@ -7,6 +7,7 @@ pub mod connector_config;
 pub mod connector_offsets;
 pub mod connector_store;
 pub mod distributed;
+pub mod error_handling;
 pub mod herder;
 pub mod java_serialization;
 pub mod kafka;

@@ -15,6 +15,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::client_overrides;
 use crate::connector_config::{TaskConverters, TOPICS, TOPICS_REGEX};
+use crate::error_handling::{Consumed, ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, LoggingContext};
 use crate::task::TaskError;
 use crate::task_control::TaskSignals;
@@ -115,15 +116,23 @@ pub struct SinkTaskRunner {
     /// Whether the consumer's partitions are paused.
     consumer_paused: bool,
     last_topic: String,
+    errors: ErrorPolicy,
 }
 
 impl SinkTaskRunner {
-    pub fn new(
+    pub async fn new(
         setup: SinkTaskSetup,
         task: Box<dyn SinkTask>,
         signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let errors = ErrorPolicy::new(
+            &setup.worker,
+            &setup.connector,
+            setup.task_id,
+            &setup.connector_props,
+        )
+        .await?;
         let props = consumer_props(
             &setup.worker,
             &setup.connector,
@@ -142,6 +151,7 @@ impl SinkTaskRunner {
             signals,
             consumer_paused: false,
             last_topic: String::new(),
+            errors,
         })
     }
 
@@ -224,13 +234,17 @@ impl SinkTaskRunner {
     /// The whole batch is taken in one `block_in_place`: entering it once per record cost more
     /// than the records themselves.
     fn poll_batch(&mut self) -> Result<Vec<SinkRecord>, TaskError> {
-        let batch = tokio::task::block_in_place(|| self.take_batch())?;
-        self.note_consumed(&batch);
+        let (batch, skipped) = tokio::task::block_in_place(|| self.take_batch())?;
+        self.note_consumed(&batch, &skipped);
         Ok(batch)
     }
 
-    fn take_batch(&mut self) -> Result<Vec<SinkRecord>, TaskError> {
+    /// The next batch, and where the records skipped under `errors.tolerance=all` were (their
+    /// offsets are consumed too).
+    #[allow(clippy::type_complexity)]
+    fn take_batch(&mut self) -> Result<(Vec<SinkRecord>, Vec<(String, i32, i64)>), TaskError> {
         let mut batch = Vec::new();
+        let mut skipped = Vec::new();
         let mut wait = POLL_WAIT;
         while batch.len() < MAX_BATCH {
             let polled = self.consumer.poll(wait);
@@ -238,7 +252,24 @@ impl SinkTaskRunner {
             match polled {
                 None => break,
                 Some(Ok(message)) => {
-                    let record = self.convert(&message)?;
+                    let record = match self.convert(&message) {
+                        Ok(record) => record,
+                        Err(failure) => {
+                            let consumed = Consumed {
+                                topic: message.topic(),
+                                partition: message.partition(),
+                                offset: message.offset(),
+                                message: &message,
+                            };
+                            self.errors.sink_failure(failure, &consumed)?;
+                            skipped.push((
+                                message.topic().to_string(),
+                                message.partition(),
+                                message.offset(),
+                            ));
+                            continue;
+                        }
+                    };
                     if record.topic != self.last_topic {
                         self.signals.topics.record(&record.topic);
                         self.last_topic.clone_from(&record.topic);
@@ -251,40 +282,70 @@ impl SinkTaskRunner {
                 }
             }
         }
-        Ok(batch)
+        Ok((batch, skipped))
     }
 
-    /// Remembers, per partition, the offset after the batch's last record: once per partition
-    /// and batch rather than once per record.
-    fn note_consumed(&mut self, batch: &[SinkRecord]) {
-        let mut seen: Vec<(&str, i32)> = Vec::new();
-        for record in batch.iter().rev() {
-            let key = (record.topic.as_str(), record.kafka_partition);
-            if seen.contains(&key) {
-                continue;
+    /// Remembers, per partition, the offset after the last record of this poll, put or skipped:
+    /// once per partition and batch rather than once per record.
+    fn note_consumed(&mut self, batch: &[SinkRecord], skipped: &[(String, i32, i64)]) {
+        let mut last: Vec<(&str, i32, i64)> = Vec::new();
+        let positions = batch
+            .iter()
+            .rev()
+            .map(|r| (r.topic.as_str(), r.kafka_partition, r.kafka_offset))
+            .chain(skipped.iter().map(|(t, p, o)| (t.as_str(), *p, *o)));
+        for (topic, partition, offset) in positions {
+            match last
+                .iter_mut()
+                .find(|(t, p, _)| *t == topic && *p == partition)
+            {
+                Some(entry) => entry.2 = entry.2.max(offset),
+                None => last.push((topic, partition, offset)),
             }
-            seen.push(key);
+        }
+        for (topic, partition, offset) in last {
             self.consumed.insert(
                 TopicPartition {
-                    topic: record.topic.clone(),
-                    partition: record.kafka_partition,
+                    topic: topic.to_string(),
+                    partition,
                 },
-                record.kafka_offset + 1,
+                offset + 1,
             );
         }
     }
 
-    fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, TaskError> {
+    /// The record in the Connect data model, or the stage that failed and why.
+    fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, Failure> {
         let topic = message.topic();
-        let key = self.converters.key.to_connect(topic, message.key())?;
-        let value = self.converters.value.to_connect(topic, message.payload())?;
+        let failed = |stage: Stage, class: &str| {
+            let class = class.to_string();
+            move |error: ConnectError| Failure {
+                stage,
+                class,
+                error,
+            }
+        };
+        let key = self
+            .converters
+            .key
+            .to_connect(topic, message.key())
+            .map_err(failed(Stage::KeyConverter, &self.converters.key_class))?;
+        let value = self
+            .converters
+            .value
+            .to_connect(topic, message.payload())
+            .map_err(failed(Stage::ValueConverter, &self.converters.value_class))?;
         let mut headers = Vec::new();
         if let Some(raw) = message.headers() {
             for h in raw.iter() {
                 let converted = self
                     .converters
                     .header
-                    .to_connect_header(topic, h.key, h.value)?;
+                    .to_connect_header(topic, h.key, h.value)
+                    .map_err(failed(
+                        Stage::HeaderConverter,
+                        &self.converters.header_class,
+                    ))?;
                 headers.push(ferry_api::Header {
                     key: h.key.to_string(),
                     schema: converted.schema,
@@ -321,8 +382,10 @@ impl SinkTaskRunner {
         if self.consumed.is_empty() {
             return Ok(());
         }
-        // Always flushed right before committing, even if an idle flush already covered these.
+        // Always flushed right before committing, even if an idle flush already covered these;
+        // records skipped to the dead letter queue are acknowledged there first.
         let offsets = self.flush().await?;
+        self.errors.flush()?;
         let mut list = TopicPartitionList::new();
         for (tp, offset) in &offsets {
             list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))

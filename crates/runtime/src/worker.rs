@@ -11,7 +11,7 @@ use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props, 
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use crate::connector_config::ValidConnectorConfig;
+use crate::connector_config::{self, ValidConnectorConfig};
 use crate::herder::{
     ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, RestartRequest, TargetState, TaskInfo,
     TaskState,
@@ -212,6 +212,12 @@ impl Worker {
     /// A new instance of the entry's connector, started with its configuration resolved by the
     /// config providers: the instance sees the secrets, the entry keeps the placeholders.
     fn start_instance(&self, entry: &ConnectorEntry) -> Result<Box<dyn Connector>, ConnectError> {
+        for ignored in connector_config::accepted_but_ignored(entry.plugin.kind, &entry.config) {
+            tracing::warn!(
+                connector = entry.config.get("name").map_or("", String::as_str),
+                "accepted but not acted on: {ignored}"
+            );
+        }
         let resolved = self.ctx.config.providers().resolve(&entry.config)?;
         let mut instance = (entry.plugin.create)();
         instance.start(&resolved)?;
@@ -289,7 +295,8 @@ impl Worker {
                     worker: self.ctx.config.clone(),
                 };
                 Box::pin(async move {
-                    SinkTaskRunner::new(setup, task, signals)?
+                    SinkTaskRunner::new(setup, task, signals)
+                        .await?
                         .run(running)
                         .await
                 })
