@@ -1,6 +1,6 @@
 //! Plugin descriptions and config validation for the REST API, all derived from `ConfigDef`s.
 
-use ferry_api::{ConfigDef, ConfigKey, ConnectorKind, Props};
+use ferry_api::{ConfigDef, ConfigKey, ConfigType, ConnectorKind, Props};
 
 use crate::connector_config::{self, CONNECTOR_CLASS, TOPICS, TOPICS_REGEX};
 use crate::herder::{
@@ -107,9 +107,13 @@ pub fn validate(
         if let Err(message) = def.parse_key(key, raw) {
             errors.push(message);
         }
-        let value = raw
-            .map(str::to_string)
-            .or_else(|| key.default_string().map(str::to_string));
+        // As Kafka answers: a password is never echoed back.
+        let value = if key.ty == ConfigType::Password && raw.is_some() {
+            Some("[hidden]".to_string())
+        } else {
+            raw.map(str::to_string)
+                .or_else(|| key.default_string().map(str::to_string))
+        };
         configs.push(ConfigInfo {
             definition: key_info(key),
             value: ConfigValueInfo {
