@@ -37,10 +37,26 @@ for part in $PARTS; do
     case $part in standalone | footprint | settle | failover) ;; *) echo "unknown part '$part'" >&2; exit 2 ;; esac
 done
 
-# cluster-lib.sh: say/die, machine_line, ferry_revision, java_version; its EXIT trap stops the
-# broker started here
+# cluster-lib.sh: say/die, machine_line, ferry_revision, java_version, start_kafka
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 source "$ROOT/bench/cluster-lib.sh"
+
+# The part running and the broker are stopped on exit (cluster-lib.sh's own trap leaves a broker
+# named by BENCH_KAFKA_BOOTSTRAP alone, which is right for the parts, not for the run that started it).
+PART_PID="" SBS_KAFKA_PID=""
+side_by_side_cleanup() {
+    if [[ -n $PART_PID ]] && kill -0 "$PART_PID" 2>/dev/null; then
+        say "stopping the part still running (pid $PART_PID)"
+        kill -TERM "$PART_PID" 2>/dev/null || true
+        wait "$PART_PID" 2>/dev/null || true
+    fi
+    if [[ -n $SBS_KAFKA_PID ]]; then
+        say "stopping Apache Kafka (pid $SBS_KAFKA_PID)"
+        stop_kafka "$SBS_KAFKA_PID"
+        SBS_KAFKA_PID=""
+    fi
+}
+trap side_by_side_cleanup EXIT
 
 STARTED=$(date -u '+%F %H:%M:%S UTC')
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -75,6 +91,7 @@ ensure_connect_file
 say "starting Apache Kafka $KAFKA_VERSION (KRaft, single node), data in ${WORK#"$ROOT"/}/kafka"
 KAFKA_DIR=$WORK/kafka
 start_kafka "$KAFKA_DIR"
+SBS_KAFKA_PID=$KAFKA_PID
 export BENCH_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP BENCH_KAFKA_DIR=$KAFKA_DIR BENCH_WORK_ROOT=$WORK BENCH_SUMMARY=$SUMMARY
 : >"$SUMMARY"
 
@@ -86,7 +103,10 @@ run_part() {
     shift 2
     say "=== $name: $* bench/$script"
     t0=$(date +%s)
-    env "$@" KINDS="$KINDS" BENCH_REPORT="$DETAIL/$name.md" "$ROOT/bench/$script" >"$WORK/$name.log" 2>&1 || rc=$?
+    env "$@" KINDS="$KINDS" BENCH_REPORT="$DETAIL/$name.md" "$ROOT/bench/$script" >"$WORK/$name.log" 2>&1 &
+    PART_PID=$!
+    wait "$PART_PID" || rc=$?
+    PART_PID=""
     t1=$(date +%s)
     if ((rc == 0)); then
         PART_LINES+=("| $name | \`$* bench/$script\` | $(((t1 - t0) / 60)) min $(((t1 - t0) % 60)) s | [$name.md](side-by-side-$DAY/$name.md) |")
