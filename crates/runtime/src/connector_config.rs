@@ -331,15 +331,6 @@ impl TaskConverters {
 pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
     let mut ignored = Vec::new();
     let set = |key: &str| props.get(key).is_some_and(|v| !v.trim().is_empty());
-    if kind == ConnectorKind::Source
-        && props
-            .get("errors.tolerance")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("all"))
-    {
-        ignored.push(
-            "errors.tolerance=all: a source record that fails conversion still fails its task (ferry tolerates errors in sinks only, so far)".to_string(),
-        );
-    }
     if props
         .get("errors.retry.timeout")
         .is_some_and(|v| v.trim() != "0" && !v.trim().is_empty())

@@ -84,36 +84,38 @@ fn flag(props: &Props, key: &str) -> bool {
 }
 
 impl ErrorPolicy {
-    /// The policy a sink or source connector configuration asks for; a sink's dead letter queue
-    /// topic is created (one partition) when it does not exist.
+    /// The policy a connector configuration asks for, but for a dead letter queue (a source's).
+    pub fn without_dead_letter_queue(connector: &str, task: u32, props: &Props) -> ErrorPolicy {
+        ErrorPolicy {
+            tolerate_all: props
+                .get(TOLERANCE)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("all")),
+            log: flag(props, LOG_ENABLE),
+            log_messages: flag(props, LOG_INCLUDE_MESSAGES),
+            dlq: None,
+            connector: connector.to_string(),
+            task,
+            skipped: 0,
+        }
+    }
+
+    /// The policy a sink connector configuration asks for; the dead letter queue topic is
+    /// created (one partition) when it does not exist.
     pub async fn new(
         worker: &WorkerConfig,
         connector: &str,
         task: u32,
         props: &Props,
     ) -> Result<ErrorPolicy, TaskError> {
-        let tolerate_all = props
-            .get(TOLERANCE)
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("all"));
+        let mut policy = ErrorPolicy::without_dead_letter_queue(connector, task, props);
         let dlq_topic = props
             .get(DLQ_TOPIC)
             .map(|t| t.trim())
             .filter(|t| !t.is_empty());
-        let dlq = match dlq_topic {
-            Some(topic) => {
-                Some(DeadLetterQueue::open(worker, connector, task, props, topic).await?)
-            }
-            None => None,
-        };
-        Ok(ErrorPolicy {
-            tolerate_all,
-            log: flag(props, LOG_ENABLE),
-            log_messages: flag(props, LOG_INCLUDE_MESSAGES),
-            dlq,
-            connector: connector.to_string(),
-            task,
-            skipped: 0,
-        })
+        if let Some(topic) = dlq_topic {
+            policy.dlq = Some(DeadLetterQueue::open(worker, connector, task, props, topic).await?);
+        }
+        Ok(policy)
     }
 
     /// Handles a sink record that failed: with `errors.tolerance=none` the task fails with a
@@ -157,6 +159,32 @@ impl ErrorPolicy {
         }
         if let Some(dlq) = &self.dlq {
             dlq.send(&self.connector, self.task, &failure, record)?;
+        }
+        self.skipped += 1;
+        Ok(())
+    }
+
+    /// Handles a source record that failed before it reached the producer: with `none` the
+    /// task fails; with `all` the failure is logged (if asked) and the caller skips the record,
+    /// whose offset is committed as if it had been sent (Kafka has no dead letter queue for
+    /// sources).
+    pub fn source_failure(&mut self, failure: Failure, topic: &str) -> Result<(), TaskError> {
+        let at = format!(
+            "{} of a record for topic {topic} ({})",
+            failure.stage.name(),
+            failure.class
+        );
+        if !self.tolerate_all {
+            return Err(TaskError::Internal(format!(
+                "Tolerance exceeded in error handler: {at} failed: {}",
+                failure.error.trace()
+            )));
+        }
+        if self.log {
+            tracing::error!(
+                "error in {at}; the record is skipped: {}",
+                failure.error.trace()
+            );
         }
         self.skipped += 1;
         Ok(())

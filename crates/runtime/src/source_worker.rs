@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use crate::client_overrides;
 use crate::connector_config::TaskConverters;
+use crate::error_handling::{ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, TopicCreator};
 use crate::offset_store::OffsetStore;
 use crate::offsets::ConnectorOffsetReader;
@@ -133,6 +134,7 @@ struct Outbound {
     /// The tracker's ids of a batch's records (kept to reuse its allocation).
     ids: Vec<RecordId>,
     stop: watch::Receiver<bool>,
+    errors: ErrorPolicy,
 }
 
 impl SourceTaskRunner {
@@ -142,6 +144,11 @@ impl SourceTaskRunner {
         stop: watch::Receiver<bool>,
     ) -> Result<SourceTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let errors = ErrorPolicy::without_dead_letter_queue(
+            &setup.connector,
+            setup.task_id,
+            &setup.connector_props,
+        );
         let context = DeliveryContext {
             submitted: Arc::new(Mutex::new(SubmittedRecords::default())),
             acked: Arc::new(AtomicU64::new(0)),
@@ -166,6 +173,7 @@ impl SourceTaskRunner {
                 last_topic: None,
                 ids: Vec::new(),
                 stop,
+                errors,
             },
         })
     }
@@ -389,29 +397,40 @@ impl Outbound {
         }
     }
 
-    fn convert(&self, record: SourceRecord) -> Result<Converted, ConnectError> {
+    /// The record in bytes for the producer, or the stage that failed and why.
+    fn convert(&self, record: SourceRecord) -> Result<Converted, Failure> {
+        let failed = |stage: Stage, class: &str| {
+            let class = class.to_string();
+            move |error: ConnectError| Failure {
+                stage,
+                class,
+                error,
+            }
+        };
         let topic = record.topic;
-        let key = self.converters.key.from_connect_owned(
-            &topic,
-            record.key_schema.as_deref(),
-            record.key,
-        )?;
-        let value = self.converters.value.from_connect_owned(
-            &topic,
-            record.value_schema.as_deref(),
-            record.value,
-        )?;
+        let key = self
+            .converters
+            .key
+            .from_connect_owned(&topic, record.key_schema.as_deref(), record.key)
+            .map_err(failed(Stage::KeyConverter, &self.converters.key_class))?;
+        let value = self
+            .converters
+            .value
+            .from_connect_owned(&topic, record.value_schema.as_deref(), record.value)
+            .map_err(failed(Stage::ValueConverter, &self.converters.value_class))?;
         let headers = if record.headers.is_empty() {
             None
         } else {
             let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
             for h in &record.headers {
-                let bytes = self.converters.header.from_connect_header(
-                    &topic,
-                    &h.key,
-                    h.schema.as_deref(),
-                    &h.value,
-                )?;
+                let bytes = self
+                    .converters
+                    .header
+                    .from_connect_header(&topic, &h.key, h.schema.as_deref(), &h.value)
+                    .map_err(failed(
+                        Stage::HeaderConverter,
+                        &self.converters.header_class,
+                    ))?;
                 headers = headers.insert(Header {
                     key: &h.key,
                     value: bytes.as_deref(),
@@ -479,9 +498,17 @@ impl Outbound {
         }
         let mut sent = Ok(());
         for (record, id) in records.drain(..).zip(ids.iter().copied()) {
+            let topic = record.topic.clone();
             sent = match self.convert(record) {
                 Ok(converted) => self.produce(converted, id).await,
-                Err(e) => Err(TaskError::Connect(e)),
+                Err(failure) => self.errors.source_failure(failure, &topic).map(|()| {
+                    // Skipped: its offset counts as delivered.
+                    self.context
+                        .submitted
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .ack(id);
+                }),
             };
             if sent.is_err() {
                 break;
