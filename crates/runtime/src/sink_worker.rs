@@ -25,6 +25,11 @@ use crate::worker_config::WorkerConfig;
 const MAX_BATCH: usize = 500;
 /// How long one poll waits for the first record of a batch.
 const POLL_WAIT: Duration = Duration::from_millis(100);
+/// The pause before records a task refused with a retriable error come again, doubling up to
+/// the maximum.
+const RETRY_FIRST_DELAY: Duration = Duration::from_millis(100);
+const RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
+const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl ConsumerContext for LoggingContext {}
 
@@ -183,12 +188,38 @@ impl SinkTaskRunner {
     async fn consume_until_stopped(&mut self) -> Result<(), TaskError> {
         let interval = self.setup.worker.offset_flush_interval();
         let mut next_commit = Instant::now() + interval;
+        let mut retry_delay = RETRY_FIRST_DELAY;
         while !*self.signals.stop.borrow() {
             self.follow_pause()?;
-            let batch = self.poll_batch()?;
+            let (batch, skipped) = tokio::task::block_in_place(|| self.take_batch())?;
             if !batch.is_empty() {
-                self.task.put(batch).await?;
+                // Where each partition of the batch starts, to read it again should `put` ask.
+                let starts = batch_starts(&batch);
+                let done = positions(&batch, &skipped);
+                match self.task.put(batch).await {
+                    Ok(()) => retry_delay = RETRY_FIRST_DELAY,
+                    Err(e) if e.is_retriable() => {
+                        // As Kafka does: the same records come again, after a pause that grows
+                        // up to a limit; nothing of them counts as consumed meanwhile.
+                        tracing::warn!(
+                            retry_in_ms = retry_delay.as_millis() as u64,
+                            "the sink task asked for its records again: {}",
+                            e.trace()
+                        );
+                        self.rewind(&starts)?;
+                        tokio::select! {
+                            _ = tokio::time::sleep(retry_delay) => {}
+                            _ = self.signals.stop.changed() => {}
+                        }
+                        retry_delay = (retry_delay * 2).min(RETRY_MAX_DELAY);
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                self.note_consumed(done);
                 self.unflushed = true;
+            } else if !skipped.is_empty() {
+                self.note_consumed(positions(&batch, &skipped));
             } else if self.unflushed {
                 // The stream is idle: flush now so the last records reach the output promptly
                 // rather than at the next commit. Committing stays on its interval.
@@ -233,10 +264,16 @@ impl SinkTaskRunner {
     /// Up to `MAX_BATCH` records: waits briefly for the first, then takes what is already there.
     /// The whole batch is taken in one `block_in_place`: entering it once per record cost more
     /// than the records themselves.
-    fn poll_batch(&mut self) -> Result<Vec<SinkRecord>, TaskError> {
-        let (batch, skipped) = tokio::task::block_in_place(|| self.take_batch())?;
-        self.note_consumed(&batch, &skipped);
-        Ok(batch)
+    /// Seeks each partition back to where the batch that `put` refused began.
+    fn rewind(&mut self, starts: &[(String, i32, i64)]) -> Result<(), TaskError> {
+        for (topic, partition, offset) in starts {
+            tokio::task::block_in_place(|| {
+                self.consumer
+                    .seek(topic, *partition, Offset::Offset(*offset), SEEK_TIMEOUT)
+            })
+            .map_err(|e| TaskError::Kafka(format!("cannot read {topic}-{partition} again"), e))?;
+        }
+        Ok(())
     }
 
     /// The next batch, and where the records skipped under `errors.tolerance=all` were (their
@@ -285,32 +322,11 @@ impl SinkTaskRunner {
         Ok((batch, skipped))
     }
 
-    /// Remembers, per partition, the offset after the last record of this poll, put or skipped:
-    /// once per partition and batch rather than once per record.
-    fn note_consumed(&mut self, batch: &[SinkRecord], skipped: &[(String, i32, i64)]) {
-        let mut last: Vec<(&str, i32, i64)> = Vec::new();
-        let positions = batch
-            .iter()
-            .rev()
-            .map(|r| (r.topic.as_str(), r.kafka_partition, r.kafka_offset))
-            .chain(skipped.iter().map(|(t, p, o)| (t.as_str(), *p, *o)));
-        for (topic, partition, offset) in positions {
-            match last
-                .iter_mut()
-                .find(|(t, p, _)| *t == topic && *p == partition)
-            {
-                Some(entry) => entry.2 = entry.2.max(offset),
-                None => last.push((topic, partition, offset)),
-            }
-        }
-        for (topic, partition, offset) in last {
-            self.consumed.insert(
-                TopicPartition {
-                    topic: topic.to_string(),
-                    partition,
-                },
-                offset + 1,
-            );
+    /// Remembers, per partition, the offset after the last record of a poll that was put or
+    /// skipped (see `positions`).
+    fn note_consumed(&mut self, positions: Vec<(TopicPartition, i64)>) {
+        for (tp, next) in positions {
+            self.consumed.insert(tp, next);
         }
     }
 
@@ -401,5 +417,95 @@ impl SinkTaskRunner {
             Err(e) => tracing::warn!("could not commit consumer offsets, will retry: {e}"),
         }
         Ok(())
+    }
+}
+
+/// Per partition, the offset after the last record of one poll, put or skipped: computed once
+/// per partition and batch rather than once per record.
+fn positions(batch: &[SinkRecord], skipped: &[(String, i32, i64)]) -> Vec<(TopicPartition, i64)> {
+    let mut last: Vec<(&str, i32, i64)> = Vec::new();
+    let all = batch
+        .iter()
+        .rev()
+        .map(|r| (r.topic.as_str(), r.kafka_partition, r.kafka_offset))
+        .chain(skipped.iter().map(|(t, p, o)| (t.as_str(), *p, *o)));
+    for (topic, partition, offset) in all {
+        match last
+            .iter_mut()
+            .find(|(t, p, _)| *t == topic && *p == partition)
+        {
+            Some(entry) => entry.2 = entry.2.max(offset),
+            None => last.push((topic, partition, offset)),
+        }
+    }
+    last.into_iter()
+        .map(|(topic, partition, offset)| {
+            (
+                TopicPartition {
+                    topic: topic.to_string(),
+                    partition,
+                },
+                offset + 1,
+            )
+        })
+        .collect()
+}
+
+/// Per partition, the offset of the batch's first record.
+fn batch_starts(batch: &[SinkRecord]) -> Vec<(String, i32, i64)> {
+    let mut starts: Vec<(String, i32, i64)> = Vec::new();
+    for r in batch {
+        match starts
+            .iter_mut()
+            .find(|(t, p, _)| *t == r.topic && *p == r.kafka_partition)
+        {
+            Some(entry) => entry.2 = entry.2.min(r.kafka_offset),
+            None => starts.push((r.topic.clone(), r.kafka_partition, r.kafka_offset)),
+        }
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(topic: &str, partition: i32, offset: i64) -> SinkRecord {
+        SinkRecord {
+            topic: topic.to_string(),
+            kafka_partition: partition,
+            kafka_offset: offset,
+            key_schema: None,
+            key: None,
+            value_schema: None,
+            value: None,
+            timestamp: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn tp(topic: &str, partition: i32) -> TopicPartition {
+        TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        }
+    }
+
+    #[test]
+    fn a_poll_is_consumed_up_to_its_last_record_put_or_skipped() {
+        let batch = [record("a", 0, 5), record("b", 1, 7), record("a", 0, 6)];
+        let skipped = [("a".to_string(), 0, 8), ("c".to_string(), 2, 3)];
+        let mut got = positions(&batch, &skipped);
+        got.sort_by(|x, y| (&x.0.topic, x.0.partition).cmp(&(&y.0.topic, y.0.partition)));
+        assert_eq!(got, vec![(tp("a", 0), 9), (tp("b", 1), 8), (tp("c", 2), 4)]);
+    }
+
+    #[test]
+    fn a_refused_batch_is_read_again_from_its_first_record_per_partition() {
+        let batch = [record("a", 0, 5), record("b", 1, 7), record("a", 0, 6)];
+        assert_eq!(
+            batch_starts(&batch),
+            vec![("a".to_string(), 0, 5), ("b".to_string(), 1, 7)]
+        );
     }
 }
