@@ -10,6 +10,8 @@ use ferry_api::{ConnectError, ConnectRecord, Predicate, Props, Result, Transform
 /// One transform of the chain.
 struct Stage {
     alias: String,
+    /// The transform's class, to name it when it fails.
+    class: &'static str,
     transform: Box<dyn Transformation>,
     /// The index of its predicate in the chain's predicates, and whether it is negated.
     predicate: Option<(usize, bool)>,
@@ -186,6 +188,7 @@ impl TransformChain {
             }
             chain.stages.push(Stage {
                 alias,
+                class: plugin.class,
                 transform: t,
                 predicate,
             });
@@ -211,7 +214,10 @@ impl TransformChain {
 
     /// Runs the record through every transform whose predicate holds; `None` once one drops it.
     /// An error names the transform that failed.
-    pub fn apply(&mut self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>> {
+    pub fn apply(
+        &mut self,
+        mut record: ConnectRecord,
+    ) -> std::result::Result<Option<ConnectRecord>, TransformFailure> {
         for stage in &mut self.stages {
             if let Some((i, negate)) = stage.predicate {
                 let holds = self.predicates.get(i).is_some_and(|p| p.test(&record));
@@ -222,15 +228,44 @@ impl TransformChain {
             match stage.transform.apply(record) {
                 Ok(Some(r)) => record = r,
                 Ok(None) => return Ok(None),
-                Err(e) => {
-                    return Err(ConnectError::Other(format!(
-                        "Transform '{}' failed: {}",
-                        stage.alias, e
-                    )))
+                Err(error) => {
+                    return Err(TransformFailure {
+                        alias: stage.alias.clone(),
+                        class: stage.class,
+                        error,
+                    })
                 }
             }
         }
         Ok(Some(record))
+    }
+}
+
+/// A transform that failed on a record: which one, and why.
+#[derive(Debug)]
+pub struct TransformFailure {
+    /// Its alias in `transforms`.
+    pub alias: String,
+    /// Its Java class name.
+    pub class: &'static str,
+    pub error: ConnectError,
+}
+
+impl std::fmt::Display for TransformFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "transform '{}' ({}) failed", self.alias, self.class)
+    }
+}
+
+impl std::error::Error for TransformFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<TransformFailure> for ConnectError {
+    fn from(f: TransformFailure) -> Self {
+        ConnectError::Other(ferry_api::error::error_chain(&f))
     }
 }
 
@@ -365,6 +400,14 @@ mod tests {
         ]))
         .unwrap();
         let e = chain.apply(source(None, Value::Int32(1))).unwrap_err();
-        assert!(e.to_string().starts_with("Transform 'x' failed"), "{e}");
+        assert_eq!(
+            e.class,
+            "org.apache.kafka.connect.transforms.InsertField$Value"
+        );
+        let e = ConnectError::from(e).to_string();
+        assert!(
+            e.starts_with("transform 'x' (org.apache.kafka.connect.transforms.InsertField$Value) failed\nCaused by: data error: Only Map objects"),
+            "{e}"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub mod value_to_key;
 #[cfg(test)]
 mod test_util;
 
-pub use chain::TransformChain;
+pub use chain::{TransformChain, TransformFailure};
 pub use util::Target;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
