@@ -384,7 +384,7 @@ fn kafka_cluster_id() -> String {
 }
 
 /// Drives a future to completion on the current thread (rdkafka's admin futures need no runtime).
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
     struct ThreadWaker(std::thread::Thread);

@@ -342,19 +342,14 @@ pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
             "errors.deadletterqueue.topic.name: a dead letter queue is for sinks (Kafka ignores it on a source too)".to_string(),
         );
     }
-    let topic_creation: Vec<&String> = props
-        .keys()
-        .filter(|k| k.starts_with("topic.creation."))
-        .collect();
-    if !topic_creation.is_empty() {
-        ignored.push(format!(
-            "{}: topics are created with the broker's defaults (topic creation groups are not built yet)",
-            topic_creation
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    let creation_keys = props.keys().any(|k| k.starts_with("topic.creation."));
+    let creation_on = ["partitions", "replication.factor"]
+        .iter()
+        .all(|k| props.contains_key(&format!("topic.creation.default.{k}")));
+    if kind == ConnectorKind::Source && creation_keys && !creation_on {
+        ignored.push(
+            "topic.creation.*: without both topic.creation.default.replication.factor and topic.creation.default.partitions, new topics get the broker's defaults (as in Kafka, the groups apply only with both set)".to_string(),
+        );
     }
     ignored
 }

@@ -11,6 +11,8 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientConfig;
 use tokio::sync::Mutex;
 
+use crate::topic_creation::NewTopicSpec;
+
 /// Builds a client, dropping (with a warning) settings librdkafka does not know — Java clients
 /// accept keys librdkafka has no equivalent for, and an unknown key must not stop the worker.
 pub fn create_client<T, C>(
@@ -121,7 +123,11 @@ const RETRY_EVERY: Duration = Duration::from_secs(3);
 
 impl TopicCreator {
     pub fn new(admin_props: &BTreeMap<String, String>) -> Result<TopicCreator, KafkaError> {
-        let admin = create_client("admin", admin_props, LoggingContext)?;
+        // Asking whether a topic exists must not create it with the broker's defaults
+        // (`auto.create.topics.enable`) before the connector's own rules could apply.
+        let mut props = admin_props.clone();
+        props.insert("allow.auto.create.topics".into(), "false".into());
+        let admin = create_client("admin", &props, LoggingContext)?;
         Ok(TopicCreator {
             admin,
             known: Mutex::new(HashSet::new()),
@@ -133,6 +139,7 @@ impl TopicCreator {
     pub async fn ensure(
         &self,
         topic: &str,
+        spec: &NewTopicSpec,
         stop: &tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), KafkaError> {
         // The set is held only to look and to note: a creation retrying while the broker is away
@@ -143,7 +150,7 @@ impl TopicCreator {
         loop {
             match self.exists(topic).await {
                 Ok(true) => break,
-                Ok(false) => match self.create(topic).await {
+                Ok(false) => match self.create(topic, spec).await {
                     Ok(()) => break,
                     Err(e) if is_transient(&e) => {}
                     Err(e) => return Err(e),
@@ -183,20 +190,30 @@ impl TopicCreator {
             .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty()))
     }
 
-    async fn create(&self, topic: &str) -> Result<(), KafkaError> {
+    async fn create(&self, topic: &str, spec: &NewTopicSpec) -> Result<(), KafkaError> {
         let options = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT));
         // -1 asks the broker for its defaults (KIP-464); brokers without that get one partition.
-        for (partitions, replication) in [(-1, -1), (1, 1)] {
-            let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+        let fallback = (spec.partitions.max(1), spec.replication.max(1));
+        for (partitions, replication) in [(spec.partitions, spec.replication), fallback] {
+            let mut new_topic =
+                NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+            for (key, value) in &spec.configs {
+                new_topic = new_topic.set(key, value);
+            }
             let results = self.admin.create_topics([&new_topic], &options).await?;
             match results.into_iter().next() {
                 Some(Ok(_)) | None => {
-                    tracing::info!(topic, "created the topic, which did not exist yet");
+                    tracing::info!(
+                        topic,
+                        partitions,
+                        replication,
+                        "created the topic, which did not exist yet (-1: the broker's default)"
+                    );
                     return Ok(());
                 }
                 Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) => return Ok(()),
                 Some(Err((_, code)))
-                    if partitions == -1
+                    if (partitions == -1 || replication == -1)
                         && matches!(
                             code,
                             RDKafkaErrorCode::InvalidPartitions

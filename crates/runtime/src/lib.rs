@@ -23,6 +23,7 @@ pub mod status;
 pub mod submitted;
 pub mod task;
 pub mod task_control;
+pub mod topic_creation;
 pub mod validation;
 pub mod worker;
 pub mod worker_config;

@@ -27,6 +27,7 @@ use crate::offset_store::OffsetStore;
 use crate::offsets::ConnectorOffsetReader;
 use crate::submitted::{RecordId, SubmittedRecords};
 use crate::task::TaskError;
+use crate::topic_creation::TopicCreation;
 use crate::worker_config::WorkerConfig;
 
 /// How often a lack of acknowledgements is reported while records are outstanding.
@@ -135,6 +136,8 @@ struct Outbound {
     ids: Vec<RecordId>,
     stop: watch::Receiver<bool>,
     errors: ErrorPolicy,
+    /// How the topics this task writes to are created when missing (KIP-158).
+    topic_creation: TopicCreation,
 }
 
 impl SourceTaskRunner {
@@ -144,6 +147,13 @@ impl SourceTaskRunner {
         stop: watch::Receiver<bool>,
     ) -> Result<SourceTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let worker_allows = setup
+            .worker
+            .originals()
+            .get("topic.creation.enable")
+            .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+        let topic_creation = TopicCreation::from_config(worker_allows, &setup.connector_props)
+            .map_err(|e| TaskError::Connect(ConnectError::Config(e)))?;
         let errors = ErrorPolicy::without_dead_letter_queue(
             &setup.connector,
             setup.task_id,
@@ -174,6 +184,7 @@ impl SourceTaskRunner {
                 ids: Vec::new(),
                 stop,
                 errors,
+                topic_creation,
             },
         })
     }
@@ -455,9 +466,10 @@ impl Outbound {
         if self.known_topics.contains(topic) {
             return Ok(());
         }
+        let spec = self.topic_creation.spec_for(topic);
         self.setup
             .topics
-            .ensure(topic, &self.stop)
+            .ensure(topic, &spec, &self.stop)
             .await
             .map_err(|e| TaskError::Kafka(format!("cannot create topic {topic}"), e))?;
         let producer = &self.producer;

@@ -39,6 +39,8 @@ const PASS_THROUGH_PREFIXES: &[&str] = &[
     "config.providers.",
     // Read by `client_overrides`.
     "connector.client.config.override.policy",
+    // Read by `topic_creation`.
+    "topic.creation.enable",
 ];
 
 /// Keys Kafka Connect workers know that ferry accepts without acting on them (yet).
@@ -63,7 +65,6 @@ const ACCEPTED_UNUSED: &[&str] = &[
     "rest.port",
     "access.control.allow.origin",
     "access.control.allow.methods",
-    "topic.creation.enable",
     "metrics.sample.window.ms",
     "metrics.num.samples",
     "metrics.recording.level",
