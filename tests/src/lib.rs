@@ -481,6 +481,11 @@ impl Ferry {
         ]
     }
 
+    /// Starts `ferry standalone` on `broker` with the test worker properties and no connectors.
+    pub fn standalone_on(broker: &Broker, dir: &Path) -> Ferry {
+        Ferry::start(dir, &Ferry::worker_props(broker, dir, free_port()), &[])
+    }
+
     /// Starts `ferry standalone` with the given worker properties and connector property sets.
     pub fn start(
         dir: &Path,

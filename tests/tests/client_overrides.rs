@@ -10,11 +10,7 @@ use serde_json::json;
 fn a_sink_consumer_takes_the_connectors_override() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ferry = Ferry::start(
-        dir.path(),
-        &Ferry::worker_props(&broker, dir.path(), free_port()),
-        &[],
-    );
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let topic = unique("override");
     broker.create_topic(&topic, 1);
     let old: Vec<String> = (0..5).map(|i| format!("before {i}")).collect();

@@ -85,11 +85,7 @@ fn mixed_values() -> (Vec<String>, Vec<String>, Vec<String>) {
 fn tolerated_bad_records_go_to_the_dead_letter_queue_and_good_ones_arrive() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ferry = Ferry::start(
-        dir.path(),
-        &Ferry::worker_props(&broker, dir.path(), free_port()),
-        &[],
-    );
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let topic = unique("dlq-in");
     let dlq = unique("dlq");
     broker.create_topic(&topic, 1);
@@ -184,11 +180,7 @@ fn tolerated_bad_records_go_to_the_dead_letter_queue_and_good_ones_arrive() {
 fn without_tolerance_a_bad_record_fails_the_task_with_where_it_was() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ferry = Ferry::start(
-        dir.path(),
-        &Ferry::worker_props(&broker, dir.path(), free_port()),
-        &[],
-    );
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let topic = unique("strict-in");
     broker.create_topic(&topic, 1);
     broker.produce(&topic, &["\"fine\"".to_string(), "{broken".to_string()]);

@@ -7,10 +7,6 @@ use std::time::Duration;
 use ferry_e2e::*;
 use serde_json::json;
 
-fn worker(broker: &Broker, dir: &std::path::Path) -> Ferry {
-    Ferry::start(dir, &Ferry::worker_props(broker, dir, free_port()), &[])
-}
-
 fn source_config(file: &std::path::Path, topic: &str) -> Json {
     json!({
         "connector.class": "FileStreamSource",
@@ -54,7 +50,7 @@ fn numbered(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
 fn bad_requests_get_kafkas_error_bodies_and_create_nothing() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let ferry = worker(&broker, dir.path());
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     let topic = unique("bad-requests");
 
@@ -150,7 +146,7 @@ fn bad_requests_get_kafkas_error_bodies_and_create_nothing() {
 fn pause_stop_resume_restart_and_source_offsets() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let ferry = worker(&broker, dir.path());
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     let topic = unique("lifecycle");
     broker.create_topic(&topic, 1);
@@ -298,7 +294,7 @@ fn pause_stop_resume_restart_and_source_offsets() {
 fn a_sink_rewound_to_zero_writes_the_records_again() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let ferry = worker(&broker, dir.path());
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let topic = unique("rewind");
     // A name of its own: the group `connect-NAME` keeps its offsets on the broker between runs.
     let snk = unique("snk");
@@ -372,7 +368,7 @@ fn a_sink_rewound_to_zero_writes_the_records_again() {
 fn config_changes_restart_tasks_and_deleted_connectors_keep_their_offsets() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let ferry = worker(&broker, dir.path());
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     let (t1, t2) = (unique("cfg-one"), unique("cfg-two"));
     broker.create_topic(&t1, 1);
@@ -452,7 +448,7 @@ fn config_changes_restart_tasks_and_deleted_connectors_keep_their_offsets() {
 fn rest_created_connectors_and_their_states_survive_a_restart() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let mut ferry = worker(&broker, dir.path());
+    let mut ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     let topic = unique("persist");
     broker.create_topic(&topic, 1);
@@ -487,7 +483,7 @@ fn rest_created_connectors_and_their_states_survive_a_restart() {
 fn plugins_validation_loggers_health_and_expand() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
-    let ferry = worker(&broker, dir.path());
+    let ferry = Ferry::standalone_on(&broker, dir.path());
 
     let (code, health) = ferry.get("/health");
     assert_eq!(code, 200);

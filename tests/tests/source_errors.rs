@@ -22,11 +22,7 @@ fn unconvertible(file: &std::path::Path, topic: &str, tolerance: &str) -> Json {
 fn a_source_skips_what_it_cannot_convert_under_all_and_fails_under_none() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ferry = Ferry::start(
-        dir.path(),
-        &Ferry::worker_props(&broker, dir.path(), free_port()),
-        &[],
-    );
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     let lines: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
     append_lines(&input, &lines);

@@ -45,11 +45,7 @@ fn config_of(broker: &Broker, topic: &str, key: &str) -> Option<String> {
 fn a_source_creates_its_topics_by_its_groups() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ferry = Ferry::start(
-        dir.path(),
-        &Ferry::worker_props(&broker, dir.path(), free_port()),
-        &[],
-    );
+    let ferry = Ferry::standalone_on(&broker, dir.path());
     let input = dir.path().join("in.txt");
     append_lines(&input, &["one".to_string(), "two".to_string()]);
     let kept = unique("kept-made");
