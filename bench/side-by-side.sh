@@ -168,12 +168,12 @@ def row(what, f, j, b, ratio_text, target, met, f_digits=None):
 def verdict(ok):
     return "n/a" if ok is None else ("**met**" if ok else "**not met**")
 
-n = num("standalone.n")
 for side, label in (("source", "file → topic"), ("sink", "topic → file")):
-    f, j, b = (num(f"standalone.{k}.{side}.steady") for k in ("ferry", "java", "bare"))
-    ok = None if None in (f, j, b) else (f >= j and f >= 0.9 * b)
-    ratio = "n/a" if None in (f, j, b) else f"{f / j:.1f}× Java, {f / b:.2f}× bare"
-    row(f"{label}: records/s", f, j, show(b), ratio, "≥ Java and ≥ 0.9 × bare", verdict(ok))
+    for metric, how in (("steady", "after the first record"), ("rate", "from the launch")):
+        f, j, b = (num(f"standalone.{k}.{side}.{metric}") for k in ("ferry", "java", "bare"))
+        ok = None if None in (f, j, b) else (f >= j and f >= 0.9 * b)
+        ratio = "n/a" if None in (f, j, b) else f"{f / j:.1f}× Java, {f / b:.2f}× bare"
+        row(f"{label}: records/s {how}", f, j, show(b), ratio, "≥ Java and ≥ 0.9 × bare", verdict(ok))
 for side, label in (("source", "file → topic"), ("sink", "topic → file")):
     f, j, b = (num(f"standalone.{k}.{side}.cpu") for k in ("ferry", "java", "bare"))
     ratio = "n/a" if None in (f, j) or f == 0 else f"Java uses {j / f:.0f}×"
@@ -225,8 +225,11 @@ PY
     echo
     echo "- Throughput: $(grep -m1 '^standalone.n=' "$SUMMARY" | cut -d= -f2 || echo "?") lines of 100 bytes, standalone workers, one partition, FileStreamSource"
     echo "  \`batch.size=2000\`, \`tasks.max=1\`, StringConverter, \`offset.flush.interval.ms=10000\` (Kafka Connect's"
-    echo "  default) for both; records/s from the first to the last record in the output (start-up excluded;"
-    echo "  with it, and CPU after the first record, in standalone.md). Each worker uses its own producer and"
+    echo "  default) for both. Records/s \"after the first record\": N / (last − first record in the output),"
+    echo "  start-up excluded (for Kafka Connect a JVM start and plugin scanning); \"from the launch\": N / (launch →"
+    echo "  last record in the output), start-up included. The bare producer's first record reaches the topic"
+    echo "  about half a second after its launch, later than ferry's, so its rate \"after the first record\""
+    echo "  counts records it had queued before (see standalone.md for every run). Each worker uses its own producer and"
     echo "  consumer defaults (Kafka Connect's, as its log printed them, are in standalone.md). CPU: \`utime + stime\`"
     echo "  of \`/proc/PID/stat\` from the process start to the last record, start-up included."
     echo "- RSS: \`VmRSS\` of one \`distributed\` worker alone in its group, 10 s after it was ready / after all"

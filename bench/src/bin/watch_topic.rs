@@ -54,16 +54,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
         .set("enable.auto.commit", "false")
         .create()?;
-    let metadata = consumer.fetch_metadata(Some(&args.topic), timeout)?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == args.topic)
-        .map(|t| t.partitions().iter().map(|p| p.id()).collect())
-        .unwrap_or_default();
-    if partitions.is_empty() {
-        return Err(format!("no topic {} (or it has no partitions)", args.topic).into());
-    }
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
+    let interval = Duration::from_millis(args.interval_ms);
+    // A topic just created may have no leader yet: its metadata and end offsets are asked for
+    // again until they answer (or the deadline passes).
+    let retry = |what: &str, err: Box<dyn Error>| -> Result<(), Box<dyn Error>> {
+        if Instant::now() > deadline {
+            return Err(format!("{what} of {}: {err}", args.topic).into());
+        }
+        std::thread::sleep(interval);
+        Ok(())
+    };
+    let partitions: Vec<i32> = loop {
+        let found: Result<Vec<i32>, Box<dyn Error>> = consumer
+            .fetch_metadata(Some(&args.topic), timeout)
+            .map_err(Into::into)
+            .and_then(|metadata| {
+                let partitions: Vec<i32> = metadata
+                    .topics()
+                    .iter()
+                    .find(|t| t.name() == args.topic && t.error().is_none())
+                    .map(|t| t.partitions().iter().map(|p| p.id()).collect())
+                    .unwrap_or_default();
+                if partitions.is_empty() {
+                    Err("no such topic yet, or no partitions".into())
+                } else {
+                    Ok(partitions)
+                }
+            });
+        match found {
+            Ok(partitions) => break partitions,
+            Err(err) => retry("metadata", err)?,
+        }
+    };
     let end = || -> Result<i64, Box<dyn Error>> {
         let mut sum = 0;
         for p in &partitions {
@@ -71,16 +94,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Ok(sum)
     };
+    let end_retrying = || -> Result<i64, Box<dyn Error>> {
+        loop {
+            match end() {
+                Ok(sum) => return Ok(sum),
+                Err(err) => retry("end offsets", err)?,
+            }
+        }
+    };
     let out = std::io::stdout();
     let mut out = out.lock();
-    let start = end()?;
+    let start = end_retrying()?;
     writeln!(out, "ready {} {start}", epoch_us())?;
     out.flush()?;
-    let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
-    let interval = Duration::from_millis(args.interval_ms);
     let mut first_seen = false;
     loop {
-        let now = end()?;
+        let now = end_retrying()?;
         let at = epoch_us();
         if !first_seen && now > start {
             first_seen = true;
