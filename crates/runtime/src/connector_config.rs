@@ -248,15 +248,10 @@ pub fn validate_on(
     }
 }
 
-/// Keys ferry accepts but cannot act on yet, as problems.
-pub fn unsupported(parsed: &ParsedConfig) -> Vec<String> {
-    let mut problems = Vec::new();
-    if !parsed.list(TRANSFORMS).is_empty() {
-        problems.push(
-            "transforms are not supported by ferry yet; remove the \"transforms\" key".to_string(),
-        );
-    }
-    problems
+/// The problems of the transforms and predicates a configuration asks for (unknown classes,
+/// invalid keys, a predicate that is not declared), each naming its key.
+pub fn transform_problems(props: &Props) -> Vec<ferry_api::config::ConfigProblem> {
+    ferry_transforms::TransformChain::validate(props)
 }
 
 /// A sink names its topics exactly one way: a list or a pattern.
@@ -271,13 +266,31 @@ pub fn topics_problem(has_topics: bool, has_regex: bool) -> Option<&'static str>
 }
 
 fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
-    let mut problems = unsupported(parsed);
+    let mut problems: Vec<String> = transform_problems(parsed.originals())
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
     if kind == ConnectorKind::Sink {
         let topics = !parsed.list(TOPICS).is_empty();
         let regex = parsed.string(TOPICS_REGEX).is_some_and(|r| !r.is_empty());
         problems.extend(topics_problem(topics, regex).map(str::to_string));
     }
     problems
+}
+
+/// The transform chain of a task, from its connector's configuration.
+pub fn transform_chain(
+    connector: &Props,
+) -> Result<ferry_transforms::TransformChain, ferry_api::ConnectError> {
+    ferry_transforms::TransformChain::from_config(connector).map_err(|problems| {
+        ferry_api::ConnectError::Config(
+            problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
 }
 
 /// The converters of one task: the connector's own choice where it names one, else the worker's.

@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferry_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
+use ferry_api::{ConnectError, ConnectRecord, Props, SinkRecord, SinkTask, TopicPartition};
+use ferry_transforms::TransformChain;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::client_overrides;
-use crate::connector_config::{TaskConverters, TOPICS, TOPICS_REGEX};
+use crate::connector_config::{transform_chain, TaskConverters, TOPICS, TOPICS_REGEX};
 use crate::error_handling::{Consumed, ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, LoggingContext};
 use crate::task::TaskError;
@@ -112,6 +113,8 @@ pub struct SinkTaskRunner {
     setup: SinkTaskSetup,
     task: Box<dyn SinkTask>,
     converters: TaskConverters,
+    /// The connector's transforms, applied between the converters and `put`.
+    transforms: TransformChain,
     consumer: BaseConsumer<LoggingContext>,
     /// Next offset to commit per partition: one past the last record handed to `put`.
     consumed: HashMap<TopicPartition, i64>,
@@ -131,6 +134,7 @@ impl SinkTaskRunner {
         signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let transforms = transform_chain(&setup.connector_props)?;
         let errors = ErrorPolicy::new(
             &setup.worker,
             &setup.connector,
@@ -150,6 +154,7 @@ impl SinkTaskRunner {
             setup,
             task,
             converters,
+            transforms,
             consumer,
             consumed: HashMap::new(),
             unflushed: false,
@@ -196,6 +201,9 @@ impl SinkTaskRunner {
                 // Where each partition of the batch starts, to read it again should `put` ask.
                 let starts = batch_starts(&batch);
                 let done = positions(&batch, &skipped);
+                // Positions are taken before the transforms: a record they drop or send to
+                // another topic is consumed where it was read, as in Kafka.
+                let batch = self.transform(batch)?;
                 match self.task.put(batch).await {
                     Ok(()) => retry_delay = RETRY_FIRST_DELAY,
                     Err(e) if e.is_retriable() => {
@@ -231,6 +239,23 @@ impl SinkTaskRunner {
             }
         }
         Ok(())
+    }
+
+    /// Runs the transform chain on a batch, keeping what it keeps. A transform that fails fails
+    /// the task (the error policy does not cover sink transforms yet).
+    fn transform(&mut self, batch: Vec<SinkRecord>) -> Result<Vec<SinkRecord>, TaskError> {
+        if self.transforms.is_empty() {
+            return Ok(batch);
+        }
+        let mut kept = Vec::with_capacity(batch.len());
+        for record in batch {
+            let transformed = self
+                .transforms
+                .apply(ConnectRecord::Sink(record))
+                .map_err(|f| TaskError::Connect(f.into()))?;
+            kept.extend(transformed.and_then(ConnectRecord::into_sink));
+        }
+        Ok(kept)
     }
 
     /// Pauses or resumes fetching as the worker asks. A paused consumer stays in its group (polls

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferry_api::{ConnectError, Props, SourceRecord, SourceTask, SourceTaskContext};
+use ferry_api::{ConnectError, ConnectRecord, Props, SourceRecord, SourceTask, SourceTaskContext};
+use ferry_transforms::TransformChain;
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -20,7 +21,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::client_overrides;
-use crate::connector_config::TaskConverters;
+use crate::connector_config::{transform_chain, TaskConverters};
 use crate::error_handling::{ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, TopicCreator};
 use crate::offset_store::OffsetStore;
@@ -127,6 +128,8 @@ pub struct SourceTaskRunner {
 struct Outbound {
     setup: SourceTaskSetup,
     converters: TaskConverters,
+    /// The connector's transforms, applied between `poll` and the converters.
+    transforms: TransformChain,
     producer: ThreadedProducer<DeliveryContext>,
     context: DeliveryContext,
     known_topics: HashSet<String>,
@@ -147,6 +150,7 @@ impl SourceTaskRunner {
         stop: watch::Receiver<bool>,
     ) -> Result<SourceTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
+        let transforms = transform_chain(&setup.connector_props)?;
         let worker_allows = setup
             .worker
             .originals()
@@ -177,6 +181,7 @@ impl SourceTaskRunner {
             out: Outbound {
                 setup,
                 converters,
+                transforms,
                 producer,
                 context,
                 known_topics: HashSet::new(),
@@ -488,11 +493,15 @@ impl Outbound {
     /// Registers a batch's records with the offset tracker, converts them and hands them to the
     /// producer. Should a record fail to convert, the task fails: the records before it are sent,
     /// but no offset at or after their batch is committed, so after a restart they come again.
+    /// With transforms, a record goes through them first (a dropped record counts as delivered,
+    /// so its offset is committed, as in Kafka), and the topics are those they give.
     async fn send(&mut self, records: &mut Vec<SourceRecord>) -> Result<(), TaskError> {
-        for record in records.iter() {
-            if self.last_topic.as_deref() != Some(record.topic.as_str()) {
-                self.prepare_topic(&record.topic).await?;
-                self.last_topic = Some(record.topic.clone());
+        if self.transforms.is_empty() {
+            for record in records.iter() {
+                if self.last_topic.as_deref() != Some(record.topic.as_str()) {
+                    self.prepare_topic(&record.topic).await?;
+                    self.last_topic = Some(record.topic.clone());
+                }
             }
         }
         let mut ids = std::mem::take(&mut self.ids);
@@ -510,6 +519,18 @@ impl Outbound {
         }
         let mut sent = Ok(());
         for (record, id) in records.drain(..).zip(ids.iter().copied()) {
+            let record = if self.transforms.is_empty() {
+                record
+            } else {
+                match self.transform(record, id).await {
+                    Ok(Some(record)) => record,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        sent = Err(e);
+                        break;
+                    }
+                }
+            };
             let topic = record.topic.clone();
             sent = match self.convert(record) {
                 Ok(converted) => self.produce(converted, id).await,
@@ -529,6 +550,42 @@ impl Outbound {
         records.clear();
         self.ids = ids;
         sent
+    }
+
+    /// Runs the transform chain on a record. A record a transform drops, or that fails in one
+    /// under `errors.tolerance=all`, is acknowledged at once; the topic of a kept record is made
+    /// ready for the producer.
+    async fn transform(
+        &mut self,
+        record: SourceRecord,
+        id: RecordId,
+    ) -> Result<Option<SourceRecord>, TaskError> {
+        let topic = record.topic.clone();
+        let kept = match self.transforms.apply(ConnectRecord::Source(record)) {
+            Ok(kept) => kept.and_then(ConnectRecord::into_source),
+            Err(failed) => {
+                let failure = Failure {
+                    stage: Stage::Transformation,
+                    class: failed.class.to_string(),
+                    error: failed.error,
+                };
+                self.errors.source_failure(failure, &topic)?;
+                None
+            }
+        };
+        let Some(record) = kept else {
+            self.context
+                .submitted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .ack(id);
+            return Ok(None);
+        };
+        if self.last_topic.as_deref() != Some(record.topic.as_str()) {
+            self.prepare_topic(&record.topic).await?;
+            self.last_topic = Some(record.topic.clone());
+        }
+        Ok(Some(record))
     }
 
     async fn produce(&self, c: Converted, id: RecordId) -> Result<(), TaskError> {

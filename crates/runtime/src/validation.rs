@@ -47,6 +47,26 @@ pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo>
             kind: kind.to_string(),
             version: version.to_string(),
         }));
+        let mut transforms: Vec<PluginInfo> = ferry_transforms::transformations()
+            .into_iter()
+            .map(|p| PluginInfo {
+                class: p.class.to_string(),
+                kind: "transformation".to_string(),
+                version: p.version.to_string(),
+            })
+            .collect();
+        transforms.sort_by(|a, b| a.class.cmp(&b.class));
+        infos.extend(transforms);
+        let mut predicates: Vec<PluginInfo> = ferry_transforms::predicates()
+            .into_iter()
+            .map(|p| PluginInfo {
+                class: p.class.to_string(),
+                kind: "predicate".to_string(),
+                version: p.version.to_string(),
+            })
+            .collect();
+        predicates.sort_by(|a, b| a.class.cmp(&b.class));
+        infos.extend(predicates);
     }
     infos
 }
@@ -62,6 +82,12 @@ pub fn plugin_config(plugins: &Plugins, name: &str) -> Result<Vec<ConfigKeyInfo>
     }
     if let Some(def) = ferry_convert::converter_config_def(name) {
         return Ok(def_info(&def));
+    }
+    if let Some(p) = ferry_transforms::find_transformation(name.trim()) {
+        return Ok(def_info(&(p.config_def)()));
+    }
+    if let Some(p) = ferry_transforms::find_predicate(name.trim()) {
+        return Ok(def_info(&(p.config_def)()));
     }
     Err(HerderError::NotFound(format!("Unknown plugin {name}.")))
 }
@@ -93,7 +119,9 @@ pub fn validate(
             props.insert(CONNECTOR_CLASS.to_string(), plugin_name.to_string());
         }
     }
-    let def = connector_config::common_def(plugin.kind).merge(&(plugin.create)().config_def());
+    let def = connector_config::common_def(plugin.kind)
+        .merge(&(plugin.create)().config_def())
+        .merge(&transform_keys(&props));
     let mut groups: Vec<String> = Vec::new();
     let mut configs = Vec::new();
     for key in def.keys() {
@@ -128,13 +156,18 @@ pub fn validate(
     if plugin.kind == ConnectorKind::Sink {
         add_topic_errors(&props, &mut configs);
     }
-    if let Ok(parsed) = def.parse(&props) {
-        for problem in connector_config::unsupported(&parsed) {
-            if let Some(c) = configs
-                .iter_mut()
-                .find(|c| c.definition.name == connector_config::TRANSFORMS)
-            {
-                c.value.errors.push(problem);
+    for problem in connector_config::transform_problems(&props) {
+        let at = configs
+            .iter()
+            .position(|c| c.definition.name == problem.key)
+            .or_else(|| {
+                configs
+                    .iter()
+                    .position(|c| c.definition.name == connector_config::TRANSFORMS)
+            });
+        if let Some(c) = at.and_then(|i| configs.get_mut(i)) {
+            if !c.value.errors.contains(&problem.message) {
+                c.value.errors.push(problem.message);
             }
         }
     }
@@ -145,6 +178,81 @@ pub fn validate(
         groups,
         configs,
     })
+}
+
+/// The keys of each transform and predicate a configuration names, as Kafka adds them to a
+/// connector's definition: `transforms.A.type`, `.predicate`, `.negate` and the transform's own
+/// keys under `transforms.A.`, in a group `Transforms: A`; likewise for predicates.
+fn transform_keys(props: &Props) -> ConfigDef {
+    let aliases = |key: &str| -> Vec<String> {
+        props
+            .get(key)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut def = ConfigDef::new();
+    let add = |def: ConfigDef, prefix: &str, group: &str, own: Option<ConfigDef>| {
+        let mut def = def
+            .required(
+                &format!("{prefix}type"),
+                ferry_api::ConfigType::Class,
+                ferry_api::Importance::High,
+                "Class for the plugin.",
+            )
+            .in_group(group, "Type");
+        if prefix.starts_with("transforms.") {
+            def = def
+                .optional(
+                    &format!("{prefix}predicate"),
+                    ferry_api::ConfigType::String,
+                    None,
+                    ferry_api::Importance::Medium,
+                    "The alias of a predicate used to determine whether to apply this \
+                     transformation.",
+                )
+                .in_group(group, "Predicate")
+                .optional(
+                    &format!("{prefix}negate"),
+                    ferry_api::ConfigType::Boolean,
+                    Some("false"),
+                    ferry_api::Importance::Medium,
+                    "Whether the configured predicate should be negated.",
+                )
+                .in_group(group, "Negate");
+        }
+        let mut extra = ConfigDef::new();
+        for key in own.iter().flat_map(|d| d.keys().to_vec()) {
+            let mut key = key;
+            key.name = format!("{prefix}{}", key.name);
+            key.display_name.clone_from(&key.name);
+            key.group = Some(group.to_string());
+            extra = extra.with_key(key);
+        }
+        def.merge(&extra)
+    };
+    for alias in aliases("transforms") {
+        let prefix = format!("transforms.{alias}.");
+        let own = props
+            .get(&format!("{prefix}type"))
+            .and_then(|c| ferry_transforms::find_transformation(c.trim()))
+            .map(|p| (p.config_def)());
+        def = add(def, &prefix, &format!("Transforms: {alias}"), own);
+    }
+    for alias in aliases("predicates") {
+        let prefix = format!("predicates.{alias}.");
+        let own = props
+            .get(&format!("{prefix}type"))
+            .and_then(|c| ferry_transforms::find_predicate(c.trim()))
+            .map(|p| (p.config_def)());
+        def = add(def, &prefix, &format!("Predicates: {alias}"), own);
+    }
+    def
 }
 
 fn add_topic_errors(props: &Props, configs: &mut [ConfigInfo]) {
