@@ -6,6 +6,9 @@
 use std::time::Duration;
 
 use ferry_e2e::*;
+use rdkafka::config::ClientConfig;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::json;
 
 fn source(name: &str, input: &std::path::Path, topic: &str) -> Vec<(&'static str, String)> {
@@ -195,5 +198,123 @@ fn a_source_chain_with_predicates_reshapes_routes_and_drops() {
         || (ferry.offsets_file().get(&key) == Some(&json!({"position": size}))).then_some(()),
     );
     assert!(broker.consume(&other, 1, Duration::from_secs(3)).is_empty());
+    assert_eq!(ferry.terminate(), Some(0), "{}", ferry.output());
+}
+
+/// Produces values (`None`: a tombstone), those flagged with a `skip` header.
+fn produce(broker: &Broker, topic: &str, records: &[(Option<String>, bool)]) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.address)
+        .create()
+        .expect("producer");
+    for (value, skip) in records {
+        let mut record = BaseRecord::<str, str>::to(topic).key("k");
+        if let Some(v) = value {
+            record = record.payload(v.as_str());
+        }
+        if *skip {
+            record = record.headers(OwnedHeaders::new().insert(Header {
+                key: "skip",
+                value: Some("yes"),
+            }));
+        }
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+}
+
+#[test]
+fn a_sink_chain_drops_by_header_and_tombstone_and_extracts_a_field() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("smt-sink");
+    broker.create_topic(&topic, 1);
+    let mut records = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        match i % 3 {
+            0 => {
+                records.push((
+                    Some(json!({"a": format!("keep-{i}"), "n": i}).to_string()),
+                    false,
+                ));
+                expected.push(format!("keep-{i}"));
+            }
+            1 => records.push((
+                Some(json!({"a": format!("skip-{i}"), "n": i}).to_string()),
+                true,
+            )),
+            _ => records.push((None, false)),
+        }
+    }
+    produce(&broker, &topic, &records);
+
+    let output = dir.path().join("out.txt");
+    let sink = vec![
+        ("name", "smt-sink".to_string()),
+        ("connector.class", "FileStreamSink".to_string()),
+        ("file", output.display().to_string()),
+        ("topics", topic.clone()),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter".to_string(),
+        ),
+        ("value.converter.schemas.enable", "false".to_string()),
+        (
+            "transforms",
+            "dropSkipped,dropTombstones,route,extract".to_string(),
+        ),
+        ("transforms.dropSkipped.type", "Filter".to_string()),
+        ("transforms.dropSkipped.predicate", "hasSkip".to_string()),
+        (
+            "transforms.dropTombstones.type",
+            "org.apache.kafka.connect.transforms.Filter".to_string(),
+        ),
+        (
+            "transforms.dropTombstones.predicate",
+            "isTombstone".to_string(),
+        ),
+        (
+            "transforms.route.type",
+            "org.apache.kafka.connect.transforms.RegexRouter".to_string(),
+        ),
+        ("transforms.route.regex", ".*".to_string()),
+        ("transforms.route.replacement", "renamed".to_string()),
+        (
+            "transforms.extract.type",
+            "org.apache.kafka.connect.transforms.ExtractField$Value".to_string(),
+        ),
+        ("transforms.extract.field", "a".to_string()),
+        ("predicates", "hasSkip,isTombstone".to_string()),
+        (
+            "predicates.hasSkip.type",
+            "org.apache.kafka.connect.transforms.predicates.HasHeaderKey".to_string(),
+        ),
+        ("predicates.hasSkip.name", "skip".to_string()),
+        (
+            "predicates.isTombstone.type",
+            "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone".to_string(),
+        ),
+    ];
+    let worker = Ferry::worker_props(&broker, dir.path(), free_port());
+    let mut ferry = Ferry::start(dir.path(), &worker, &[sink]);
+    wait_for(
+        "the kept records in the sink file",
+        Duration::from_secs(60),
+        || (read_lines(&output) == expected).then_some(()),
+    );
+    // Nothing else comes, and the task keeps running.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(read_lines(&output), expected, "{}", ferry.output());
+    let (_, status) = ferry.get("/connectors/smt-sink/status");
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     assert_eq!(ferry.terminate(), Some(0), "{}", ferry.output());
 }
