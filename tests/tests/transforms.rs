@@ -318,3 +318,58 @@ fn a_sink_chain_drops_by_header_and_tombstone_and_extracts_a_field() {
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     assert_eq!(ferry.terminate(), Some(0), "{}", ferry.output());
 }
+
+#[test]
+fn a_failing_source_transform_fails_the_task_or_is_skipped_under_tolerance_all() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    append_lines(&input, &["a".to_string(), "b".to_string()]);
+    // InsertField needs a struct (or a map); a line is a string: every record fails in it.
+    let failing = |name: &str, topic: &str, tolerance: &str| {
+        vec![
+            ("name", name.to_string()),
+            ("connector.class", "FileStreamSource".to_string()),
+            ("file", input.display().to_string()),
+            ("topic", topic.to_string()),
+            ("errors.tolerance", tolerance.to_string()),
+            ("transforms", "insert".to_string()),
+            ("transforms.insert.type", "InsertField$Value".to_string()),
+            ("transforms.insert.topic.field", "t".to_string()),
+        ]
+    };
+    let (strict_topic, tolerant_topic) = (unique("smt-strict"), unique("smt-tolerant"));
+    let worker = Ferry::worker_props(&broker, dir.path(), free_port());
+    let mut ferry = Ferry::start(
+        dir.path(),
+        &worker,
+        &[
+            failing("strict", &strict_topic, "none"),
+            failing("tolerant", &tolerant_topic, "all"),
+        ],
+    );
+    let trace = wait_for("the strict task to fail", Duration::from_secs(30), || {
+        let (_, status) = ferry.get("/connectors/strict/status");
+        (status["tasks"][0]["state"] == "FAILED").then(|| status["tasks"][0]["trace"].to_string())
+    });
+    assert!(
+        trace.contains("TRANSFORMATION")
+            && trace.contains("InsertField$Value")
+            && trace.contains("[field insertion]"),
+        "{trace}"
+    );
+    // Skipped under `all`: nothing sent, the offsets committed, the task running.
+    let size = std::fs::metadata(&input).unwrap().len();
+    let key = json!(["tolerant", {"filename": input.display().to_string()}]).to_string();
+    wait_for(
+        "the skipped records' offsets to be committed",
+        Duration::from_secs(30),
+        || (ferry.offsets_file().get(&key) == Some(&json!({"position": size}))).then_some(()),
+    );
+    let (_, status) = ferry.get("/connectors/tolerant/status");
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    assert!(broker
+        .consume(&tolerant_topic, 1, Duration::from_secs(3))
+        .is_empty());
+    assert_eq!(ferry.terminate(), Some(0), "{}", ferry.output());
+}
