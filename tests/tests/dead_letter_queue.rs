@@ -202,3 +202,49 @@ fn without_tolerance_a_bad_record_fails_the_task_with_where_it_was() {
         "the connector goes on"
     );
 }
+
+#[test]
+fn a_record_a_transform_cannot_take_goes_to_the_dead_letter_queue() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ferry = Ferry::standalone_on(&broker, dir.path());
+    let topic = unique("transform-in");
+    let dlq = unique("transform-dlq");
+    broker.create_topic(&topic, 1);
+    // ExtractField needs a map; plain strings cannot give it one.
+    broker.produce(
+        &topic,
+        &["\"a string\"".to_string(), "{\"x\":\"kept\"}".to_string()],
+    );
+    let out = dir.path().join("out.txt");
+    let mut config = sink_config(&out, &topic, "all", &dlq);
+    config["transforms"] = json!("extract");
+    config["transforms.extract.type"] =
+        json!("org.apache.kafka.connect.transforms.ExtractField$Value");
+    config["transforms.extract.field"] = json!("x");
+    let (code, body) = ferry.call("PUT", "/connectors/transformed/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    wait_for(
+        "the kept record in the sink file",
+        Duration::from_secs(60),
+        || (read_lines(&out) == ["kept"]).then_some(()),
+    );
+    let dead = records_with_headers(&broker, &dlq, 1, Duration::from_secs(60));
+    assert_eq!(dead.len(), 1, "the record the transform failed on");
+    let (value, headers) = &dead[0];
+    assert_eq!(value, "\"a string\"");
+    assert_eq!(
+        headers.get("__connect.errors.stage").map(String::as_str),
+        Some("TRANSFORMATION")
+    );
+    assert_eq!(
+        headers
+            .get("__connect.errors.class.name")
+            .map(String::as_str),
+        Some("org.apache.kafka.connect.transforms.ExtractField$Value")
+    );
+    assert_eq!(
+        headers.get("__connect.errors.offset").map(String::as_str),
+        Some("0")
+    );
+}

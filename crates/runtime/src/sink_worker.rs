@@ -196,14 +196,11 @@ impl SinkTaskRunner {
         let mut retry_delay = RETRY_FIRST_DELAY;
         while !*self.signals.stop.borrow() {
             self.follow_pause()?;
-            let (batch, skipped) = tokio::task::block_in_place(|| self.take_batch())?;
+            let (batch, read) = tokio::task::block_in_place(|| self.take_batch())?;
             if !batch.is_empty() {
-                // Where each partition of the batch starts, to read it again should `put` ask.
-                let starts = batch_starts(&batch);
-                let done = positions(&batch, &skipped);
-                // Positions are taken before the transforms: a record they drop or send to
-                // another topic is consumed where it was read, as in Kafka.
-                let batch = self.transform(batch)?;
+                // Where each partition of the poll starts, to read it again should `put` ask.
+                let starts = read_starts(&read);
+                let done = positions(&read);
                 match self.task.put(batch).await {
                     Ok(()) => retry_delay = RETRY_FIRST_DELAY,
                     Err(e) if e.is_retriable() => {
@@ -226,8 +223,9 @@ impl SinkTaskRunner {
                 }
                 self.note_consumed(done);
                 self.unflushed = true;
-            } else if !skipped.is_empty() {
-                self.note_consumed(positions(&batch, &skipped));
+            } else if !read.is_empty() {
+                // Everything read was dropped by the transforms or skipped: consumed all the same.
+                self.note_consumed(positions(&read));
             } else if self.unflushed {
                 // The stream is idle: flush now so the last records reach the output promptly
                 // rather than at the next commit. Committing stays on its interval.
@@ -239,23 +237,6 @@ impl SinkTaskRunner {
             }
         }
         Ok(())
-    }
-
-    /// Runs the transform chain on a batch, keeping what it keeps. A transform that fails fails
-    /// the task (the error policy does not cover sink transforms yet).
-    fn transform(&mut self, batch: Vec<SinkRecord>) -> Result<Vec<SinkRecord>, TaskError> {
-        if self.transforms.is_empty() {
-            return Ok(batch);
-        }
-        let mut kept = Vec::with_capacity(batch.len());
-        for record in batch {
-            let transformed = self
-                .transforms
-                .apply(ConnectRecord::Sink(record))
-                .map_err(|f| TaskError::Connect(f.into()))?;
-            kept.extend(transformed.and_then(ConnectRecord::into_sink));
-        }
-        Ok(kept)
     }
 
     /// Pauses or resumes fetching as the worker asks. A paused consumer stays in its group (polls
@@ -286,9 +267,6 @@ impl SinkTaskRunner {
         Ok(())
     }
 
-    /// Up to `MAX_BATCH` records: waits briefly for the first, then takes what is already there.
-    /// The whole batch is taken in one `block_in_place`: entering it once per record cost more
-    /// than the records themselves.
     /// Seeks each partition back to where the batch that `put` refused began.
     fn rewind(&mut self, starts: &[(String, i32, i64)]) -> Result<(), TaskError> {
         for (topic, partition, offset) in starts {
@@ -301,21 +279,33 @@ impl SinkTaskRunner {
         Ok(())
     }
 
-    /// The next batch, and where the records skipped under `errors.tolerance=all` were (their
-    /// offsets are consumed too).
+    /// Up to `MAX_BATCH` records, converted and transformed: waits briefly for the first, then
+    /// takes what is already there. The whole batch is taken in one `block_in_place`: entering
+    /// it once per record cost more than the records themselves. Also returns where every
+    /// record read came from — put, dropped by a transform or skipped under
+    /// `errors.tolerance=all` — as that is what is consumed, whatever topic a transform gave it.
     #[allow(clippy::type_complexity)]
     fn take_batch(&mut self) -> Result<(Vec<SinkRecord>, Vec<(String, i32, i64)>), TaskError> {
         let mut batch = Vec::new();
-        let mut skipped = Vec::new();
+        let mut read = Vec::new();
         let mut wait = POLL_WAIT;
-        while batch.len() < MAX_BATCH {
+        while read.len() < MAX_BATCH {
             let polled = self.consumer.poll(wait);
             wait = Duration::ZERO;
             match polled {
                 None => break,
                 Some(Ok(message)) => {
-                    let record = match self.convert(&message) {
-                        Ok(record) => record,
+                    read.push((
+                        message.topic().to_string(),
+                        message.partition(),
+                        message.offset(),
+                    ));
+                    let record = match self
+                        .convert(&message)
+                        .and_then(|r| transform(&mut self.transforms, r))
+                    {
+                        Ok(Some(record)) => record,
+                        Ok(None) => continue,
                         Err(failure) => {
                             let consumed = Consumed {
                                 topic: message.topic(),
@@ -324,11 +314,6 @@ impl SinkTaskRunner {
                                 message: &message,
                             };
                             self.errors.sink_failure(failure, &consumed)?;
-                            skipped.push((
-                                message.topic().to_string(),
-                                message.partition(),
-                                message.offset(),
-                            ));
                             continue;
                         }
                     };
@@ -344,7 +329,7 @@ impl SinkTaskRunner {
                 }
             }
         }
-        Ok((batch, skipped))
+        Ok((batch, read))
     }
 
     /// Remembers, per partition, the offset after the last record of a poll that was put or
@@ -445,22 +430,35 @@ impl SinkTaskRunner {
     }
 }
 
-/// Per partition, the offset after the last record of one poll, put or skipped: computed once
-/// per partition and batch rather than once per record.
-fn positions(batch: &[SinkRecord], skipped: &[(String, i32, i64)]) -> Vec<(TopicPartition, i64)> {
+/// The connector's transforms on one record: `None` when one of them drops it.
+fn transform(
+    chain: &mut TransformChain,
+    record: SinkRecord,
+) -> Result<Option<SinkRecord>, Failure> {
+    if chain.is_empty() {
+        return Ok(Some(record));
+    }
+    match chain.apply(ConnectRecord::Sink(record)) {
+        Ok(kept) => Ok(kept.and_then(ConnectRecord::into_sink)),
+        Err(failed) => Err(Failure {
+            stage: Stage::Transformation,
+            class: failed.class.to_string(),
+            error: failed.error,
+        }),
+    }
+}
+
+/// Per partition, the offset after the last record read in one poll: computed once per
+/// partition and batch rather than once per record.
+fn positions(read: &[(String, i32, i64)]) -> Vec<(TopicPartition, i64)> {
     let mut last: Vec<(&str, i32, i64)> = Vec::new();
-    let all = batch
-        .iter()
-        .rev()
-        .map(|r| (r.topic.as_str(), r.kafka_partition, r.kafka_offset))
-        .chain(skipped.iter().map(|(t, p, o)| (t.as_str(), *p, *o)));
-    for (topic, partition, offset) in all {
+    for (topic, partition, offset) in read.iter().rev() {
         match last
             .iter_mut()
-            .find(|(t, p, _)| *t == topic && *p == partition)
+            .find(|(t, p, _)| t == topic && p == partition)
         {
-            Some(entry) => entry.2 = entry.2.max(offset),
-            None => last.push((topic, partition, offset)),
+            Some(entry) => entry.2 = entry.2.max(*offset),
+            None => last.push((topic, *partition, *offset)),
         }
     }
     last.into_iter()
@@ -476,16 +474,16 @@ fn positions(batch: &[SinkRecord], skipped: &[(String, i32, i64)]) -> Vec<(Topic
         .collect()
 }
 
-/// Per partition, the offset of the batch's first record.
-fn batch_starts(batch: &[SinkRecord]) -> Vec<(String, i32, i64)> {
+/// Per partition, the offset of the first record read in one poll.
+fn read_starts(read: &[(String, i32, i64)]) -> Vec<(String, i32, i64)> {
     let mut starts: Vec<(String, i32, i64)> = Vec::new();
-    for r in batch {
+    for (topic, partition, offset) in read {
         match starts
             .iter_mut()
-            .find(|(t, p, _)| *t == r.topic && *p == r.kafka_partition)
+            .find(|(t, p, _)| t == topic && p == partition)
         {
-            Some(entry) => entry.2 = entry.2.min(r.kafka_offset),
-            None => starts.push((r.topic.clone(), r.kafka_partition, r.kafka_offset)),
+            Some(entry) => entry.2 = entry.2.min(*offset),
+            None => starts.push((topic.clone(), *partition, *offset)),
         }
     }
     starts
@@ -495,20 +493,6 @@ fn batch_starts(batch: &[SinkRecord]) -> Vec<(String, i32, i64)> {
 mod tests {
     use super::*;
 
-    fn record(topic: &str, partition: i32, offset: i64) -> SinkRecord {
-        SinkRecord {
-            topic: topic.to_string(),
-            kafka_partition: partition,
-            kafka_offset: offset,
-            key_schema: None,
-            key: None,
-            value_schema: None,
-            value: None,
-            timestamp: None,
-            headers: Vec::new(),
-        }
-    }
-
     fn tp(topic: &str, partition: i32) -> TopicPartition {
         TopicPartition {
             topic: topic.to_string(),
@@ -516,20 +500,32 @@ mod tests {
         }
     }
 
+    fn read(items: &[(&str, i32, i64)]) -> Vec<(String, i32, i64)> {
+        items
+            .iter()
+            .map(|(t, p, o)| (t.to_string(), *p, *o))
+            .collect()
+    }
+
     #[test]
-    fn a_poll_is_consumed_up_to_its_last_record_put_or_skipped() {
-        let batch = [record("a", 0, 5), record("b", 1, 7), record("a", 0, 6)];
-        let skipped = [("a".to_string(), 0, 8), ("c".to_string(), 2, 3)];
-        let mut got = positions(&batch, &skipped);
+    fn a_poll_is_consumed_up_to_its_last_record_read() {
+        let polled = read(&[
+            ("a", 0, 5),
+            ("b", 1, 7),
+            ("a", 0, 6),
+            ("a", 0, 8),
+            ("c", 2, 3),
+        ]);
+        let mut got = positions(&polled);
         got.sort_by(|x, y| (&x.0.topic, x.0.partition).cmp(&(&y.0.topic, y.0.partition)));
         assert_eq!(got, vec![(tp("a", 0), 9), (tp("b", 1), 8), (tp("c", 2), 4)]);
     }
 
     #[test]
     fn a_refused_batch_is_read_again_from_its_first_record_per_partition() {
-        let batch = [record("a", 0, 5), record("b", 1, 7), record("a", 0, 6)];
+        let polled = read(&[("a", 0, 5), ("b", 1, 7), ("a", 0, 6)]);
         assert_eq!(
-            batch_starts(&batch),
+            read_starts(&polled),
             vec![("a".to_string(), 0, 5), ("b".to_string(), 1, 7)]
         );
     }
