@@ -51,6 +51,15 @@ pub struct Failure {
     pub error: ConnectError,
 }
 
+/// A failure at `stage` of the class `class`.
+pub fn failure(stage: Stage, class: &str, error: ConnectError) -> Failure {
+    Failure {
+        stage,
+        class: class.to_string(),
+        error,
+    }
+}
+
 /// The consumed record a sink failed on, as it came from Kafka.
 pub struct Consumed<'a> {
     pub topic: &'a str,

@@ -16,7 +16,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::client_overrides;
 use crate::connector_config::{transform_chain, TaskConverters, TOPICS, TOPICS_REGEX};
-use crate::error_handling::{Consumed, ErrorPolicy, Failure, Stage};
+use crate::error_handling::{failure, Consumed, ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, LoggingContext};
 use crate::task::TaskError;
 use crate::task_control::TaskSignals;
@@ -343,35 +343,23 @@ impl SinkTaskRunner {
     /// The record in the Connect data model, or the stage that failed and why.
     fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, Failure> {
         let topic = message.topic();
-        let failed = |stage: Stage, class: &str| {
-            let class = class.to_string();
-            move |error: ConnectError| Failure {
-                stage,
-                class,
-                error,
-            }
-        };
-        let key = self
-            .converters
+        // The failure is built only when there is one: no allocation per record.
+        let c = &self.converters;
+        let key = c
             .key
             .to_connect(topic, message.key())
-            .map_err(failed(Stage::KeyConverter, &self.converters.key_class))?;
-        let value = self
-            .converters
+            .map_err(|e| failure(Stage::KeyConverter, &c.key_class, e))?;
+        let value = c
             .value
             .to_connect(topic, message.payload())
-            .map_err(failed(Stage::ValueConverter, &self.converters.value_class))?;
+            .map_err(|e| failure(Stage::ValueConverter, &c.value_class, e))?;
         let mut headers = Vec::new();
         if let Some(raw) = message.headers() {
             for h in raw.iter() {
-                let converted = self
-                    .converters
+                let converted = c
                     .header
                     .to_connect_header(topic, h.key, h.value)
-                    .map_err(failed(
-                        Stage::HeaderConverter,
-                        &self.converters.header_class,
-                    ))?;
+                    .map_err(|e| failure(Stage::HeaderConverter, &c.header_class, e))?;
                 headers.push(ferry_api::Header {
                     key: h.key.to_string(),
                     schema: converted.schema,

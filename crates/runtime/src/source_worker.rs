@@ -22,7 +22,7 @@ use tracing::Instrument;
 
 use crate::client_overrides;
 use crate::connector_config::{transform_chain, TaskConverters};
-use crate::error_handling::{ErrorPolicy, Failure, Stage};
+use crate::error_handling::{failure, ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, TopicCreator};
 use crate::offset_store::OffsetStore;
 use crate::offsets::ConnectorOffsetReader;
@@ -413,40 +413,45 @@ impl Outbound {
         }
     }
 
-    /// The record in bytes for the producer, or the stage that failed and why.
-    fn convert(&self, record: SourceRecord) -> Result<Converted, Failure> {
-        let failed = |stage: Stage, class: &str| {
-            let class = class.to_string();
-            move |error: ConnectError| Failure {
-                stage,
-                class,
-                error,
-            }
-        };
+    /// The record in bytes for the producer, or the stage that failed and why (with the
+    /// record's topic). Nothing is allocated for the failure unless there is one.
+    fn convert(&self, record: SourceRecord) -> Result<Converted, (Failure, String)> {
         let topic = record.topic;
-        let key = self
-            .converters
+        let c = &self.converters;
+        let key = match c
             .key
             .from_connect_owned(&topic, record.key_schema.as_deref(), record.key)
-            .map_err(failed(Stage::KeyConverter, &self.converters.key_class))?;
-        let value = self
-            .converters
-            .value
-            .from_connect_owned(&topic, record.value_schema.as_deref(), record.value)
-            .map_err(failed(Stage::ValueConverter, &self.converters.value_class))?;
+        {
+            Ok(key) => key,
+            Err(error) => return Err((failure(Stage::KeyConverter, &c.key_class, error), topic)),
+        };
+        let value =
+            match c
+                .value
+                .from_connect_owned(&topic, record.value_schema.as_deref(), record.value)
+            {
+                Ok(value) => value,
+                Err(error) => {
+                    return Err((failure(Stage::ValueConverter, &c.value_class, error), topic))
+                }
+            };
         let headers = if record.headers.is_empty() {
             None
         } else {
             let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
             for h in &record.headers {
-                let bytes = self
-                    .converters
-                    .header
-                    .from_connect_header(&topic, &h.key, h.schema.as_deref(), &h.value)
-                    .map_err(failed(
-                        Stage::HeaderConverter,
-                        &self.converters.header_class,
-                    ))?;
+                let bytes = match c.header.from_connect_header(
+                    &topic,
+                    &h.key,
+                    h.schema.as_deref(),
+                    &h.value,
+                ) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        let f = failure(Stage::HeaderConverter, &c.header_class, error);
+                        return Err((f, topic));
+                    }
+                };
                 headers = headers.insert(Header {
                     key: &h.key,
                     value: bytes.as_deref(),
@@ -531,10 +536,9 @@ impl Outbound {
                     }
                 }
             };
-            let topic = record.topic.clone();
             sent = match self.convert(record) {
                 Ok(converted) => self.produce(converted, id).await,
-                Err(failure) => self.errors.source_failure(failure, &topic).map(|()| {
+                Err((failure, topic)) => self.errors.source_failure(failure, &topic).map(|()| {
                     // Skipped: its offset counts as delivered.
                     self.context
                         .submitted
