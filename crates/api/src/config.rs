@@ -327,6 +327,17 @@ fn parse_typed(ty: ConfigType, raw: &str) -> Result<ConfigValue, String> {
     }
 }
 
+/// The items of a comma-separated value (`transforms`, `topic.creation.groups`, ...), trimmed,
+/// empty ones left out.
+pub fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Validators for common constraints.
 pub mod validators {
     use super::{ConfigValue, Validator};

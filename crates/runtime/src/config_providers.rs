@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use ferry_api::config::split_list;
 use ferry_api::{ConnectError, Props};
 use regex::Regex;
 
@@ -51,7 +52,8 @@ impl ConfigProviders {
     pub fn from_worker(props: &Props) -> Result<ConfigProviders, String> {
         let mut providers = BTreeMap::new();
         let names = props.get("config.providers").map_or("", String::as_str);
-        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in split_list(names) {
+            let name = name.as_str();
             let class_key = format!("config.providers.{name}.class");
             let class = props
                 .get(&class_key)
@@ -59,13 +61,7 @@ impl ConfigProviders {
             let param = |key: &str| props.get(&format!("config.providers.{name}.param.{key}"));
             let paths = || -> Vec<PathBuf> {
                 param("allowed.paths")
-                    .map(|p| {
-                        p.split(',')
-                            .map(str::trim)
-                            .filter(|p| !p.is_empty())
-                            .map(PathBuf::from)
-                            .collect()
-                    })
+                    .map(|p| split_list(p).into_iter().map(PathBuf::from).collect())
                     .unwrap_or_default()
             };
             let provider = match class.as_str() {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use ferry_api::config::split_list;
 use ferry_api::Props;
 use regex::Regex;
 
@@ -56,18 +57,10 @@ impl TopicCreation {
         if !worker_enabled || !default_keys.iter().all(|set| *set) {
             return Ok(TopicCreation::default());
         }
-        let names: Vec<&str> = props
-            .get(GROUPS)
-            .map(|g| {
-                g.split(',')
-                    .map(str::trim)
-                    .filter(|g| !g.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let names = props.get(GROUPS).map(|g| split_list(g)).unwrap_or_default();
         let default = group(props, DEFAULT, None)?;
         let mut groups = Vec::new();
-        for name in names.into_iter().filter(|n| *n != DEFAULT) {
+        for name in names.iter().filter(|n| *n != DEFAULT) {
             groups.push(group(props, name, Some(&default.spec))?);
         }
         groups.push(default);
@@ -115,9 +108,8 @@ fn group(props: &Props, name: &str, default: Option<&NewTopicSpec>) -> Result<Gr
     let patterns = |key: &str| -> Result<Vec<Regex>, String> {
         own.get(key)
             .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
+                split_list(v)
+                    .into_iter()
                     .map(|p| {
                         Regex::new(&format!("^(?:{p})$"))
                             .map_err(|e| format!("{prefix}{key}: {p} is not a valid pattern: {e}"))

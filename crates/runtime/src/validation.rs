@@ -187,13 +187,7 @@ fn transform_keys(props: &Props) -> ConfigDef {
     let aliases = |key: &str| -> Vec<String> {
         props
             .get(key)
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|v| ferry_api::config::split_list(v))
             .unwrap_or_default()
     };
     let mut def = ConfigDef::new();

@@ -27,13 +27,7 @@ pub struct TransformChain {
 fn list(props: &Props, key: &str) -> Vec<String> {
     props
         .get(key)
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|v| ferry_api::config::split_list(v))
         .unwrap_or_default()
 }
 
