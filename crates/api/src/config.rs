@@ -327,6 +327,15 @@ fn parse_typed(ty: ConfigType, raw: &str) -> Result<ConfigValue, String> {
     }
 }
 
+/// The properties whose keys start with `prefix`, with the prefix removed
+/// (`transforms.A.`, `producer.override.`, ...).
+pub fn with_prefix(props: &Props, prefix: &str) -> Props {
+    props
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone())))
+        .collect()
+}
+
 /// The items of a comma-separated value (`transforms`, `topic.creation.groups`, ...), trimmed,
 /// empty ones left out.
 pub fn split_list(value: &str) -> Vec<String> {
@@ -433,10 +442,7 @@ impl ParsedConfig {
 
     /// The original keys starting with `prefix`, with the prefix removed.
     pub fn originals_with_prefix(&self, prefix: &str) -> Props {
-        self.originals
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone())))
-            .collect()
+        with_prefix(&self.originals, prefix)
     }
 }
 

@@ -3,8 +3,6 @@
 //! over the worker's `producer.*`/`consumer.*`/`admin.*`, as far as the worker's
 //! `connector.client.config.override.policy` allows.
 
-use std::collections::BTreeMap;
-
 use ferry_api::Props;
 
 pub const POLICY: &str = "connector.client.config.override.policy";
@@ -76,12 +74,8 @@ impl OverridePolicy {
 
 /// The connector's overrides for one kind of client (`producer`, `consumer` or `admin`), with
 /// the prefix taken off.
-pub fn overrides(connector: &Props, client: &str) -> BTreeMap<String, String> {
-    let prefix = format!("{client}.override.");
-    connector
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_string(), v.clone())))
-        .collect()
+pub fn overrides(connector: &Props, client: &str) -> Props {
+    ferry_api::config::with_prefix(connector, &format!("{client}.override."))
 }
 
 #[cfg(test)]

@@ -31,13 +31,6 @@ fn list(props: &Props, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn sub_props(props: &Props, prefix: &str) -> Props {
-    props
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone())))
-        .collect()
-}
-
 fn problem(key: String, message: String) -> ConfigProblem {
     ConfigProblem { key, message }
 }
@@ -106,7 +99,7 @@ impl TransformChain {
                 continue;
             };
             let mut p = (plugin.create)();
-            let own = sub_props(props, &prefix);
+            let own = ferry_api::config::with_prefix(props, &prefix);
             if let Err(e) = p.configure(&own) {
                 let keys: Vec<String> = (plugin.config_def)()
                     .keys()
@@ -170,7 +163,7 @@ impl TransformChain {
                 continue;
             };
             let mut t = (plugin.create)();
-            let own = sub_props(props, &prefix);
+            let own = ferry_api::config::with_prefix(props, &prefix);
             if let Err(e) = t.configure(&own) {
                 let keys: Vec<String> = (plugin.config_def)()
                     .keys()
