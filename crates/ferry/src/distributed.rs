@@ -5,15 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use ferry_runtime::config::properties;
+use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::distributed::herder::{DistributedHerder, InternalTopics};
 use ferry_runtime::distributed::settings::DistributedSettings;
 use ferry_runtime::herder::Herder;
 use ferry_runtime::kafka::TopicCreator;
-use ferry_runtime::offset_store::KafkaOffsetStore;
 use ferry_runtime::plugins::Plugins;
-use ferry_runtime::properties;
+use ferry_runtime::storage::offset_store::KafkaOffsetStore;
 use ferry_runtime::worker::{Worker, WorkerContext};
-use ferry_runtime::worker_config::WorkerConfig;
 
 use crate::logging::{FilterHandle, LogLevels};
 use crate::standalone::wait_for_shutdown_signal;

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use ferry_runtime::connector_store::ConnectorStore;
+use ferry_runtime::config::properties;
+use ferry_runtime::config::worker::WorkerConfig;
+use ferry_runtime::herder::standalone::StandaloneHerder;
 use ferry_runtime::herder::Herder;
 use ferry_runtime::kafka::TopicCreator;
-use ferry_runtime::offsets::FileOffsetStore;
 use ferry_runtime::plugins::Plugins;
-use ferry_runtime::properties;
-use ferry_runtime::standalone::StandaloneHerder;
+use ferry_runtime::storage::connector_store::ConnectorStore;
+use ferry_runtime::storage::offsets_file::FileOffsetStore;
 use ferry_runtime::worker::{Worker, WorkerContext};
-use ferry_runtime::worker_config::WorkerConfig;
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::logging::{FilterHandle, LogLevels};

@@ -11,8 +11,8 @@ pub use routes::router;
 
 use std::sync::Arc;
 
+use ferry_runtime::config::worker::Listener;
 use ferry_runtime::herder::Herder;
-use ferry_runtime::worker_config::Listener;
 use tokio::net::TcpListener;
 
 /// Binds every listener; fails if one cannot be bound, so start-up can report it.

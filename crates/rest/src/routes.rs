@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use ferry_api::Props;
-use ferry_runtime::connector_config::CONNECTOR_CLASS;
+use ferry_runtime::config::connector::CONNECTOR_CLASS;
 use ferry_runtime::distributed::session_key;
 use ferry_runtime::herder::{
     ConnectorOffsets, ConnectorStateInfo, Herder, HerderError, InitialState, InternalSignature,

@@ -1,29 +1,21 @@
-//! The ferry worker: task loops, offset stores, herders and the plugin registry.
+//! The ferry worker, laid out as Kafka Connect's runtime is:
+//!
+//! - [`config`]: worker and connector configurations, config providers, client overrides;
+//! - [`plugins`]: the registry of connectors, converters, transforms and predicates, and their
+//!   descriptions and validation for the REST API;
+//! - [`worker`]: running connectors and tasks — the source and sink task loops;
+//! - [`errors`]: what happens to a record that fails on its way (KIP-298);
+//! - [`storage`]: where offsets and standalone connectors are kept;
+//! - [`kafka`]: Kafka clients and topic creation;
+//! - [`herder`]: the control plane the REST API talks to, and the standalone herder;
+//! - [`distributed`]: the distributed herder, its group membership and internal topics.
 
-pub mod atomic_file;
-pub mod client_overrides;
-pub mod config_providers;
-pub mod connector_config;
-pub mod connector_offsets;
-pub mod connector_store;
+pub mod config;
 pub mod distributed;
-pub mod error_handling;
+pub mod entities;
+pub mod errors;
 pub mod herder;
-pub mod java_serialization;
 pub mod kafka;
-pub mod offset_store;
-pub mod offsets;
 pub mod plugins;
-pub mod properties;
-pub mod sink_offsets;
-pub mod sink_worker;
-pub mod source_worker;
-pub mod standalone;
-pub mod status;
-pub mod submitted;
-pub mod task;
-pub mod task_control;
-pub mod topic_creation;
-pub mod validation;
+pub mod storage;
 pub mod worker;
-pub mod worker_config;

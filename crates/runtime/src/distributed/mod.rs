@@ -5,7 +5,6 @@ pub mod assignor;
 pub mod config_state;
 pub mod heartbeat;
 pub mod herder;
-pub mod kafka_log;
 pub mod membership;
 pub mod protocol;
 pub mod session_key;

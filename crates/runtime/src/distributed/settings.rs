@@ -6,7 +6,7 @@ use ferry_api::config::validators;
 use ferry_api::{ConfigDef, ConfigType, Importance, ParsedConfig};
 
 use super::protocol::Protocol;
-use crate::worker_config::{WorkerConfig, WorkerConfigError};
+use crate::config::worker::{WorkerConfig, WorkerConfigError};
 
 pub fn config_def() -> ConfigDef {
     ConfigDef::new()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
-use crate::status::{State, Status};
+use crate::entities::status::{State, Status};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Entry {

@@ -9,9 +9,9 @@ use tokio::sync::watch;
 use super::DistributedHerder;
 use crate::distributed::assignor::Assignor;
 use crate::distributed::heartbeat::{Heartbeats, Interruption};
-use crate::distributed::kafka_log::KafkaLog;
 use crate::distributed::membership::{Beat, GroupMember, GroupSettings};
 use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
+use crate::kafka::compacted_topic::KafkaLog;
 
 /// How often a worker looks at its local work and writes the statuses that changed between
 /// rebalances: all in memory unless something changed, so it can be short, and a task that

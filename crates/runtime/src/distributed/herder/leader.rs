@@ -12,8 +12,8 @@ use crate::distributed::config_state::records as config_records;
 use crate::distributed::membership::Joined;
 use crate::distributed::protocol::{Allocation, Assignment, MemberMetadata, Protocol};
 use crate::distributed::session_key::SessionKey;
+use crate::entities::status::State;
 use crate::herder::HerderError;
-use crate::status::State;
 
 impl DistributedHerder {
     /// The leader's part of a rebalance: catch up with the config topic, then assign.

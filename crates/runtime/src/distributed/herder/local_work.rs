@@ -9,12 +9,12 @@ use std::sync::Arc;
 use ferry_api::Props;
 
 use super::{flatten, now_ms, DistributedHerder};
-use crate::connector_config;
+use crate::config::connector;
 use crate::distributed::assignor::Work;
 use crate::distributed::protocol::{Assignment, Protocol, CONNECTOR_TASK};
 use crate::distributed::status_state::records as status_records;
+use crate::entities::status::State;
 use crate::herder::{HerderError, RestartRequest, TargetState};
-use crate::status::State;
 
 impl DistributedHerder {
     /// Stops what was revoked and starts what was assigned, with the configurations read.
@@ -74,7 +74,7 @@ impl DistributedHerder {
                 .flatten();
             (config, shared.config.target(&w.connector), task_config)
         };
-        let valid = match connector_config::validate(&self.plugins, &config) {
+        let valid = match connector::validate(&self.plugins, &config) {
             Ok(v) => v,
             Err(problems) => {
                 tracing::error!(connector = %w.connector, "cannot run: {}", problems.join("; "));
@@ -141,7 +141,7 @@ impl DistributedHerder {
                 }
                 // Validated only when something changed: this runs at every tick.
                 if changed || self.worker.target_state(name) != Some(target) {
-                    if let Ok(valid) = connector_config::validate(&self.plugins, c) {
+                    if let Ok(valid) = connector::validate(&self.plugins, c) {
                         self.worker
                             .ensure_entry(name, c, &valid.plugin, valid.tasks_max(), target);
                     }
@@ -318,7 +318,7 @@ impl DistributedHerder {
     /// no leader takes it for the work of a worker that may come back.
     pub(super) async fn publish_unassigned(&self, work: &BTreeSet<Work>) {
         let (generation, worker_id) = (self.shared().generation, self.worker_config.worker_id());
-        let status = crate::status::Status::new(State::Unassigned, &worker_id);
+        let status = crate::entities::status::Status::new(State::Unassigned, &worker_id);
         let records: Vec<(String, Vec<u8>)> = work
             .iter()
             .map(|w| status_records::status(&w.connector, w.task, &status, generation))

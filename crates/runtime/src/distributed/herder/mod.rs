@@ -16,23 +16,23 @@ use ferry_api::{ConnectorKind, Props};
 
 use super::assignor::{flatten, Work};
 use super::config_state::{records as config_records, ConfigState};
-use super::kafka_log::{KafkaLog, LogError, TopicSpec};
 use super::protocol::Protocol;
 use super::settings::DistributedSettings;
 use super::status_state::{records as status_records, StatusState};
-use crate::connector_config;
-use crate::connector_offsets::{require_stopped, Offsets};
+use crate::config::connector;
+use crate::config::worker::WorkerConfig;
+use crate::entities::status::{State, Status};
+use crate::herder::offsets::{require_stopped, Offsets};
 use crate::herder::{
     invalid_config, no_status, not_found, unknown_connector, unknown_connector_to_restart,
     with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created,
     Herder, HerderError, InternalSignature, RestartRequest, ServerInfo, TargetState, TaskInfo,
     TaskState, WorkerState,
 };
-use crate::offset_store::KafkaOffsetStore;
+use crate::kafka::compacted_topic::{KafkaLog, LogError, TopicSpec};
 use crate::plugins::Plugins;
-use crate::status::{State, Status};
+use crate::storage::offset_store::KafkaOffsetStore;
 use crate::worker::Worker;
-use crate::worker_config::WorkerConfig;
 
 /// How long a write waits for a rebalance in progress to end before it is answered 409.
 const REBALANCE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -223,7 +223,7 @@ impl DistributedHerder {
     }
 
     fn check(&self, props: &Props) -> Result<(), HerderError> {
-        connector_config::validate_on(&self.worker.context().config, &self.plugins, props)
+        connector::validate_on(&self.worker.context().config, &self.plugins, props)
             .map(|_| ())
             .map_err(|problems| invalid_config(&problems, props))
     }
@@ -235,7 +235,7 @@ impl DistributedHerder {
     fn kind(&self, name: &str) -> Option<ConnectorKind> {
         let config = self.shared().config.connectors.get(name).cloned()?;
         self.plugins
-            .connector(config.get(connector_config::CONNECTOR_CLASS)?)
+            .connector(config.get(connector::CONNECTOR_CLASS)?)
             .map(|p| p.kind)
     }
 
@@ -247,7 +247,7 @@ impl DistributedHerder {
             .plugins
             .connector(
                 config
-                    .get(connector_config::CONNECTOR_CLASS)
+                    .get(connector::CONNECTOR_CLASS)
                     .map(String::as_str)
                     .unwrap_or(""),
             )
@@ -531,7 +531,12 @@ impl Herder for DistributedHerder {
         let target = self.offsets_of(name, &config)?;
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
-        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
+        target.alter_checked(
+            self.plugins
+                .connector_for(config.get(connector::CONNECTOR_CLASS))?
+                .as_ref(),
+            offsets,
+        )
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -540,7 +545,11 @@ impl Herder for DistributedHerder {
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
         target
-            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
+            .reset_checked(
+                self.plugins
+                    .connector_for(config.get(connector::CONNECTOR_CLASS))?
+                    .as_ref(),
+            )
             .await
     }
 

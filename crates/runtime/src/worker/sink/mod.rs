@@ -14,13 +14,13 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::client_overrides;
-use crate::connector_config::{transform_chain, TaskConverters, TOPICS, TOPICS_REGEX};
-use crate::error_handling::{failure, Consumed, ErrorPolicy, Failure, Stage};
+use crate::config::client_overrides;
+use crate::config::connector::{transform_chain, TaskConverters, TOPICS, TOPICS_REGEX};
+use crate::config::worker::WorkerConfig;
+use crate::errors::TaskError;
+use crate::errors::{failure, Consumed, ErrorPolicy, Failure, Stage};
 use crate::kafka::{self, LoggingContext};
-use crate::task::TaskError;
-use crate::task_control::TaskSignals;
-use crate::worker_config::WorkerConfig;
+use crate::worker::task_control::TaskSignals;
 
 /// Records handed to one `put` at most (Kafka's `max.poll.records` default).
 const MAX_BATCH: usize = 500;

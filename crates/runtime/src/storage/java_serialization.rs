@@ -572,7 +572,7 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!("../tests/fixtures/java_offsets/", $name)).as_slice()
+            include_bytes!(concat!("../../tests/fixtures/java_offsets/", $name)).as_slice()
         };
     }
 

@@ -3,10 +3,10 @@
 
 use ferry_api::{Connector, ConnectorKind, OffsetMap, Props};
 
+use crate::config::worker::WorkerConfig;
 use crate::herder::{ConnectorOffset, ConnectorOffsets, HerderError, TargetState};
-use crate::offset_store::OffsetStore;
-use crate::sink_offsets;
-use crate::worker_config::WorkerConfig;
+use crate::storage::offset_store::OffsetStore;
+use crate::storage::sink_offsets;
 
 /// One connector's offsets, and where they live.
 pub struct Offsets<'a> {

@@ -4,6 +4,10 @@
 //! queue (`errors.deadletterqueue.*`) that keeps the original record with headers saying where
 //! and why it failed.
 
+mod task_error;
+
+pub use task_error::TaskError;
+
 use std::time::Duration;
 
 use ferry_api::{ConnectError, Props};
@@ -12,10 +16,9 @@ use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::client_overrides;
+use crate::config::client_overrides;
+use crate::config::worker::WorkerConfig;
 use crate::kafka::{self, LoggingContext};
-use crate::task::TaskError;
-use crate::worker_config::WorkerConfig;
 
 pub const TOLERANCE: &str = "errors.tolerance";
 pub const LOG_ENABLE: &str = "errors.log.enable";

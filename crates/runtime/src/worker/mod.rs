@@ -4,6 +4,10 @@
 //! Callers serialise changes to one connector (the herder holds a lock); the worker's own lock is
 //! never held across an await.
 
+pub mod sink;
+pub mod source;
+pub mod task_control;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -11,18 +15,18 @@ use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props, 
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use crate::connector_config::{self, ValidConnectorConfig};
-use crate::herder::{
+use crate::config::connector::{self, ValidConnectorConfig};
+use crate::config::worker::WorkerConfig;
+use crate::entities::status::{State, Status};
+use crate::entities::{
     ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, RestartRequest, TargetState, TaskInfo,
     TaskState,
 };
+use crate::errors::TaskError;
 use crate::kafka::TopicCreator;
-use crate::sink_worker::{SinkTaskRunner, SinkTaskSetup};
-use crate::source_worker::{SourceTaskRunner, SourceTaskSetup};
-use crate::status::{State, Status};
-use crate::task::TaskError;
-use crate::task_control::{ActiveTopics, ControlledSource, TaskControl};
-use crate::worker_config::WorkerConfig;
+use crate::worker::sink::{SinkTaskRunner, SinkTaskSetup};
+use crate::worker::source::{SourceTaskRunner, SourceTaskSetup};
+use crate::worker::task_control::{ActiveTopics, ControlledSource, TaskControl};
 
 type SharedStatus = Arc<Mutex<Status>>;
 
@@ -56,7 +60,7 @@ struct ConnectorEntry {
 /// The shared parts every task needs.
 pub struct WorkerContext {
     pub config: Arc<WorkerConfig>,
-    pub offsets: Arc<dyn crate::offset_store::OffsetStore>,
+    pub offsets: Arc<dyn crate::storage::offset_store::OffsetStore>,
     pub topics: Arc<TopicCreator>,
     pub worker_id: String,
 }
@@ -212,7 +216,7 @@ impl Worker {
     /// A new instance of the entry's connector, started with its configuration resolved by the
     /// config providers: the instance sees the secrets, the entry keeps the placeholders.
     fn start_instance(&self, entry: &ConnectorEntry) -> Result<Box<dyn Connector>, ConnectError> {
-        for ignored in connector_config::accepted_but_ignored(entry.plugin.kind, &entry.config) {
+        for ignored in connector::accepted_but_ignored(entry.plugin.kind, &entry.config) {
             tracing::warn!(
                 connector = entry.config.get("name").map_or("", String::as_str),
                 "accepted but not acted on: {ignored}"

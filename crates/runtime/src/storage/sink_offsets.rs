@@ -9,10 +9,10 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::{json, Map, Value as Json};
 
-use crate::connector_config::{TOPICS, TOPICS_REGEX};
-use crate::herder::{ConnectorOffset, HerderError};
+use crate::config::connector::{TOPICS, TOPICS_REGEX};
+use crate::config::worker::WorkerConfig;
+use crate::entities::{ConnectorOffset, HerderError};
 use crate::kafka::{self, LoggingContext};
-use crate::worker_config::WorkerConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -162,7 +162,8 @@ impl Provider {
             Provider::File { allowed } => {
                 let path = path.ok_or("the file provider needs a path: ${file:/path:key}")?;
                 let file = allowed_path(path, allowed)?;
-                let mut values = crate::properties::load(&file).map_err(|e| e.to_string())?;
+                let mut values =
+                    crate::config::properties::load(&file).map_err(|e| e.to_string())?;
                 Ok(values.remove(key))
             }
             Provider::Directory { allowed } => {

@@ -1,207 +1,17 @@
 //! The one door to the control plane: the REST API calls nothing but `Herder`.
 
+pub mod offsets;
+pub mod standalone;
+pub mod validation;
+
+pub use crate::entities::*;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use ferry_api::Props;
-use serde::{Deserialize, Serialize};
 
 use crate::plugins::Plugins;
-use crate::status::Status;
-use crate::validation;
-
-/// Why a herder operation failed; the REST layer maps each kind to one HTTP status once.
-#[derive(Debug, thiserror::Error)]
-pub enum HerderError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Internal(String),
-    /// An internal request whose signature does not check out (KIP-507).
-    #[error("{0}")]
-    Forbidden(String),
-    /// The worker cannot answer yet (e.g. it has not read a session key).
-    #[error("{0}")]
-    Unavailable(String),
-    /// Only the leader (or the worker running a task) can do this; the request goes to `url`.
-    #[error("this request must be handled by the worker at {0}")]
-    NotLeader(String),
-}
-
-/// The signature headers of an internal request between workers, as received.
-#[derive(Debug, Clone, Default)]
-pub struct InternalSignature {
-    pub signature: Option<String>,
-    pub algorithm: Option<String>,
-}
-
-/// The state a user asked a connector to be in (`target-state-NAME` in distributed mode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum TargetState {
-    Started,
-    Paused,
-    Stopped,
-}
-
-/// `initial_state` of `POST /connectors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum InitialState {
-    Running,
-    Paused,
-    Stopped,
-}
-
-impl From<InitialState> for TargetState {
-    fn from(s: InitialState) -> TargetState {
-        match s {
-            InitialState::Running => TargetState::Started,
-            InitialState::Paused => TargetState::Paused,
-            InitialState::Stopped => TargetState::Stopped,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConnectorTaskId {
-    pub connector: String,
-    pub task: u32,
-}
-
-/// `GET /connectors/{name}`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConnectorInfo {
-    pub name: String,
-    pub config: Props,
-    pub tasks: Vec<ConnectorTaskId>,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-}
-
-/// `GET /connectors/{name}/tasks`, one entry.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskInfo {
-    pub id: ConnectorTaskId,
-    pub config: Props,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskState {
-    pub id: u32,
-    #[serde(flatten)]
-    pub status: Status,
-}
-
-/// `GET /connectors/{name}/status`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConnectorStateInfo {
-    pub name: String,
-    pub connector: Status,
-    pub tasks: Vec<TaskState>,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-}
-
-/// `GET /connector-plugins`, one entry.
-#[derive(Debug, Clone, Serialize)]
-pub struct PluginInfo {
-    pub class: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: String,
-}
-
-/// `GET /`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServerInfo {
-    pub version: String,
-    pub commit: String,
-    pub kafka_cluster_id: Option<String>,
-}
-
-/// One partition and its offset, as `GET /connectors/{name}/offsets` lists them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ConnectorOffset {
-    pub partition: serde_json::Map<String, serde_json::Value>,
-    pub offset: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ConnectorOffsets {
-    /// Absent in a request is the same as empty (which Kafka refuses with its own words).
-    #[serde(default)]
-    pub offsets: Vec<ConnectorOffset>,
-}
-
-/// One key's definition, as the plugin endpoints describe it (Kafka's `ConfigKeyInfo`).
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigKeyInfo {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub required: bool,
-    pub default_value: Option<String>,
-    pub importance: String,
-    pub documentation: String,
-    pub group: Option<String>,
-    /// Kafka's JSON names it `order_in_group` (its OpenAPI file says `order`, which no worker sends).
-    #[serde(rename = "order_in_group")]
-    pub order: i32,
-    pub width: String,
-    pub display_name: String,
-    pub dependents: Vec<String>,
-}
-
-/// One key's value after validation (Kafka's `ConfigValueInfo`).
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigValueInfo {
-    pub name: String,
-    pub value: Option<String>,
-    pub recommended_values: Vec<String>,
-    pub errors: Vec<String>,
-    pub visible: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigInfo {
-    pub definition: ConfigKeyInfo,
-    pub value: ConfigValueInfo,
-}
-
-/// `PUT /connector-plugins/{p}/config/validate`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigInfos {
-    pub name: String,
-    pub error_count: usize,
-    pub groups: Vec<String>,
-    pub configs: Vec<ConfigInfo>,
-}
-
-/// What `POST /connectors/{name}/restart` should restart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RestartRequest {
-    pub include_tasks: bool,
-    pub only_failed: bool,
-}
-
-impl RestartRequest {
-    /// Kafka answers a plain restart with 204 and anything more with 202 and the status.
-    pub fn is_plain(&self) -> bool {
-        !self.include_tasks && !self.only_failed
-    }
-}
-
-/// Answer of `PUT /connectors/{name}/config`: whether it created the connector.
-#[derive(Debug, Clone)]
-pub struct Created<T> {
-    pub created: bool,
-    pub value: T,
-}
 
 /// The operations a worker offers its REST API.
 #[async_trait]
@@ -344,12 +154,12 @@ pub fn unknown_task(name: &str, task: u32) -> HerderError {
 /// Kafka's answer to a configuration that does not validate. A missing or unknown connector
 /// class is reported alone and unwrapped, as Kafka does before it looks at any other key.
 pub fn invalid_config(problems: &[String], props: &Props) -> HerderError {
-    let class = props.get(crate::connector_config::CONNECTOR_CLASS);
+    let class = props.get(crate::config::connector::CONNECTOR_CLASS);
     match (class, problems) {
         (None, _) => {
-            return HerderError::BadRequest(crate::connector_config::NO_CONNECTOR_TYPE.into())
+            return HerderError::BadRequest(crate::config::connector::NO_CONNECTOR_TYPE.into())
         }
-        (Some(_), [only]) if only.starts_with(crate::validation::UNKNOWN_CONNECTOR) => {
+        (Some(_), [only]) if only.starts_with(crate::plugins::UNKNOWN_CONNECTOR) => {
             return HerderError::BadRequest(only.clone())
         }
         _ => {}
@@ -366,7 +176,7 @@ pub fn invalid_config(problems: &[String], props: &Props) -> HerderError {
 pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
     if name.trim().is_empty() {
         // Kafka lets the empty name reach validation, which refuses it.
-        config.insert(crate::connector_config::NAME.to_string(), String::new());
+        config.insert(crate::config::connector::NAME.to_string(), String::new());
         return Err(invalid_config(
             &["Invalid value  for configuration name: String may not be empty".to_string()],
             &config,
@@ -377,7 +187,7 @@ pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
             "connector name should not contain '/'".into(),
         ));
     }
-    match config.get(crate::connector_config::NAME) {
+    match config.get(crate::config::connector::NAME) {
         Some(n) if n != name => {
             return Err(HerderError::BadRequest(format!(
             "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
@@ -385,7 +195,7 @@ pub fn with_name(name: &str, mut config: Props) -> Result<Props, HerderError> {
         }
         Some(_) => {}
         None => {
-            config.insert(crate::connector_config::NAME.to_string(), name.to_string());
+            config.insert(crate::config::connector::NAME.to_string(), name.to_string());
         }
     }
     Ok(config)
@@ -414,7 +224,7 @@ impl WorkerState {
 
     pub fn server_info(&self) -> ServerInfo {
         ServerInfo {
-            version: crate::standalone::KAFKA_API_VERSION.to_string(),
+            version: crate::herder::standalone::KAFKA_API_VERSION.to_string(),
             commit: format!("ferry-{}", env!("CARGO_PKG_VERSION")),
             kafka_cluster_id: self
                 .cluster_id

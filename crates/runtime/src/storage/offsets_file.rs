@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use ferry_api::{OffsetMap, OffsetReader};
 use serde_json::Value as Json;
 
-use crate::java_serialization::{read_byte_map, write_byte_map, STREAM_HEADER};
+use crate::storage::java_serialization::{read_byte_map, write_byte_map, STREAM_HEADER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OffsetStoreError {
@@ -307,7 +307,7 @@ impl FileOffsetStore {
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> Result<(), OffsetStoreError> {
-        crate::atomic_file::write_atomically(&self.path, bytes).map_err(|source| {
+        crate::storage::atomic_file::write_atomically(&self.path, bytes).map_err(|source| {
             OffsetStoreError::Write {
                 path: self.path.display().to_string(),
                 source,
@@ -340,7 +340,7 @@ fn set(
 
 /// What a source task sees of the store: its own connector's offsets.
 pub struct ConnectorOffsetReader {
-    pub store: Arc<dyn crate::offset_store::OffsetStore>,
+    pub store: Arc<dyn crate::storage::offset_store::OffsetStore>,
     pub connector: String,
 }
 

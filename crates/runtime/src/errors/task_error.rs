@@ -20,16 +20,3 @@ impl TaskError {
         error_chain(self)
     }
 }
-
-/// Identifies a task: connector name and task number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    pub connector: String,
-    pub task: u32,
-}
-
-impl std::fmt::Display for TaskId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.connector, self.task)
-    }
-}

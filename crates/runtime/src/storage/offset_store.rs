@@ -9,10 +9,12 @@ use ferry_api::OffsetMap;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::Value as Json;
 
-use crate::distributed::kafka_log::KafkaLog;
+use crate::config::worker::WorkerConfig;
+use crate::kafka::compacted_topic::KafkaLog;
 use crate::kafka::{self, LoggingContext};
-use crate::offsets::{connector_entries, offset_key, FileOffsetStore, OffsetStoreError};
-use crate::worker_config::WorkerConfig;
+use crate::storage::offsets_file::{
+    connector_entries, offset_key, FileOffsetStore, OffsetStoreError,
+};
 
 #[async_trait::async_trait]
 pub trait OffsetStore: Send + Sync {
@@ -95,7 +97,7 @@ impl KafkaOffsetStore {
     }
 
     /// Reads what other workers wrote, so that a task taken over resumes where it was.
-    pub async fn refresh(&self) -> Result<(), crate::distributed::kafka_log::LogError> {
+    pub async fn refresh(&self) -> Result<(), crate::kafka::compacted_topic::LogError> {
         let mut log = self.log.lock().await;
         let mut data = self.data.lock().unwrap_or_else(|p| p.into_inner());
         log.read_to_end(|r| {

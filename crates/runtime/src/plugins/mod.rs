@@ -2,7 +2,7 @@
 
 use ferry_api::{ConnectError, Connector, ConnectorPlugin, Converter, HeaderConverter, Props};
 
-use crate::herder::{HerderError, PluginInfo};
+use crate::entities::{HerderError, PluginInfo};
 
 /// Every plugin known to this worker.
 pub struct Plugins {
@@ -25,9 +25,8 @@ impl Plugins {
 
     /// A new instance of the connector a stored configuration names (to check offsets a user
     /// alters, as Kafka asks the connector).
-    pub fn connector_for(&self, config: &Props) -> Result<Box<dyn Connector>, HerderError> {
-        config
-            .get(crate::connector_config::CONNECTOR_CLASS)
+    pub fn connector_for(&self, class: Option<&String>) -> Result<Box<dyn Connector>, HerderError> {
+        class
             .and_then(|class| self.new_connector(class))
             .ok_or_else(|| HerderError::Internal("the connector's plugin is gone".into()))
     }
@@ -65,4 +64,22 @@ pub fn header_converter(
         .ok_or_else(|| ConnectError::Config(format!("unknown header converter class {class}")))?;
     converter.configure(props)?;
     Ok(converter)
+}
+
+/// How Kafka's answer to an unknown connector class begins.
+pub const UNKNOWN_CONNECTOR: &str = "Failed to find any class that implements Connector";
+
+impl Plugins {
+    /// Kafka's answer to a connector class no plugin answers to, listing those there are.
+    pub fn unknown_connector(&self, name: &str) -> String {
+        let names: Vec<String> = self
+            .connector_infos()
+            .into_iter()
+            .map(|p| p.class)
+            .collect();
+        format!(
+            "{UNKNOWN_CONNECTOR} and which name matches {name}, available connectors are: {}",
+            names.join(", ")
+        )
+    }
 }

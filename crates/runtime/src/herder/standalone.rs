@@ -9,15 +9,15 @@ use async_trait::async_trait;
 use ferry_api::Props;
 use tokio::sync::Mutex;
 
-use crate::connector_config::{self, ValidConnectorConfig, NAME};
-use crate::connector_offsets::{require_stopped, Offsets};
-use crate::connector_store::{ConnectorStore, StoredConnector};
+use crate::config::connector::{self, ValidConnectorConfig, NAME};
+use crate::herder::offsets::{require_stopped, Offsets};
 use crate::herder::{
     invalid_config, no_status, not_found, unknown_connector, unknown_connector_to_restart,
     with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError,
     RestartRequest, ServerInfo, TargetState, TaskInfo, WorkerState,
 };
 use crate::plugins::Plugins;
+use crate::storage::connector_store::{ConnectorStore, StoredConnector};
 use crate::worker::Worker;
 
 /// The Kafka version whose Connect REST API ferry follows.
@@ -57,11 +57,13 @@ impl StandaloneHerder {
     }
 
     /// Starts the connectors a previous run kept. One that no longer validates is reported and skipped.
-    pub async fn restore(&self) -> Result<usize, crate::connector_store::ConnectorStoreError> {
+    pub async fn restore(
+        &self,
+    ) -> Result<usize, crate::storage::connector_store::ConnectorStoreError> {
         let saved = self.store.load()?;
         let mut stored = self.stored.lock().await;
         for (name, connector) in saved {
-            match connector_config::validate(&self.plugins, &connector.config) {
+            match connector::validate(&self.plugins, &connector.config) {
                 Ok(valid) => {
                     tracing::info!(connector = %name, state = ?connector.target_state, "restoring connector kept by an earlier run");
                     self.worker.restore_connector(valid, connector.target_state);
@@ -94,7 +96,7 @@ impl StandaloneHerder {
     }
 
     fn check(&self, props: &Props) -> Result<ValidConnectorConfig, HerderError> {
-        connector_config::validate_on(&self.worker.context().config, &self.plugins, props)
+        connector::validate_on(&self.worker.context().config, &self.plugins, props)
             .map_err(|problems| invalid_config(&problems, props))
     }
 
@@ -290,7 +292,12 @@ impl Herder for StandaloneHerder {
                 .target_state(name)
                 .unwrap_or(TargetState::Started),
         )?;
-        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
+        target.alter_checked(
+            self.plugins
+                .connector_for(config.get(connector::CONNECTOR_CLASS))?
+                .as_ref(),
+            offsets,
+        )
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -304,7 +311,11 @@ impl Herder for StandaloneHerder {
                 .unwrap_or(TargetState::Started),
         )?;
         target
-            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
+            .reset_checked(
+                self.plugins
+                    .connector_for(config.get(connector::CONNECTOR_CLASS))?
+                    .as_ref(),
+            )
             .await
     }
 

@@ -12,8 +12,8 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::config::worker::WorkerConfig;
 use crate::kafka::{self, LoggingContext};
-use crate::worker_config::WorkerConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -1,6 +1,10 @@
 //! Kafka clients for the worker: configuration, logging of librdkafka into `tracing`, and topic
 //! creation for sources writing to topics that do not exist yet.
 
+pub mod compacted_topic;
+
+pub mod topic_creation;
+
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
@@ -11,7 +15,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientConfig;
 use tokio::sync::Mutex;
 
-use crate::topic_creation::NewTopicSpec;
+use crate::kafka::topic_creation::NewTopicSpec;
 
 /// Builds a client, dropping (with a warning) settings librdkafka does not know — Java clients
 /// accept keys librdkafka has no equivalent for, and an unknown key must not stop the worker.

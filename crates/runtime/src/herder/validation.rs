@@ -2,8 +2,8 @@
 
 use ferry_api::{ConfigDef, ConfigKey, ConfigType, ConnectorKind, Props};
 
-use crate::connector_config::{self, CONNECTOR_CLASS, TOPICS, TOPICS_REGEX};
-use crate::herder::{
+use crate::config::connector::{self, CONNECTOR_CLASS, TOPICS, TOPICS_REGEX};
+use crate::entities::{
     ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo, HerderError, PluginInfo,
 };
 use crate::plugins::Plugins;
@@ -76,9 +76,7 @@ pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo>
 pub fn plugin_config(plugins: &Plugins, name: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
     if let Some(plugin) = plugins.connector(name) {
         let own = (plugin.create)().config_def();
-        return Ok(def_info(
-            &own.merge(&connector_config::common_def(plugin.kind)),
-        ));
+        return Ok(def_info(&own.merge(&connector::common_def(plugin.kind))));
     }
     if let Some(def) = ferry_convert::converter_config_def(name) {
         return Ok(def_info(&def));
@@ -102,7 +100,7 @@ pub fn validate(
     let plugin = plugins
         .connector(plugin_name)
         .cloned()
-        .ok_or_else(|| HerderError::BadRequest(unknown_connector(plugins, plugin_name)))?;
+        .ok_or_else(|| HerderError::BadRequest(plugins.unknown_connector(plugin_name)))?;
     // Kafka names the result after `connector.class` as the user wrote it.
     let name = props
         .get(CONNECTOR_CLASS)
@@ -119,7 +117,7 @@ pub fn validate(
             props.insert(CONNECTOR_CLASS.to_string(), plugin_name.to_string());
         }
     }
-    let def = connector_config::common_def(plugin.kind)
+    let def = connector::common_def(plugin.kind)
         .merge(&(plugin.create)().config_def())
         .merge(&transform_keys(&props));
     let mut groups: Vec<String> = Vec::new();
@@ -156,14 +154,14 @@ pub fn validate(
     if plugin.kind == ConnectorKind::Sink {
         add_topic_errors(&props, &mut configs);
     }
-    for problem in connector_config::transform_problems(&props) {
+    for problem in connector::transform_problems(&props) {
         let at = configs
             .iter()
             .position(|c| c.definition.name == problem.key)
             .or_else(|| {
                 configs
                     .iter()
-                    .position(|c| c.definition.name == connector_config::TRANSFORMS)
+                    .position(|c| c.definition.name == connector::TRANSFORMS)
             });
         if let Some(c) = at.and_then(|i| configs.get_mut(i)) {
             if !c.value.errors.contains(&problem.message) {
@@ -254,7 +252,7 @@ fn add_topic_errors(props: &Props, configs: &mut [ConfigInfo]) {
     let regex = props
         .get(TOPICS_REGEX)
         .is_some_and(|r| !r.trim().is_empty());
-    let Some(message) = connector_config::topics_problem(topics, regex) else {
+    let Some(message) = connector::topics_problem(topics, regex) else {
         return;
     };
     for c in configs.iter_mut() {
@@ -262,19 +260,4 @@ fn add_topic_errors(props: &Props, configs: &mut [ConfigInfo]) {
             c.value.errors.push(message.to_string());
         }
     }
-}
-
-/// How Kafka's answer to an unknown connector class begins.
-pub const UNKNOWN_CONNECTOR: &str = "Failed to find any class that implements Connector";
-
-pub fn unknown_connector(plugins: &Plugins, name: &str) -> String {
-    let names: Vec<String> = plugins
-        .connector_infos()
-        .into_iter()
-        .map(|p| p.class)
-        .collect();
-    format!(
-        "{UNKNOWN_CONNECTOR} and which name matches {name}, available connectors are: {}",
-        names.join(", ")
-    )
 }

@@ -5,6 +5,8 @@
 //! task loop (at most one at a time), so polling never waits for the offset store's fsync and a
 //! commit is not held back by a poll that waits for data.
 
+pub mod submitted;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,16 +22,16 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::client_overrides;
-use crate::connector_config::{transform_chain, TaskConverters};
-use crate::error_handling::{failure, ErrorPolicy, Failure, Stage};
+use crate::config::client_overrides;
+use crate::config::connector::{transform_chain, TaskConverters};
+use crate::config::worker::WorkerConfig;
+use crate::errors::TaskError;
+use crate::errors::{failure, ErrorPolicy, Failure, Stage};
+use crate::kafka::topic_creation::TopicCreation;
 use crate::kafka::{self, TopicCreator};
-use crate::offset_store::OffsetStore;
-use crate::offsets::ConnectorOffsetReader;
-use crate::submitted::{RecordId, SubmittedRecords};
-use crate::task::TaskError;
-use crate::topic_creation::TopicCreation;
-use crate::worker_config::WorkerConfig;
+use crate::storage::offset_store::OffsetStore;
+use crate::storage::offsets_file::ConnectorOffsetReader;
+use crate::worker::source::submitted::{RecordId, SubmittedRecords};
 
 /// How often a lack of acknowledgements is reported while records are outstanding.
 const STALL_REPORT_EVERY: Duration = Duration::from_secs(5);

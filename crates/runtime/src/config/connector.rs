@@ -7,8 +7,8 @@ use ferry_api::{
     ParsedConfig, Props,
 };
 
+use crate::config::worker::{WorkerConfig, HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER};
 use crate::plugins::{self, Plugins};
-use crate::worker_config::{WorkerConfig, HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER};
 
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
@@ -213,7 +213,7 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
         return Err(vec![NO_CONNECTOR_TYPE.to_string()]);
     };
     let Some(plugin) = plugins.connector(class).cloned() else {
-        return Err(vec![crate::validation::unknown_connector(plugins, class)]);
+        return Err(vec![plugins.unknown_connector(class)]);
     };
     let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
     let mut problems: Vec<String> = match def.parse(props) {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use ferry_api::config::{validators, ConfigProblem};
 use ferry_api::{ConfigDef, ConfigType, Importance, ParsedConfig, Props};
 
-use crate::client_overrides::{self, OverridePolicy};
-use crate::config_providers::ConfigProviders;
+use crate::config::client_overrides::{self, OverridePolicy};
+use crate::config::providers::ConfigProviders;
 
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
 pub const KEY_CONVERTER: &str = "key.converter";

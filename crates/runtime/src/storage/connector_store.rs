@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use ferry_api::Props;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic_file::write_atomically;
-use crate::herder::TargetState;
+use crate::entities::TargetState;
+use crate::storage::atomic_file::write_atomically;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StoredConnector {
