@@ -1,15 +1,19 @@
 //! Single message transforms and predicates, with Apache Kafka Connect's class names and
-//! behaviour on records with and without schemas.
+//! behaviour on records with and without schemas, and Debezium's two transforms for its change
+//! events (`ExtractNewRecordState`, `ByLogicalTableRouter`).
 //!
 //! [`transformations`] and [`predicates`] list every plugin; [`chain::TransformChain`] builds the
 //! chain a connector configuration asks for (`transforms`, `predicates`) and runs it.
 
 use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin};
 
+pub mod by_logical_table_router;
 pub mod cast;
 pub mod chain;
 mod dateformat;
+mod debezium;
 pub mod extract_field;
+pub mod extract_new_record_state;
 pub mod filter;
 pub mod flatten;
 pub mod headers;
@@ -53,11 +57,21 @@ macro_rules! keyed {
     };
 }
 
-/// A transform of the whole record (no `$Key`/`$Value`).
+/// A transform of the whole record (no `$Key`/`$Value`), in Kafka's package unless another is
+/// given.
 macro_rules! whole {
     ($out:ident, $simple:literal, $ty:ident, $def:path) => {
+        whole!(
+            $out,
+            "org.apache.kafka.connect.transforms.",
+            $simple,
+            $ty,
+            $def
+        )
+    };
+    ($out:ident, $package:literal, $simple:literal, $ty:ident, $def:path) => {
         $out.push(TransformationPlugin {
-            class: concat!("org.apache.kafka.connect.transforms.", $simple),
+            class: concat!($package, $simple),
             aliases: &[$simple],
             version: VERSION,
             config_def: $def,
@@ -66,11 +80,12 @@ macro_rules! whole {
     };
 }
 
-/// Every transform, in Kafka's class names.
+/// Every transform, in Kafka's (and Debezium's) class names.
 pub fn transformations() -> Vec<TransformationPlugin> {
     use self::{
-        cast::Cast, extract_field::ExtractField, filter::Filter, flatten::Flatten, headers::*,
-        hoist_field::HoistField, insert_field::InsertField, mask_field::MaskField,
+        by_logical_table_router::ByLogicalTableRouter, cast::Cast, extract_field::ExtractField,
+        extract_new_record_state::ExtractNewRecordState, filter::Filter, flatten::Flatten,
+        headers::*, hoist_field::HoistField, insert_field::InsertField, mask_field::MaskField,
         regex_router::RegexRouter, replace_field::ReplaceField,
         set_schema_metadata::SetSchemaMetadata, timestamp_converter::TimestampConverter,
         timestamp_router::TimestampRouter, value_to_key::ValueToKey,
@@ -112,6 +127,20 @@ pub fn transformations() -> Vec<TransformationPlugin> {
     );
     keyed!(out, "Flatten", Flatten, flatten::config_def);
     keyed!(out, "Cast", Cast, cast::config_def);
+    whole!(
+        out,
+        "io.debezium.transforms.",
+        "ExtractNewRecordState",
+        ExtractNewRecordState,
+        extract_new_record_state::config_def
+    );
+    whole!(
+        out,
+        "io.debezium.transforms.",
+        "ByLogicalTableRouter",
+        ByLogicalTableRouter,
+        by_logical_table_router::config_def
+    );
     out
 }
 

@@ -184,21 +184,29 @@ pub fn build(b: SchemaBuilder) -> Result<Arc<Schema>> {
     b.build_arc()
 }
 
-/// Remembers the output schema of the last input schema (Kafka's schema update cache, one entry:
-/// the schema of a stream rarely changes).
-#[derive(Default)]
-pub struct SchemaCache {
-    last: Option<(Arc<Schema>, Arc<Schema>)>,
+/// Remembers the output schema of the last input (Kafka's schema update cache, one entry: the
+/// schema of a stream rarely changes). The input is a schema, or a tuple of whatever else the
+/// output depends on (a second schema, a topic).
+pub struct SchemaCache<K = Arc<Schema>> {
+    last: Option<(K, Arc<Schema>)>,
 }
 
-impl SchemaCache {
+impl<K> Default for SchemaCache<K> {
+    fn default() -> Self {
+        SchemaCache { last: None }
+    }
+}
+
+impl<K: PartialEq + Clone> SchemaCache<K> {
+    /// The schema made from `input`, made again only when the input differs from the last one
+    /// (schemas compare by pointer first, then by value).
     pub fn get_or(
         &mut self,
-        input: &Arc<Schema>,
-        make: impl FnOnce(&Arc<Schema>) -> Result<Arc<Schema>>,
+        input: &K,
+        make: impl FnOnce(&K) -> Result<Arc<Schema>>,
     ) -> Result<Arc<Schema>> {
         if let Some((i, o)) = &self.last {
-            if Arc::ptr_eq(i, input) || **i == **input {
+            if i == input {
                 return Ok(o.clone());
             }
         }
