@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::ConfigDef;
+use crate::context::{ConnectorContext, SinkTaskContext};
 use crate::error::Result;
 use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 use crate::Props;
@@ -32,6 +33,11 @@ impl ConnectorKind {
 
 /// A connector instance: validates and splits its configuration into task configurations.
 pub trait Connector: Send + Sync {
+    /// Called once before `start` with the connector's handle on the runtime, to keep if it
+    /// may later ask for new task configurations or fail on its own.
+    fn initialize(&mut self, context: ConnectorContext) {
+        let _ = context;
+    }
     fn kind(&self) -> ConnectorKind;
     fn version(&self) -> String;
     /// The keys this connector understands, beyond the common connector keys.
@@ -102,13 +108,44 @@ pub trait SourceTask: Send {
 }
 
 /// Writes records to an external system.
+///
+/// The runtime calls, in order: `initialize`, `start`, then `open` with the partitions the task
+/// is given, `put` with batches of their records, `pre_commit` before each offset commit,
+/// `close` with partitions taken away at a rebalance (after committing what was flushed), and
+/// `close` and `stop` at the end.
 #[async_trait]
 pub trait SinkTask: Send {
+    /// Called once before `start` with the task's handle on its consumer, to keep if it wants
+    /// to rewind, pause or resume partitions or ask for a commit.
+    fn initialize(&mut self, context: SinkTaskContext) {
+        let _ = context;
+    }
     async fn start(&mut self, props: &Props) -> Result<()>;
+    /// These partitions are now the task's: records of theirs follow.
+    async fn open(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        let _ = partitions;
+        Ok(())
+    }
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()>;
     /// Make everything `put` so far durable. The runtime calls it when the stream goes idle and
-    /// before each offset commit; only offsets covered by a flush are committed to Kafka.
+    /// (through `pre_commit`) before each offset commit.
     async fn flush(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()>;
+    /// Before offsets are committed to Kafka: given the offsets after everything `put`, returns
+    /// those that are safe to commit. By default it flushes and returns them all; a task that
+    /// writes asynchronously may return less (or nothing) to commit later.
+    async fn pre_commit(
+        &mut self,
+        offsets: &[(TopicPartition, i64)],
+    ) -> Result<Vec<(TopicPartition, i64)>> {
+        self.flush(offsets).await?;
+        Ok(offsets.to_vec())
+    }
+    /// These partitions are no longer the task's (a rebalance, or the task stops); what was
+    /// committed for them is final. Drop any state kept for them.
+    async fn close(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        let _ = partitions;
+        Ok(())
+    }
     async fn stop(&mut self) -> Result<()>;
 }
 

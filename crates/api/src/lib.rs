@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod connector;
+pub mod context;
 pub mod data;
 pub mod error;
 pub mod logical;
@@ -13,6 +14,7 @@ pub mod text;
 pub mod transform;
 
 pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
+pub use context::{ConnectorContext, ConnectorRequests, SinkRequests, SinkTaskContext};
 pub use connector::{
     Connector, ConnectorKind, ConnectorPlugin, OffsetReader, SinkTask, SourceTask,
     SourceTaskContext, Task,

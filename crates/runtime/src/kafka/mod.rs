@@ -108,6 +108,8 @@ pub fn log_librdkafka_error(error: &KafkaError, reason: &str) {
 }
 
 /// Producers that only need to know a write succeeded (by flushing) use no delivery callback.
+impl rdkafka::consumer::ConsumerContext for LoggingContext {}
+
 impl rdkafka::producer::ProducerContext for LoggingContext {
     type DeliveryOpaque = ();
 

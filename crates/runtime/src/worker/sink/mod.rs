@@ -1,25 +1,31 @@
-//! Drives one sink task: consume (group `connect-NAME`) -> convert -> put -> flush -> commit.
+//! Drives one sink task: consume (group `connect-NAME`) -> convert -> transform -> put ->
+//! flush -> commit.
 //!
-//! Consumer offsets are committed only after the task's `flush` succeeded, so a committed record
-//! has reached the external system. The task is also flushed, without a commit, whenever the
-//! stream goes idle, so its output does not wait for the commit interval.
+//! Consumer offsets are committed only after the task's `pre_commit` (by default a flush)
+//! succeeded, so a committed record has reached the external system; at a rebalance, what was
+//! put is committed before partitions go to another member (see [`rebalance`]). The task is
+//! also flushed, without a commit, whenever the stream goes idle, so its output does not wait
+//! for the commit interval.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+mod consumer;
+mod rebalance;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferry_api::{ConnectError, ConnectRecord, Props, SinkRecord, SinkTask, TopicPartition};
+use ferry_api::{ConnectRecord, Props, SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
 use ferry_transforms::TransformChain;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::config::client_overrides;
-use crate::config::connector::{transform_chain, TaskConverters, TOPICS, TOPICS_REGEX};
+use self::consumer::{consumer_props, Subscription};
+use self::rebalance::{lock, Delivery, SinkConsumerContext};
+use crate::config::connector::{transform_chain, TaskConverters};
 use crate::config::worker::WorkerConfig;
-use crate::errors::TaskError;
-use crate::errors::{failure, Consumed, ErrorPolicy, Failure, Stage};
-use crate::kafka::{self, LoggingContext};
+use crate::errors::{failure, Consumed, ErrorPolicy, Failure, Stage, TaskError};
+use crate::kafka;
 use crate::worker::task_control::TaskSignals;
 
 /// Records handed to one `put` at most (Kafka's `max.poll.records` default).
@@ -27,12 +33,10 @@ const MAX_BATCH: usize = 500;
 /// How long one poll waits for the first record of a batch.
 const POLL_WAIT: Duration = Duration::from_millis(100);
 /// The pause before records a task refused with a retriable error come again, doubling up to
-/// the maximum.
+/// the maximum (unless the task set its own through its context).
 const RETRY_FIRST_DELAY: Duration = Duration::from_millis(100);
 const RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
 const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
-
-impl ConsumerContext for LoggingContext {}
 
 pub struct SinkTaskSetup {
     pub connector: String,
@@ -42,122 +46,76 @@ pub struct SinkTaskSetup {
     pub worker: Arc<WorkerConfig>,
 }
 
-/// What the consumer subscribes to: a list of topics or a pattern.
-enum Subscription {
-    Topics(Vec<String>),
-    Pattern(String),
-}
-
-impl Subscription {
-    fn from_config(props: &Props) -> Result<Subscription, ConnectError> {
-        let regex = props
-            .get(TOPICS_REGEX)
-            .map(|r| r.trim())
-            .filter(|r| !r.is_empty());
-        if let Some(pattern) = regex {
-            regex::Regex::new(pattern).map_err(|e| {
-                ConnectError::Config(format!(
-                    "topics.regex '{pattern}' is not a valid regular expression: {e}"
-                ))
-            })?;
-            // librdkafka treats a subscription starting with '^' as a pattern; Kafka matches whole names.
-            return Ok(Subscription::Pattern(format!("^({pattern})$")));
-        }
-        let topics: Vec<String> = props
-            .get(TOPICS)
-            .map(|t| {
-                t.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if topics.is_empty() {
-            return Err(ConnectError::Config(
-                "Must configure one of topics or topics.regex".into(),
-            ));
-        }
-        Ok(Subscription::Topics(topics))
-    }
-}
-
-fn consumer_props(
-    worker: &WorkerConfig,
-    connector: &str,
-    connector_props: &Props,
-    task: u32,
-) -> BTreeMap<String, String> {
-    let mut props = BTreeMap::from([
-        ("group.id".to_string(), format!("connect-{connector}")),
-        ("enable.auto.commit".to_string(), "false".to_string()),
-        ("auto.offset.reset".to_string(), "earliest".to_string()),
-        (
-            "client.id".to_string(),
-            format!("connector-consumer-{connector}-{task}"),
-        ),
-        // librdkafka prefetches until 100,000 records wait locally, then holds fetching for a
-        // second (`fetch.queue.backoff.ms`): a sink that is busier than a bare consumer sat
-        // idle for most of that second. Fetch again as soon as there is room, and keep fewer
-        // records waiting (a sink hands them on in batches anyway): 4x the throughput at half
-        // the memory on a one-partition backlog. `consumer.*` keys still override both.
-        ("fetch.queue.backoff.ms".to_string(), "10".to_string()),
-        ("queued.min.messages".to_string(), "20000".to_string()),
-    ]);
-    props.extend(worker.client_props("consumer."));
-    props.extend(client_overrides::overrides(connector_props, "consumer"));
-    props
+/// What one round of polling read.
+#[derive(Default)]
+struct Batch {
+    /// The records for `put`, converted and transformed.
+    records: Vec<SinkRecord>,
+    /// For each of `records`, the index in `read` of the message it came from (a transform may
+    /// have given it another topic or partition).
+    origins: Vec<usize>,
+    /// Every message read — put, dropped by a transform or skipped under
+    /// `errors.tolerance=all` — as topic, partition, offset: that is what is consumed.
+    read: Vec<(String, i32, i64)>,
 }
 
 pub struct SinkTaskRunner {
     setup: SinkTaskSetup,
-    task: Box<dyn SinkTask>,
+    /// The task and what it was given, shared with the rebalance hooks.
+    delivery: Arc<tokio::sync::Mutex<Delivery>>,
+    context: SinkTaskContext,
     converters: TaskConverters,
     /// The connector's transforms, applied between the converters and `put`.
     transforms: TransformChain,
-    consumer: BaseConsumer<LoggingContext>,
-    /// Next offset to commit per partition: one past the last record handed to `put`.
-    consumed: HashMap<TopicPartition, i64>,
-    /// Whether records were put since the task's last flush.
-    unflushed: bool,
+    consumer: BaseConsumer<SinkConsumerContext>,
     signals: TaskSignals,
-    /// Whether the consumer's partitions are paused.
+    /// Whether the worker paused the consumer's partitions.
     consumer_paused: bool,
     last_topic: String,
-    errors: ErrorPolicy,
+    errors: Arc<Mutex<ErrorPolicy>>,
 }
 
 impl SinkTaskRunner {
     pub async fn new(
         setup: SinkTaskSetup,
-        task: Box<dyn SinkTask>,
+        mut task: Box<dyn SinkTask>,
         signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
         let transforms = transform_chain(&setup.connector_props)?;
-        let errors = ErrorPolicy::new(
-            &setup.worker,
-            &setup.connector,
-            setup.task_id,
-            &setup.connector_props,
-        )
-        .await?;
+        let errors = Arc::new(Mutex::new(
+            ErrorPolicy::new(
+                &setup.worker,
+                &setup.connector,
+                setup.task_id,
+                &setup.connector_props,
+            )
+            .await?,
+        ));
+        let context = SinkTaskContext::new();
+        task.initialize(context.clone());
+        let delivery = Arc::new(tokio::sync::Mutex::new(Delivery::new(task)));
         let props = consumer_props(
             &setup.worker,
             &setup.connector,
             &setup.connector_props,
             setup.task_id,
         );
-        let consumer = kafka::create_client("consumer", &props, LoggingContext)
+        let hooks = SinkConsumerContext::new(
+            delivery.clone(),
+            errors.clone(),
+            context.clone(),
+            signals.paused.clone(),
+        );
+        let consumer = kafka::create_client("consumer", &props, hooks)
             .map_err(|e| TaskError::Kafka("cannot create the consumer".into(), e))?;
         Ok(SinkTaskRunner {
             setup,
-            task,
+            delivery,
+            context,
             converters,
             transforms,
             consumer,
-            consumed: HashMap::new(),
-            unflushed: false,
             signals,
             consumer_paused: false,
             last_topic: String::new(),
@@ -167,6 +125,12 @@ impl SinkTaskRunner {
 
     pub async fn run(mut self, on_running: impl FnOnce()) -> Result<(), TaskError> {
         let subscription = Subscription::from_config(&self.setup.connector_props)?;
+        self.delivery
+            .lock()
+            .await
+            .task
+            .start(&self.setup.task_props)
+            .await?;
         match &subscription {
             Subscription::Topics(topics) => {
                 let names: Vec<&str> = topics.iter().map(String::as_str).collect();
@@ -175,18 +139,22 @@ impl SinkTaskRunner {
             Subscription::Pattern(p) => self.consumer.subscribe(&[p.as_str()]),
         }
         .map_err(|e| TaskError::Kafka("cannot subscribe".into(), e))?;
-        self.task.start(&self.setup.task_props).await?;
         on_running();
         tracing::info!(group = %format!("connect-{}", self.setup.connector), "sink task started");
         let result = self.consume_until_stopped().await;
+        // From here on the consumer's close revokes everything with nothing left to do.
+        self.consumer.context().close();
         let committed = if result.is_ok() {
-            self.flush_and_commit(CommitMode::Sync).await
+            self.commit(CommitMode::Sync).await
         } else {
             Ok(())
         };
-        let stopped = self.task.stop().await;
+        let mut delivery = self.delivery.lock().await;
+        let closed = delivery.task.close(&self.context.assignment()).await;
+        let stopped = delivery.task.stop().await;
         result?;
         committed?;
+        closed?;
         stopped.map_err(TaskError::Connect)
     }
 
@@ -196,24 +164,29 @@ impl SinkTaskRunner {
         let mut retry_delay = RETRY_FIRST_DELAY;
         while !*self.signals.stop.borrow() {
             self.follow_pause()?;
-            let (batch, read) = tokio::task::block_in_place(|| self.take_batch())?;
-            if !batch.is_empty() {
+            let commit_asked = self.follow_task_requests().await?;
+            let batch = tokio::task::block_in_place(|| self.take_batch())?;
+            // A rebalance during the poll may have taken partitions of records in the batch.
+            let Batch { records, read, .. } = self.follow_rebalances(batch)?;
+            if !records.is_empty() {
                 // Where each partition of the poll starts, to read it again should `put` ask.
                 let starts = read_starts(&read);
-                let done = positions(&read);
-                match self.task.put(batch).await {
+                let mut delivery = self.delivery.lock().await;
+                match delivery.task.put(records).await {
                     Ok(()) => retry_delay = RETRY_FIRST_DELAY,
                     Err(e) if e.is_retriable() => {
+                        drop(delivery);
                         // As Kafka does: the same records come again, after a pause that grows
                         // up to a limit; nothing of them counts as consumed meanwhile.
+                        let wait = self.context.retry_timeout().unwrap_or(retry_delay);
                         tracing::warn!(
-                            retry_in_ms = retry_delay.as_millis() as u64,
+                            retry_in_ms = wait.as_millis() as u64,
                             "the sink task asked for its records again: {}",
                             e.trace()
                         );
                         self.rewind(&starts)?;
                         tokio::select! {
-                            _ = tokio::time::sleep(retry_delay) => {}
+                            _ = tokio::time::sleep(wait) => {}
                             _ = self.signals.stop.changed() => {}
                         }
                         retry_delay = (retry_delay * 2).min(RETRY_MAX_DELAY);
@@ -221,50 +194,160 @@ impl SinkTaskRunner {
                     }
                     Err(e) => return Err(e.into()),
                 }
-                self.note_consumed(done);
-                self.unflushed = true;
+                delivery.consumed.extend(positions(&read));
+                delivery.unflushed = true;
             } else if !read.is_empty() {
                 // Everything read was dropped by the transforms or skipped: consumed all the same.
-                self.note_consumed(positions(&read));
-            } else if self.unflushed {
-                // The stream is idle: flush now so the last records reach the output promptly
-                // rather than at the next commit. Committing stays on its interval.
-                self.flush().await?;
+                self.delivery.lock().await.consumed.extend(positions(&read));
+            } else {
+                let mut delivery = self.delivery.lock().await;
+                if delivery.unflushed {
+                    // The stream is idle: flush now so the last records reach the output
+                    // promptly rather than at the next commit. Committing stays on its interval.
+                    delivery.flush().await?;
+                }
             }
-            if Instant::now() >= next_commit {
-                self.flush_and_commit(CommitMode::Async).await?;
+            if commit_asked || Instant::now() >= next_commit {
+                self.commit(CommitMode::Async).await?;
                 next_commit = Instant::now() + interval;
             }
         }
         Ok(())
     }
 
+    /// Flushes what was put (through `pre_commit`) and commits its offsets.
+    async fn commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
+        let mut delivery = self.delivery.lock().await;
+        if let Some(offsets) = delivery.prepare_commit(&self.errors).await? {
+            tokio::task::block_in_place(|| delivery.commit(&self.consumer, offsets, mode))?;
+        }
+        Ok(())
+    }
+
+    /// Acts on what rebalances did while the batch was read: fails the task if it failed in
+    /// them; drops records of partitions taken away (the member that has them now, or this
+    /// task if they came back, reads them again from the offset committed at the revocation).
+    fn follow_rebalances(&mut self, mut batch: Batch) -> Result<Batch, TaskError> {
+        if !self.consumer.context().has_news() {
+            return Ok(batch);
+        }
+        let news = self.consumer.context().take_news();
+        if let Some(failure) = news.failure {
+            return Err(failure);
+        }
+        if !news.revoked.is_empty() {
+            let revoked: BTreeSet<(&str, i32)> = news
+                .revoked
+                .iter()
+                .map(|tp| (tp.topic.as_str(), tp.partition))
+                .collect();
+            let keep: Vec<bool> = batch
+                .read
+                .iter()
+                .map(|(t, p, _)| !revoked.contains(&(t.as_str(), *p)))
+                .collect();
+            let records = std::mem::take(&mut batch.records);
+            batch.records = records
+                .into_iter()
+                .zip(&batch.origins)
+                .filter(|(_, origin)| keep[**origin])
+                .map(|(record, _)| record)
+                .collect();
+            batch.read = std::mem::take(&mut batch.read)
+                .into_iter()
+                .zip(keep)
+                .filter(|(_, kept)| *kept)
+                .map(|(read, _)| read)
+                .collect();
+            batch.origins.clear();
+        }
+        Ok(batch)
+    }
+
     /// Pauses or resumes fetching as the worker asks. A paused consumer stays in its group (polls
-    /// go on, so rebalances are served) but gets no records; newly assigned partitions are paused too.
+    /// go on, so rebalances are served) but gets no records. Partitions the task paused itself
+    /// stay paused when the worker resumes.
     fn follow_pause(&mut self) -> Result<(), TaskError> {
         let paused = *self.signals.paused.borrow();
-        if !paused && !self.consumer_paused {
+        if paused == self.consumer_paused {
             return Ok(());
         }
-        let assignment = self
-            .consumer
-            .assignment()
-            .map_err(|e| TaskError::Kafka("cannot read the assignment".into(), e))?;
+        let assignment = self.context.assignment();
         if paused {
-            self.consumer
-                .pause(&assignment)
-                .map_err(|e| TaskError::Kafka("cannot pause the consumer".into(), e))?;
-            if !self.consumer_paused {
-                tracing::info!("sink task paused");
-            }
+            self.set_paused(&assignment, true)?;
+            tracing::info!("sink task paused");
         } else {
-            self.consumer
-                .resume(&assignment)
-                .map_err(|e| TaskError::Kafka("cannot resume the consumer".into(), e))?;
+            let paused_by_task = self.context.paused_by_task();
+            let resumed: Vec<TopicPartition> = assignment
+                .into_iter()
+                .filter(|tp| !paused_by_task.contains(tp))
+                .collect();
+            self.set_paused(&resumed, false)?;
             tracing::info!("sink task resumed");
         }
         self.consumer_paused = paused;
         Ok(())
+    }
+
+    /// Does what the task asked through its context: rewinds, pauses, resumes; returns whether
+    /// it asked for a commit.
+    async fn follow_task_requests(&mut self) -> Result<bool, TaskError> {
+        if !self.context.has_requests() {
+            return Ok(false);
+        }
+        let requests = self.context.take_requests();
+        for (tp, offset) in &requests.offsets {
+            tokio::task::block_in_place(|| {
+                self.consumer.seek(
+                    &tp.topic,
+                    tp.partition,
+                    Offset::Offset(*offset),
+                    SEEK_TIMEOUT,
+                )
+            })
+            .map_err(|e| {
+                TaskError::Kafka(
+                    format!(
+                        "cannot move {}-{} to offset {offset} as the task asked",
+                        tp.topic, tp.partition
+                    ),
+                    e,
+                )
+            })?;
+            tracing::info!(
+                "the sink task moved {}-{} to offset {offset}",
+                tp.topic,
+                tp.partition
+            );
+        }
+        if !requests.offsets.is_empty() {
+            self.delivery.lock().await.consumed.extend(requests.offsets);
+        }
+        self.set_paused(&requests.pause, true)?;
+        if !self.consumer_paused {
+            self.set_paused(&requests.resume, false)?;
+        }
+        Ok(requests.commit)
+    }
+
+    fn set_paused(&self, partitions: &[TopicPartition], paused: bool) -> Result<(), TaskError> {
+        let assigned: BTreeSet<TopicPartition> = self.context.assignment().into_iter().collect();
+        let mut list = TopicPartitionList::new();
+        for tp in partitions.iter().filter(|tp| assigned.contains(*tp)) {
+            list.add_partition(&tp.topic, tp.partition);
+        }
+        if list.count() == 0 {
+            return Ok(());
+        }
+        if paused {
+            self.consumer
+                .pause(&list)
+                .map_err(|e| TaskError::Kafka("cannot pause the consumer".into(), e))
+        } else {
+            self.consumer
+                .resume(&list)
+                .map_err(|e| TaskError::Kafka("cannot resume the consumer".into(), e))
+        }
     }
 
     /// Seeks each partition back to where the batch that `put` refused began.
@@ -281,21 +364,17 @@ impl SinkTaskRunner {
 
     /// Up to `MAX_BATCH` records, converted and transformed: waits briefly for the first, then
     /// takes what is already there. The whole batch is taken in one `block_in_place`: entering
-    /// it once per record cost more than the records themselves. Also returns where every
-    /// record read came from — put, dropped by a transform or skipped under
-    /// `errors.tolerance=all` — as that is what is consumed, whatever topic a transform gave it.
-    #[allow(clippy::type_complexity)]
-    fn take_batch(&mut self) -> Result<(Vec<SinkRecord>, Vec<(String, i32, i64)>), TaskError> {
-        let mut batch = Vec::new();
-        let mut read = Vec::new();
+    /// it once per record cost more than the records themselves.
+    fn take_batch(&mut self) -> Result<Batch, TaskError> {
+        let mut batch = Batch::default();
         let mut wait = POLL_WAIT;
-        while read.len() < MAX_BATCH {
+        while batch.read.len() < MAX_BATCH {
             let polled = self.consumer.poll(wait);
             wait = Duration::ZERO;
             match polled {
                 None => break,
                 Some(Ok(message)) => {
-                    read.push((
+                    batch.read.push((
                         message.topic().to_string(),
                         message.partition(),
                         message.offset(),
@@ -313,7 +392,7 @@ impl SinkTaskRunner {
                                 offset: message.offset(),
                                 message: &message,
                             };
-                            self.errors.sink_failure(failure, &consumed)?;
+                            lock(&self.errors).sink_failure(failure, &consumed)?;
                             continue;
                         }
                     };
@@ -321,7 +400,8 @@ impl SinkTaskRunner {
                         self.signals.topics.record(&record.topic);
                         self.last_topic.clone_from(&record.topic);
                     }
-                    batch.push(record);
+                    batch.origins.push(batch.read.len() - 1);
+                    batch.records.push(record);
                 }
                 Some(Err(e)) => {
                     tracing::warn!("the consumer reported an error and keeps going: {e}");
@@ -329,15 +409,7 @@ impl SinkTaskRunner {
                 }
             }
         }
-        Ok((batch, read))
-    }
-
-    /// Remembers, per partition, the offset after the last record of a poll that was put or
-    /// skipped (see `positions`).
-    fn note_consumed(&mut self, positions: Vec<(TopicPartition, i64)>) {
-        for (tp, next) in positions {
-            self.consumed.insert(tp, next);
-        }
+        Ok(batch)
     }
 
     /// The record in the Connect data model, or the stage that failed and why.
@@ -378,43 +450,6 @@ impl SinkTaskRunner {
             timestamp: message.timestamp().to_millis(),
             headers,
         })
-    }
-
-    /// Flushes the task with the offsets of everything put so far; returns them.
-    async fn flush(&mut self) -> Result<Vec<(TopicPartition, i64)>, TaskError> {
-        let offsets: Vec<(TopicPartition, i64)> = self
-            .consumed
-            .iter()
-            .map(|(tp, o)| (tp.clone(), *o))
-            .collect();
-        self.task.flush(&offsets).await?;
-        self.unflushed = false;
-        Ok(offsets)
-    }
-
-    async fn flush_and_commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
-        if self.consumed.is_empty() {
-            return Ok(());
-        }
-        // Always flushed right before committing, even if an idle flush already covered these;
-        // records skipped to the dead letter queue are acknowledged there first.
-        let offsets = self.flush().await?;
-        self.errors.flush()?;
-        let mut list = TopicPartitionList::new();
-        for (tp, offset) in &offsets {
-            list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
-                .map_err(|e| TaskError::Kafka("bad offset".into(), e))?;
-        }
-        let committed = tokio::task::block_in_place(|| self.consumer.commit(&list, mode));
-        match committed {
-            Ok(()) => {
-                self.consumed.clear();
-                tracing::debug!(partitions = offsets.len(), "committed consumer offsets");
-            }
-            // A failed commit is retried at the next flush; the records may be delivered again.
-            Err(e) => tracing::warn!("could not commit consumer offsets, will retry: {e}"),
-        }
-        Ok(())
     }
 }
 
