@@ -190,7 +190,10 @@ mod tests {
         assert!(!context.has_requests());
         context.assigned(&[tp(1)]);
         assert!(context.has_requests());
-        assert_eq!(context.take_requests().offsets, BTreeMap::from([(tp(1), 7)]));
+        assert_eq!(
+            context.take_requests().offsets,
+            BTreeMap::from([(tp(1), 7)])
+        );
     }
 
     #[test]

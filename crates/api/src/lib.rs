@@ -14,11 +14,11 @@ pub mod text;
 pub mod transform;
 
 pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
-pub use context::{ConnectorContext, ConnectorRequests, SinkRequests, SinkTaskContext};
 pub use connector::{
     Connector, ConnectorKind, ConnectorPlugin, OffsetReader, SinkTask, SourceTask,
     SourceTaskContext, Task,
 };
+pub use context::{ConnectorContext, ConnectorRequests, SinkRequests, SinkTaskContext};
 pub use data::{Field, Schema, SchemaBuilder, SchemaType, Struct, Value};
 pub use error::{ConnectError, Result};
 pub use logical::{Date, Decimal, LogicalType, Time, Timestamp};

@@ -49,6 +49,7 @@ pub async fn run(
         topics: topics.clone(),
         worker_id: worker_id.clone(),
     }));
+    worker.follow_connector_requests();
     let plugins = Arc::new(Plugins::new(ferry_connectors::plugins()));
     let store = ConnectorStore::beside(Path::new(config.offset_file()));
     let herder = Arc::new(StandaloneHerder::new(worker, plugins, store));

@@ -4,6 +4,7 @@
 //! Callers serialise changes to one connector (the herder holds a lock); the worker's own lock is
 //! never held across an await.
 
+pub mod connector_requests;
 pub mod sink;
 pub mod source;
 pub mod task_control;
@@ -15,6 +16,7 @@ use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props, 
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use self::connector_requests::ConnectorRequestLog;
 use crate::config::connector::{self, ValidConnectorConfig};
 use crate::config::worker::WorkerConfig;
 use crate::entities::status::{State, Status};
@@ -68,6 +70,8 @@ pub struct WorkerContext {
 pub struct Worker {
     ctx: WorkerContext,
     connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
+    /// What running connectors asked of the runtime through their context.
+    requests: Arc<ConnectorRequestLog>,
 }
 
 impl Worker {
@@ -75,6 +79,7 @@ impl Worker {
         Worker {
             ctx,
             connectors: Mutex::new(BTreeMap::new()),
+            requests: Arc::new(ConnectorRequestLog::default()),
         }
     }
 
@@ -224,6 +229,8 @@ impl Worker {
         }
         let resolved = self.ctx.config.providers().resolve(&entry.config)?;
         let mut instance = (entry.plugin.create)();
+        let name = entry.config.get("name").map_or("", String::as_str);
+        instance.initialize(self.requests.context_for(name));
         instance.start(&resolved)?;
         Ok(instance)
     }
@@ -777,6 +784,91 @@ impl Worker {
 
     pub fn active_topics(&self, name: &str) -> Option<ActiveTopics> {
         self.lock().get(name).map(|c| c.topics.clone())
+    }
+
+    /// Returns once a connector asked something of the runtime.
+    pub async fn connector_requests_arrived(&self) {
+        self.requests.arrived().await;
+    }
+
+    /// Takes what connectors asked: a connector that raised an error becomes FAILED with it as
+    /// its trace (its tasks go on, as in Kafka); returns the connectors running here that asked
+    /// for their task configurations to be taken again.
+    pub fn take_connector_requests(&self) -> Vec<String> {
+        let requests = self.requests.take();
+        let mut connectors = self.lock();
+        for (name, error) in requests.failures {
+            if let Some(entry) = connectors.get_mut(&name) {
+                tracing::error!(connector = %name, "the connector failed: {}", error.trace());
+                entry.status = Status::failed(error.trace(), &self.ctx.worker_id);
+            }
+        }
+        requests
+            .reconfigure
+            .into_iter()
+            .filter(|name| connectors.get(name).is_some_and(|e| e.instance.is_some()))
+            .collect()
+    }
+
+    /// Asks a running connector for its task configurations again; when they differ from those
+    /// its tasks run with, the tasks restart with the new ones (standalone mode).
+    pub async fn refresh_task_configs(&self, name: &str) {
+        let old_tasks = {
+            let mut connectors = self.lock();
+            let Some(entry) = connectors.get_mut(name) else {
+                return;
+            };
+            let Some(instance) = entry.instance.as_deref() else {
+                return;
+            };
+            if entry.target != TargetState::Started {
+                return;
+            }
+            match self.stored_task_configs(entry, instance) {
+                Ok(configs) if configs == entry.task_configs => {
+                    tracing::info!(connector = name, "the connector asked for task reconfiguration; its task configurations are unchanged");
+                    return;
+                }
+                Ok(configs) => {
+                    let old: Vec<RunningTask> = entry.tasks.drain(..).flatten().collect();
+                    entry.task_configs = configs;
+                    old
+                }
+                Err(e) => {
+                    tracing::error!(
+                        connector = name,
+                        "connector failed to give task configurations: {}",
+                        e.trace()
+                    );
+                    entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
+                    return;
+                }
+            }
+        };
+        tracing::info!(connector = name, "the connector asked for task reconfiguration; restarting its tasks with new configurations");
+        self.stop_tasks(name, old_tasks).await;
+        let mut connectors = self.lock();
+        if let Some(entry) = connectors.get_mut(name) {
+            let configs = std::mem::take(&mut entry.task_configs);
+            self.start_tasks(name, entry, configs);
+        }
+    }
+
+    /// Standalone mode: acts on connectors' requests as they come, until the worker is dropped.
+    pub fn follow_connector_requests(self: &Arc<Self>) {
+        let worker = Arc::downgrade(self);
+        let requests = Arc::clone(&self.requests);
+        tokio::spawn(async move {
+            loop {
+                requests.arrived().await;
+                let Some(worker) = worker.upgrade() else {
+                    return;
+                };
+                for name in worker.take_connector_requests() {
+                    worker.refresh_task_configs(&name).await;
+                }
+            }
+        });
     }
 }
 

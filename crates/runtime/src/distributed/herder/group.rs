@@ -157,6 +157,7 @@ impl DistributedHerder {
                     break Some(Arc::new(Interruption::Beat(Beat::Rebalance)));
                 }
                 self.reconcile().await;
+                self.follow_connector_requests();
                 self.send_task_configs().await;
                 self.publish_statuses().await;
                 if follow_up.is_some_and(|at| Instant::now() >= at) {

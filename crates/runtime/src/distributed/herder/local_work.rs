@@ -332,6 +332,16 @@ impl DistributedHerder {
         }
     }
 
+    /// Acts on what local connectors asked through their context: one that raised an error is
+    /// FAILED (its status goes out with the others); one that asked for task reconfiguration
+    /// is asked for its task configurations, which go to the leader as after a start.
+    pub(super) fn follow_connector_requests(&self) {
+        for name in self.worker.take_connector_requests() {
+            tracing::info!(connector = %name, "the connector asked for task reconfiguration");
+            self.take_task_configs(&name);
+        }
+    }
+
     /// Asks a connector object that just started here for its task configurations; they go to
     /// the leader at the next tick (and again at every tick until it took them).
     fn take_task_configs(&self, name: &str) {

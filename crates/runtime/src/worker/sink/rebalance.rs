@@ -45,8 +45,11 @@ impl Delivery {
 
     /// Flushes the task with the offsets of everything put so far.
     pub async fn flush(&mut self) -> Result<(), TaskError> {
-        let offsets: Vec<(TopicPartition, i64)> =
-            self.consumed.iter().map(|(tp, o)| (tp.clone(), *o)).collect();
+        let offsets: Vec<(TopicPartition, i64)> = self
+            .consumed
+            .iter()
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect();
         self.task.flush(&offsets).await?;
         self.unflushed = false;
         Ok(())
@@ -62,8 +65,11 @@ impl Delivery {
         if self.consumed.is_empty() {
             return Ok(None);
         }
-        let offsets: Vec<(TopicPartition, i64)> =
-            self.consumed.iter().map(|(tp, o)| (tp.clone(), *o)).collect();
+        let offsets: Vec<(TopicPartition, i64)> = self
+            .consumed
+            .iter()
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect();
         let ready = self.task.pre_commit(&offsets).await?;
         self.unflushed = false;
         lock(errors).flush()?;
