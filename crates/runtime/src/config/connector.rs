@@ -344,16 +344,32 @@ impl TaskConverters {
 pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
     let mut ignored = Vec::new();
     let set = |key: &str| props.get(key).is_some_and(|v| !v.trim().is_empty());
-    if props
-        .get("errors.retry.timeout")
-        .is_some_and(|v| v.trim() != "0" && !v.trim().is_empty())
-    {
-        ignored.push("errors.retry.timeout: failed operations are not retried yet".to_string());
-    }
     if kind == ConnectorKind::Source && set("errors.deadletterqueue.topic.name") {
         ignored.push(
             "errors.deadletterqueue.topic.name: a dead letter queue is for sinks (Kafka ignores it on a source too)".to_string(),
         );
+    }
+    // Debezium removed these in 3.2; 3.6 ignores them, which changes what a config written for
+    // an older Debezium does.
+    let transforms = props
+        .get(TRANSFORMS)
+        .map(|t| ferry_api::config::split_list(t))
+        .unwrap_or_default();
+    for alias in transforms {
+        let is_unwrap = props
+            .get(&format!("transforms.{alias}.type"))
+            .is_some_and(|t| t.trim().ends_with("ExtractNewRecordState"));
+        for (old, now) in [
+            ("drop.tombstones", "delete.tombstone.handling.mode"),
+            ("delete.handling.mode", "delete.tombstone.handling.mode"),
+        ] {
+            let key = format!("transforms.{alias}.{old}");
+            if is_unwrap && props.contains_key(&key) {
+                ignored.push(format!(
+                    "{key}: removed in Debezium 3.2 and ignored, as Debezium 3.6 ignores it; use transforms.{alias}.{now}"
+                ));
+            }
+        }
     }
     let creation_keys = props.keys().any(|k| k.starts_with("topic.creation."));
     let creation_on = ["partitions", "replication.factor"]
@@ -365,4 +381,48 @@ pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
         );
     }
     ignored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn keys_debezium_removed_are_warned_about() {
+        let config = props(&[
+            ("transforms", "unwrap,route"),
+            (
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+            ("transforms.unwrap.drop.tombstones", "false"),
+            (
+                "transforms.unwrap.delete.tombstone.handling.mode",
+                "rewrite",
+            ),
+            (
+                "transforms.route.type",
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            ("transforms.route.drop.tombstones", "x"),
+        ]);
+        let warnings = accepted_but_ignored(ConnectorKind::Sink, &config);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("transforms.unwrap.drop.tombstones: removed in Debezium 3.2")
+        );
+    }
+
+    #[test]
+    fn retries_are_no_longer_warned_about() {
+        let config = props(&[("errors.retry.timeout", "30000")]);
+        assert!(accepted_but_ignored(ConnectorKind::Sink, &config).is_empty());
+    }
 }

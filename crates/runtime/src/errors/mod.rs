@@ -4,8 +4,10 @@
 //! queue (`errors.deadletterqueue.*`) that keeps the original record with headers saying where
 //! and why it failed.
 
+mod retry;
 mod task_error;
 
+pub use retry::RetryPolicy;
 pub use task_error::TaskError;
 
 use std::time::Duration;
@@ -37,7 +39,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Stage::KeyConverter => "KEY_CONVERTER",
             Stage::ValueConverter => "VALUE_CONVERTER",
@@ -52,6 +54,16 @@ pub struct Failure {
     pub stage: Stage,
     pub class: String,
     pub error: ConnectError,
+}
+
+impl From<ferry_transforms::TransformFailure> for Failure {
+    fn from(failed: ferry_transforms::TransformFailure) -> Failure {
+        Failure {
+            stage: Stage::Transformation,
+            class: failed.class.to_string(),
+            error: failed.error,
+        }
+    }
 }
 
 /// A failure at `stage` of the class `class`.
@@ -81,6 +93,9 @@ pub struct ErrorPolicy {
     task: u32,
     /// Records skipped so far.
     pub skipped: u64,
+    /// How long a stage failing with a retriable error is tried again before the tolerance
+    /// decides.
+    pub retry: RetryPolicy,
 }
 
 struct DeadLetterQueue {
@@ -108,6 +123,7 @@ impl ErrorPolicy {
             connector: connector.to_string(),
             task,
             skipped: 0,
+            retry: RetryPolicy::from_config(props),
         }
     }
 

@@ -24,7 +24,7 @@ use self::consumer::{consumer_props, Subscription};
 use self::rebalance::{lock, Delivery, SinkConsumerContext};
 use crate::config::connector::{transform_chain, TaskConverters};
 use crate::config::worker::WorkerConfig;
-use crate::errors::{failure, Consumed, ErrorPolicy, Failure, Stage, TaskError};
+use crate::errors::{failure, Consumed, ErrorPolicy, Failure, RetryPolicy, Stage, TaskError};
 use crate::kafka;
 use crate::worker::task_control::TaskSignals;
 
@@ -73,6 +73,8 @@ pub struct SinkTaskRunner {
     consumer_paused: bool,
     last_topic: String,
     errors: Arc<Mutex<ErrorPolicy>>,
+    /// `errors.retry.*`, kept out of the lock: it is consulted for every record.
+    retry: RetryPolicy,
 }
 
 impl SinkTaskRunner {
@@ -83,15 +85,15 @@ impl SinkTaskRunner {
     ) -> Result<SinkTaskRunner, TaskError> {
         let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
         let transforms = transform_chain(&setup.connector_props)?;
-        let errors = Arc::new(Mutex::new(
-            ErrorPolicy::new(
-                &setup.worker,
-                &setup.connector,
-                setup.task_id,
-                &setup.connector_props,
-            )
-            .await?,
-        ));
+        let errors = ErrorPolicy::new(
+            &setup.worker,
+            &setup.connector,
+            setup.task_id,
+            &setup.connector_props,
+        )
+        .await?;
+        let retry = errors.retry;
+        let errors = Arc::new(Mutex::new(errors));
         let context = SinkTaskContext::new();
         task.initialize(context.clone());
         let delivery = Arc::new(tokio::sync::Mutex::new(Delivery::new(task)));
@@ -120,6 +122,7 @@ impl SinkTaskRunner {
             consumer_paused: false,
             last_topic: String::new(),
             errors,
+            retry,
         })
     }
 
@@ -379,10 +382,11 @@ impl SinkTaskRunner {
                         message.partition(),
                         message.offset(),
                     ));
-                    let record = match self
-                        .convert(&message)
-                        .and_then(|r| transform(&mut self.transforms, r))
-                    {
+                    let (converters, transforms) = (&self.converters, &mut self.transforms);
+                    let passed = self.retry.run(&self.signals.stop, || {
+                        convert(converters, &message).and_then(|r| transform(transforms, r))
+                    });
+                    let record = match passed {
                         Ok(Some(record)) => record,
                         Ok(None) => continue,
                         Err(failure) => {
@@ -411,46 +415,45 @@ impl SinkTaskRunner {
         }
         Ok(batch)
     }
+}
 
-    /// The record in the Connect data model, or the stage that failed and why.
-    fn convert(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, Failure> {
-        let topic = message.topic();
-        // The failure is built only when there is one: no allocation per record.
-        let c = &self.converters;
-        let key = c
-            .key
-            .to_connect(topic, message.key())
-            .map_err(|e| failure(Stage::KeyConverter, &c.key_class, e))?;
-        let value = c
-            .value
-            .to_connect(topic, message.payload())
-            .map_err(|e| failure(Stage::ValueConverter, &c.value_class, e))?;
-        let mut headers = Vec::new();
-        if let Some(raw) = message.headers() {
-            for h in raw.iter() {
-                let converted = c
-                    .header
-                    .to_connect_header(topic, h.key, h.value)
-                    .map_err(|e| failure(Stage::HeaderConverter, &c.header_class, e))?;
-                headers.push(ferry_api::Header {
-                    key: h.key.to_string(),
-                    schema: converted.schema,
-                    value: converted.value.unwrap_or(ferry_api::Value::Null),
-                });
-            }
+/// The record in the Connect data model, or the stage that failed and why.
+fn convert(c: &TaskConverters, message: &BorrowedMessage<'_>) -> Result<SinkRecord, Failure> {
+    let topic = message.topic();
+    // The failure is built only when there is one: no allocation per record.
+    let key = c
+        .key
+        .to_connect(topic, message.key())
+        .map_err(|e| failure(Stage::KeyConverter, &c.key_class, e))?;
+    let value = c
+        .value
+        .to_connect(topic, message.payload())
+        .map_err(|e| failure(Stage::ValueConverter, &c.value_class, e))?;
+    let mut headers = Vec::new();
+    if let Some(raw) = message.headers() {
+        for h in raw.iter() {
+            let converted = c
+                .header
+                .to_connect_header(topic, h.key, h.value)
+                .map_err(|e| failure(Stage::HeaderConverter, &c.header_class, e))?;
+            headers.push(ferry_api::Header {
+                key: h.key.to_string(),
+                schema: converted.schema,
+                value: converted.value.unwrap_or(ferry_api::Value::Null),
+            });
         }
-        Ok(SinkRecord {
-            topic: topic.to_string(),
-            kafka_partition: message.partition(),
-            kafka_offset: message.offset(),
-            key_schema: key.schema,
-            key: key.value,
-            value_schema: value.schema,
-            value: value.value,
-            timestamp: message.timestamp().to_millis(),
-            headers,
-        })
     }
+    Ok(SinkRecord {
+        topic: topic.to_string(),
+        kafka_partition: message.partition(),
+        kafka_offset: message.offset(),
+        key_schema: key.schema,
+        key: key.value,
+        value_schema: value.schema,
+        value: value.value,
+        timestamp: message.timestamp().to_millis(),
+        headers,
+    })
 }
 
 /// The connector's transforms on one record: `None` when one of them drops it.
@@ -461,14 +464,10 @@ fn transform(
     if chain.is_empty() {
         return Ok(Some(record));
     }
-    match chain.apply(ConnectRecord::Sink(record)) {
-        Ok(kept) => Ok(kept.and_then(ConnectRecord::into_sink)),
-        Err(failed) => Err(Failure {
-            stage: Stage::Transformation,
-            class: failed.class.to_string(),
-            error: failed.error,
-        }),
-    }
+    chain
+        .apply(ConnectRecord::Sink(record))
+        .map(|kept| kept.and_then(ConnectRecord::into_sink))
+        .map_err(Failure::from)
 }
 
 /// Per partition, the offset after the last record read in one poll: computed once per

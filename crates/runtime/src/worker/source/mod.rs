@@ -538,7 +538,15 @@ impl Outbound {
                     }
                 }
             };
-            sent = match self.convert(record) {
+            let converted = if self.errors.retry.enabled() {
+                // Kept for another attempt should a converter fail with a retriable error.
+                self.errors
+                    .retry
+                    .run(&self.stop, || self.convert(record.clone()))
+            } else {
+                self.convert(record)
+            };
+            sent = match converted {
                 Ok(converted) => self.produce(converted, id).await,
                 Err((failure, topic)) => self.errors.source_failure(failure, &topic).map(|()| {
                     // Skipped: its offset counts as delivered.
@@ -567,14 +575,21 @@ impl Outbound {
         id: RecordId,
     ) -> Result<Option<SourceRecord>, TaskError> {
         let topic = record.topic.clone();
-        let kept = match self.transforms.apply(ConnectRecord::Source(record)) {
+        let applied = if self.errors.retry.enabled() {
+            let transforms = &mut self.transforms;
+            self.errors.retry.run(&self.stop, || {
+                transforms
+                    .apply(ConnectRecord::Source(record.clone()))
+                    .map_err(Failure::from)
+            })
+        } else {
+            self.transforms
+                .apply(ConnectRecord::Source(record))
+                .map_err(Failure::from)
+        };
+        let kept = match applied {
             Ok(kept) => kept.and_then(ConnectRecord::into_source),
-            Err(failed) => {
-                let failure = Failure {
-                    stage: Stage::Transformation,
-                    class: failed.class.to_string(),
-                    error: failed.error,
-                };
+            Err(failure) => {
                 self.errors.source_failure(failure, &topic)?;
                 None
             }
