@@ -215,6 +215,13 @@ pub struct WorkerConfig {
 
 impl WorkerConfig {
     pub fn new(props: Props) -> Result<WorkerConfig, WorkerConfigError> {
+        // As in Kafka, placeholders in the worker's own properties (a client's password, say)
+        // are resolved by the providers it declares, once, before anything reads them.
+        let providers = ConfigProviders::from_worker(&props)
+            .map_err(|p| WorkerConfigError { problems: vec![p] })?;
+        let props = providers.resolve(&props).map_err(|e| WorkerConfigError {
+            problems: vec![e.to_string()],
+        })?;
         let parsed = config_def()
             .parse(&props)
             .map_err(|problems| WorkerConfigError {
@@ -234,8 +241,6 @@ impl WorkerConfig {
                 problems: vec!["listeners must name at least one http://host:port".into()],
             });
         }
-        let providers = ConfigProviders::from_worker(parsed.originals())
-            .map_err(|p| WorkerConfigError { problems: vec![p] })?;
         let override_policy = OverridePolicy::parse(
             parsed
                 .originals()
@@ -412,6 +417,42 @@ mod tests {
                 "org.apache.kafka.connect.json.JsonConverter",
             ),
         ]
+    }
+
+    #[test]
+    fn placeholders_in_the_worker_properties_are_resolved_by_its_providers() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = dir.path().join("secrets.properties");
+        std::fs::write(&secrets, "password=s3cret\nbroker=127.0.0.1:9999\n").unwrap();
+        let file = secrets.display().to_string();
+        let mut p = minimal();
+        let servers = format!("${{file:{file}:broker}}");
+        let password = format!("${{file:{file}:password}}");
+        p.extend([
+            ("config.providers", "file"),
+            (
+                "config.providers.file.class",
+                "org.apache.kafka.common.config.provider.FileConfigProvider",
+            ),
+            ("bootstrap.servers", servers.as_str()),
+            ("producer.sasl.password", password.as_str()),
+            ("consumer.sasl.password", "${vault:secret/x:password}"),
+        ]);
+        let cfg = WorkerConfig::new(props(&p)).unwrap();
+        assert_eq!(cfg.bootstrap_servers(), "127.0.0.1:9999");
+        assert_eq!(
+            cfg.client_props("producer.")
+                .get("sasl.password")
+                .map(String::as_str),
+            Some("s3cret")
+        );
+        // An undeclared provider's placeholder stays as written, as in Kafka.
+        assert_eq!(
+            cfg.client_props("consumer.")
+                .get("sasl.password")
+                .map(String::as_str),
+            Some("${vault:secret/x:password}")
+        );
     }
 
     #[test]
