@@ -12,7 +12,11 @@
 #        TRAIL=lines produced once the sink has caught up (1000),
 #        SINK_FLUSH_MS / SOURCE_FLUSH_MS=the workers' offset.flush.interval.ms (10000 both,
 #          Kafka Connect's default), BATCH_SIZE=FileStreamSource batch.size (2000, its default),
-#        WARMUP=lines produced and consumed once before measuring (N, at most 200000)
+#        WARMUP=lines produced and consumed once before measuring (N, at most 200000),
+#        TRANSFORMS=1 gives the workers' connectors a chain of three transforms (HoistField$Value
+#          line, InsertField$Value origin=bench, ReplaceField$Value renames line:text): each
+#          worker's output line is then "Struct{text=LINE,origin=bench}"; the bare programs
+#          stay the reference without transforms
 set -euo pipefail
 export LC_ALL=C
 
@@ -29,12 +33,34 @@ SINK_FLUSH_MS=${SINK_FLUSH_MS:-10000}
 SOURCE_FLUSH_MS=${SOURCE_FLUSH_MS:-10000}
 BATCH_SIZE=${BATCH_SIZE:-2000}
 WARMUP=${WARMUP:-$((N < 200000 ? N : 200000))}   # lines through the broker before measuring
+TRANSFORMS=${TRANSFORMS:-0}
+[[ $TRANSFORMS == 0 || $TRANSFORMS == 1 ]] || { echo "TRANSFORMS must be 0 or 1" >&2; exit 2; }
+# What the chain adds to each line a worker writes: "Struct{text=" and ",origin=bench}"
+WORKER_EXTRA=$((TRANSFORMS == 1 ? 26 : 0))
 WORK=${BENCH_WORK_ROOT:-$ROOT/bench/work}/standalone
 RESULTS=$ROOT/bench/results
 INPUT=$WORK/input.txt
 INPUT_BYTES=$((N * (WIDTH + 1)))
 TRAIL_FILE=$WORK/trail.txt
 TRAIL_BYTES=$((TRAIL * (WIDTH + 1)))
+WORKER_SINK_BYTES=$((N * (WIDTH + 1 + WORKER_EXTRA)))
+WORKER_TRAIL_BYTES=$((TRAIL * (WIDTH + 1 + WORKER_EXTRA)))
+
+# The transform chain of TRANSFORMS=1, as connector properties (none otherwise)
+# shellcheck disable=SC2016  # the $ of a Java nested class name, not an expansion
+chain_properties() {
+    ((TRANSFORMS == 1)) || return 0
+    printf '%s\n' "transforms=hoist,insert,rename" \
+        'transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value' \
+        "transforms.hoist.field=line" \
+        'transforms.insert.type=org.apache.kafka.connect.transforms.InsertField$Value' \
+        "transforms.insert.static.field=origin" "transforms.insert.static.value=bench" \
+        'transforms.rename.type=org.apache.kafka.connect.transforms.ReplaceField$Value' \
+        "transforms.rename.renames=line:text"
+}
+# sink_bytes KIND: the size of a complete sink output file (without the trailing lines)
+sink_bytes() { if [[ $1 == bare ]]; then echo "$INPUT_BYTES"; else echo "$WORKER_SINK_BYTES"; fi; }
+trail_bytes() { if [[ $1 == bare ]]; then echo "$TRAIL_BYTES"; else echo "$WORKER_TRAIL_BYTES"; fi; }
 
 # cluster-lib.sh: the shared broker (BENCH_KAFKA_*), BENCH_BUILT, say/die, nap/now, median, mb,
 # cpu_seconds, kind_name, machine_line, ferry_revision; its EXIT trap stops the broker it started
@@ -168,12 +194,12 @@ measure() {
         conn=$WORK/$kind-$side-$run.properties
         if [[ $side == source ]]; then
             write_worker_properties "$props" "$kind" "$WORK/$kind-source-$run.offsets" "$rest_port" "$SOURCE_FLUSH_MS"
-            printf '%s\n' "name=bench-source-$run" "connector.class=FileStreamSource" "tasks.max=1" \
-                "file=$INPUT" "topic=$topic" "batch.size=$BATCH_SIZE" >"$conn"
+            { printf '%s\n' "name=bench-source-$run" "connector.class=FileStreamSource" "tasks.max=1" \
+                "file=$INPUT" "topic=$topic" "batch.size=$BATCH_SIZE"; chain_properties; } >"$conn"
         else
             write_worker_properties "$props" "$kind" "$WORK/$kind-sink-$run.offsets" "$rest_port" "$SINK_FLUSH_MS"
-            printf '%s\n' "name=bench-sink-$kind-$run" "connector.class=FileStreamSink" "tasks.max=1" \
-                "file=$out" "topics=$topic" >"$conn"
+            { printf '%s\n' "name=bench-sink-$kind-$run" "connector.class=FileStreamSink" "tasks.max=1" \
+                "file=$out" "topics=$topic"; chain_properties; } >"$conn"
         fi
     fi
 
@@ -213,7 +239,7 @@ measure() {
                 fi
             else
                 file_size "$out"
-                if ((SIZE >= INPUT_BYTES)); then
+                if ((SIZE >= $(sink_bytes "$kind"))); then
                     now
                     DONE_US=$((NOW_US - t0))
                     [[ $kind == bare ]] || CPU_ALL=$(cpu_seconds "$PROG_PID")
@@ -250,7 +276,7 @@ measure() {
             FIRST_US=$(awk -v s="$(jq -r .first_record_seconds <<<"$json")" 'BEGIN { printf "%.0f", s * 1e6 }')
         fi
     else
-        [[ $side == sink ]] && sink_trail "$out" "$topic"
+        [[ $side == sink ]] && sink_trail "$out" "$topic" "$kind"
         HWM_KB=$(peak_rss_kb "$PROG_PID")
         stop_prog
     fi
@@ -268,17 +294,18 @@ measure() {
 # file (polled every 10 ms), into TRAIL_NOW. That is how far the output trails the topic once the
 # stream goes quiet.
 sink_trail() {
-    local out=$1 topic=$2 t_avail
+    local out=$1 topic=$2 kind=$3 t_avail want
     timeout "$TIMEOUT_S" "$BIN/bare_produce" --brokers "$KAFKA_BOOTSTRAP" --topic "$topic" \
         --file "$TRAIL_FILE" >/dev/null || die "could not produce the trailing lines into $topic"
     now
     t_avail=$NOW_US
+    want=$(($(sink_bytes "$kind") + $(trail_bytes "$kind")))
     while :; do
         file_size "$out"
-        ((SIZE >= INPUT_BYTES + TRAIL_BYTES)) && break
+        ((SIZE >= want)) && break
         now
         if ((NOW_US - t_avail > TIMEOUT_S * 1000000)); then
-            die "the sink file did not get the $TRAIL trailing lines within $TIMEOUT_S s ($SIZE of $((INPUT_BYTES + TRAIL_BYTES)) bytes)"
+            die "the sink file did not get the $TRAIL trailing lines within $TIMEOUT_S s ($SIZE of $want bytes)"
         fi
         kill -0 "$PROG_PID" 2>/dev/null || die "the worker exited while the trailing lines were produced"
         nap 0.01
@@ -307,7 +334,10 @@ say "generating $N lines of $WIDTH bytes, and $TRAIL more for the sink's trailin
 [[ $(stat -c %s "$INPUT") == "$INPUT_BYTES" ]] || die "input file has the wrong size"
 "$BIN/gen_lines" --file "$TRAIL_FILE" --count "$TRAIL" --width "$WIDTH"
 [[ $(stat -c %s "$TRAIL_FILE") == "$TRAIL_BYTES" ]] || die "trail file has the wrong size"
-cat "$INPUT" "$TRAIL_FILE" >"$WORK/expected-sink.txt"
+# What a worker writes: the lines as they are, or as the chain makes them
+as_worker_writes() { if ((TRANSFORMS == 1)); then sed 's/.*/Struct{text=&,origin=bench}/'; else cat; fi; }
+as_worker_writes <"$INPUT" >"$WORK/expected-source.txt"
+cat "$INPUT" "$TRAIL_FILE" | as_worker_writes >"$WORK/expected-sink.txt"
 
 # The broker is a JVM: a first produce and consume, not measured, so that run 1 does not pay for
 # its warming up (class loading, JIT) on the first program's side alone.
@@ -352,7 +382,7 @@ for ((run = 1; run <= RUNS; run++)); do
             say "run $run of $RUNS: reading src-$kind-$run back with the bare consumer"
             timeout "$TIMEOUT_S" "$BIN/bare_consume" --brokers "$KAFKA_BOOTSTRAP" --topic "src-$kind-$run" \
                 --file "$WORK/check.txt" --count "$N" >/dev/null || die "could not read back src-$kind-$run"
-            cmp -s "$INPUT" "$WORK/check.txt" || die "src-$kind-$run does not hold the input lines in order"
+            cmp -s "$WORK/expected-source.txt" "$WORK/check.txt" || die "src-$kind-$run does not hold the input lines (as the workers write them) in order"
             rm -f "$WORK/check.txt"
         fi
     done
@@ -384,7 +414,11 @@ has_java() { [[ " $KINDS " == *" java "* ]]; }
 has_ferry() { [[ " $KINDS " == *" ferry "* ]]; }
 
 DAY=$(date +%F)
-REPORT=${BENCH_REPORT:-$RESULTS/standalone-file-$DAY.md}
+if ((TRANSFORMS == 1)); then
+    REPORT=${BENCH_REPORT:-$RESULTS/standalone-file-transforms-$DAY.md}
+else
+    REPORT=${BENCH_REPORT:-$RESULTS/standalone-file-$DAY.md}
+fi
 LIBRDKAFKA=$(awk '/^name = "rdkafka-sys"/ { getline; sub(/^version = /, ""); gsub(/"/, ""); print }' "$ROOT/Cargo.lock")
 COMMAND="bench/run.sh"
 [[ $N == 1000000 && $RUNS == 3 ]] || COMMAND="N=$N RUNS=$RUNS $COMMAND"
@@ -393,6 +427,7 @@ COMMAND="bench/run.sh"
 [[ $SINK_FLUSH_MS == 10000 ]] || COMMAND="SINK_FLUSH_MS=$SINK_FLUSH_MS $COMMAND"
 [[ $SOURCE_FLUSH_MS == 10000 ]] || COMMAND="SOURCE_FLUSH_MS=$SOURCE_FLUSH_MS $COMMAND"
 [[ $BATCH_SIZE == 2000 ]] || COMMAND="BATCH_SIZE=$BATCH_SIZE $COMMAND"
+((TRANSFORMS == 0)) || COMMAND="TRANSFORMS=1 $COMMAND"
 # Kafka Connect's source producer and sink consumer settings, as its log printed them
 java_client_settings() {
     local log=$WORK/java-$1-1.log keys
@@ -411,6 +446,13 @@ java_client_settings() {
     echo "$N lines of $WIDTH bytes (+ newline), $RUNS runs each, medians. Programs: bare librdkafka$(for k in $KINDS; do printf ', %s' "$(kind_name "$k")"; done)"
     echo "(standalone workers), one after the other, on the same broker (Apache Kafka $KAFKA_VERSION, KRaft, single node, same machine),"
     echo "with the same input file and the same worker and connector settings."
+    if ((TRANSFORMS == 1)); then
+        echo
+        echo "**With transforms**: every worker's connector runs the chain HoistField\$Value (\`field=line\`) →"
+        echo "InsertField\$Value (\`static.field=origin\`, \`static.value=bench\`) → ReplaceField\$Value"
+        echo "(\`renames=line:text\`); each line comes out as \`Struct{text=LINE,origin=bench}\` (checked for run 1"
+        echo "of each side). The bare programs move the lines untouched: the reference without transforms."
+    fi
     echo
     echo "| side | program | rec/s | ratio to bare | ratio to Kafka Connect | rec/s from launch | CPU s per 1M records | CPU s per 1M after the first record | peak RSS MB | first record s |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
