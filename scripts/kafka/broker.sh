@@ -9,7 +9,8 @@
 # Kafka's `controller.quorum.voters`, e.g. `1@127.0.0.1:9093` for one node or three entries for a
 # cluster; this node's controller listens on its own entry's port. Replication factors follow the
 # number of voters. KAFKA_LIBS (default ~/.cache/ferry/kafka-4.4.0/libs) holds the jars, which
-# scripts/lib.sh's ensure_kafka fetches. KAFKA_HEAP (default 512m) sizes the heap.
+# scripts/lib.sh's ensure_kafka fetches. KAFKA_HEAP (default 512m) sizes the heap; KAFKA_EXTRA_PROPS
+# adds broker settings.
 set -euo pipefail
 
 dir=$1 node=$2 port=$3 voters=$4 cluster_id=${5:-}
@@ -49,6 +50,10 @@ share.coordinator.state.topic.replication.factor=$replicas
 share.coordinator.state.topic.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 PROPS
+# KAFKA_EXTRA_PROPS: more broker settings, one per line (e.g. a lower group.min.session.timeout.ms)
+if [ -n "${KAFKA_EXTRA_PROPS:-}" ]; then
+  printf '%s\n' "$KAFKA_EXTRA_PROPS" >>"$dir/server.properties"
+fi
 
 java_cmd=(java -Dlog4j2.configurationFile="$here/log4j2.properties" -cp "$libs/*")
 if [ ! -f "$dir/data/meta.properties" ]; then
