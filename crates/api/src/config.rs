@@ -338,6 +338,15 @@ pub fn with_prefix(props: &Props, prefix: &str) -> Props {
 
 /// The items of a comma-separated value (`transforms`, `topic.creation.groups`, ...), trimmed,
 /// empty ones left out.
+/// A configuration from key-value pairs (handy for connectors that build task configurations,
+/// and for tests).
+pub fn props_of(pairs: &[(&str, &str)]) -> Props {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 pub fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -464,12 +473,7 @@ mod tests {
             .optional("file", ConfigType::String, None, Importance::High, "File")
     }
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::props_of as props;
 
     #[test]
     fn defaults_fill_absent_keys() {

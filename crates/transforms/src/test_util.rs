@@ -3,14 +3,9 @@
 use std::sync::Arc;
 
 use ferry_api::data::{Schema, Value};
-use ferry_api::{ConnectRecord, Props, SinkRecord, SourceRecord, Transformation};
+use ferry_api::{ConnectRecord, SinkRecord, SourceRecord, Transformation};
 
-pub fn props(pairs: &[(&str, &str)]) -> Props {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+pub use ferry_api::config::props_of as props;
 
 /// A source record on topic `test`, partition 0, with this value.
 pub fn source(schema: Option<Arc<Schema>>, value: Value) -> ConnectRecord {

@@ -82,12 +82,7 @@ pub fn overrides(connector: &Props, client: &str) -> Props {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     #[test]
     fn policies_are_named_as_kafka_names_them() {

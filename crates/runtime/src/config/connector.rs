@@ -387,12 +387,7 @@ pub fn accepted_but_ignored(kind: ConnectorKind, props: &Props) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     #[test]
     fn keys_debezium_removed_are_warned_about() {

@@ -221,12 +221,7 @@ fn allowed_path(path: &str, allowed: &[PathBuf]) -> Result<PathBuf, String> {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     fn providers(dir: &Path) -> ConfigProviders {
         ConfigProviders::from_worker(&props(&[

@@ -399,12 +399,7 @@ fn local_host_name() -> String {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     fn minimal() -> Vec<(&'static str, &'static str)> {
         vec![

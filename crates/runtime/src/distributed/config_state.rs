@@ -201,12 +201,7 @@ pub mod records {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     #[test]
     fn tasks_become_visible_only_with_their_commit() {

@@ -140,12 +140,7 @@ fn group(props: &Props, name: &str, default: Option<&NewTopicSpec>) -> Result<Gr
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use ferry_api::config::props_of as props;
 
     #[test]
     fn groups_take_their_topics_in_order_and_the_default_takes_the_rest() {

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use ferry_api::{ConnectError, ConnectorContext, ConnectorRequests};
 use tokio::sync::Notify;
 
+use super::{RunningTask, Worker};
+use crate::entities::TargetState;
+
 #[derive(Default)]
 struct Pending {
     reconfigure: BTreeSet<String>,
@@ -70,6 +73,93 @@ impl ConnectorRequests for ForConnector {
     fn raise_error(&self, error: ConnectError) {
         self.log.pending().failures.push((self.name.clone(), error));
         self.log.arrived.notify_one();
+    }
+}
+
+/// How the worker acts on what its connectors ask.
+impl Worker {
+    /// Returns once a connector asked something of the runtime.
+    pub async fn connector_requests_arrived(&self) {
+        self.requests.arrived().await;
+    }
+
+    /// Takes what connectors asked: a connector that raised an error becomes FAILED with it as
+    /// its trace (its tasks go on, as in Kafka); returns the connectors running here that asked
+    /// for their task configurations to be taken again.
+    pub fn take_connector_requests(&self) -> Vec<String> {
+        let requests = self.requests.take();
+        let mut connectors = self.lock();
+        for (name, error) in requests.failures {
+            if let Some(entry) = connectors.get_mut(&name) {
+                self.connector_failed(&name, entry, "the connector failed", &error);
+            }
+        }
+        requests
+            .reconfigure
+            .into_iter()
+            .filter(|name| connectors.get(name).is_some_and(|e| e.instance.is_some()))
+            .collect()
+    }
+
+    /// Asks a running connector for its task configurations again; when they differ from those
+    /// its tasks run with, the tasks restart with the new ones (standalone mode).
+    pub async fn refresh_task_configs(&self, name: &str) {
+        let old_tasks = {
+            let mut connectors = self.lock();
+            let Some(entry) = connectors.get_mut(name) else {
+                return;
+            };
+            let Some(instance) = entry.instance.as_deref() else {
+                return;
+            };
+            if entry.target != TargetState::Started {
+                return;
+            }
+            match self.stored_task_configs(entry, instance) {
+                Ok(configs) if configs == entry.task_configs => {
+                    tracing::info!(connector = name, "the connector asked for task reconfiguration; its task configurations are unchanged");
+                    return;
+                }
+                Ok(configs) => {
+                    let old: Vec<RunningTask> = entry.tasks.drain(..).flatten().collect();
+                    entry.task_configs = configs;
+                    old
+                }
+                Err(e) => {
+                    self.connector_failed(
+                        name,
+                        entry,
+                        "connector failed to give task configurations",
+                        &e,
+                    );
+                    return;
+                }
+            }
+        };
+        tracing::info!(connector = name, "the connector asked for task reconfiguration; restarting its tasks with new configurations");
+        self.stop_tasks(name, old_tasks).await;
+        let mut connectors = self.lock();
+        if let Some(entry) = connectors.get_mut(name) {
+            let configs = std::mem::take(&mut entry.task_configs);
+            self.start_tasks(name, entry, configs);
+        }
+    }
+
+    /// Standalone mode: acts on connectors' requests as they come, until the worker is dropped.
+    pub fn follow_connector_requests(self: &Arc<Self>) {
+        let worker = Arc::downgrade(self);
+        let requests = Arc::clone(&self.requests);
+        tokio::spawn(async move {
+            loop {
+                requests.arrived().await;
+                let Some(worker) = worker.upgrade() else {
+                    return;
+                };
+                for name in worker.take_connector_requests() {
+                    worker.refresh_task_configs(&name).await;
+                }
+            }
+        });
     }
 }
 

@@ -4,17 +4,18 @@
 //! Callers serialise changes to one connector (the herder holds a lock); the worker's own lock is
 //! never held across an await.
 
+mod assigned;
 pub mod connector_requests;
 pub mod sink;
 pub mod source;
 pub mod task_control;
+mod task_lifecycle;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props, Task};
+use ferry_api::{ConnectError, Connector, ConnectorKind, ConnectorPlugin, Props};
 use tokio::task::JoinHandle;
-use tracing::Instrument;
 
 use self::connector_requests::ConnectorRequestLog;
 use crate::config::connector::{self, ValidConnectorConfig};
@@ -24,11 +25,8 @@ use crate::entities::{
     ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, RestartRequest, TargetState, TaskInfo,
     TaskState,
 };
-use crate::errors::TaskError;
 use crate::kafka::TopicCreator;
-use crate::worker::sink::{SinkTaskRunner, SinkTaskSetup};
-use crate::worker::source::{SourceTaskRunner, SourceTaskSetup};
-use crate::worker::task_control::{ActiveTopics, ControlledSource, TaskControl};
+use crate::worker::task_control::{ActiveTopics, TaskControl};
 
 type SharedStatus = Arc<Mutex<Status>>;
 
@@ -167,8 +165,7 @@ impl Worker {
                 self.start_tasks(name, entry, task_configs);
             }
             Err(e) => {
-                tracing::error!(connector = name, "connector failed to start: {}", e.trace());
-                entry.status = Status::failed(e.trace(), &worker_id);
+                self.connector_failed(name, entry, "connector failed to start", &e);
             }
         }
     }
@@ -208,14 +205,21 @@ impl Worker {
                 self.start_tasks(name, entry, task_configs);
             }
             Err(e) => {
-                tracing::error!(
-                    connector = name,
-                    "connector failed to make its tasks: {}",
-                    e.trace()
-                );
-                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
+                self.connector_failed(name, entry, "connector failed to make its tasks", &e);
             }
         }
+    }
+
+    /// The connector is FAILED with `error` as its trace; `what` says what it was doing.
+    fn connector_failed(
+        &self,
+        name: &str,
+        entry: &mut ConnectorEntry,
+        what: &str,
+        error: &ConnectError,
+    ) {
+        tracing::error!(connector = name, "{what}: {}", error.trace());
+        entry.status = Status::failed(error.trace(), &self.ctx.worker_id);
     }
 
     /// A new instance of the entry's connector, started with its configuration resolved by the
@@ -247,116 +251,6 @@ impl Worker {
         let resolved = providers.resolve(&entry.config)?;
         let stored = providers.unresolve(&entry.config, &resolved, configs);
         Ok(naming_the_task_class(stored, &entry.plugin))
-    }
-
-    fn spawn_task(&self, connector: &str, id: u32, entry: &ConnectorEntry) -> RunningTask {
-        let paused = entry.target == TargetState::Paused;
-        let (control, signals) = TaskControl::new(paused, entry.topics.clone());
-        let status: SharedStatus = Arc::new(Mutex::new(Status::new(
-            State::Unassigned,
-            &self.ctx.worker_id,
-        )));
-        let span = tracing::info_span!("task", connector = %connector, task = id);
-        let running = {
-            let status = status.clone();
-            let worker_id = self.ctx.worker_id.clone();
-            let paused = signals.paused.clone();
-            move || {
-                let state = if *paused.borrow() {
-                    State::Paused
-                } else {
-                    State::Running
-                };
-                set(&status, Status::new(state, &worker_id));
-            }
-        };
-        // The task sees its configuration and its connector's with placeholders resolved.
-        let providers = self.ctx.config.providers();
-        let resolved = providers
-            .resolve(&entry.task_configs[id as usize])
-            .and_then(|task| Ok((task, providers.resolve(&entry.config)?)));
-        let future: std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>,
-            // Tasks are made from the plugin, as Kafka makes them from the task class: they need no
-            // connector object on this worker.
-        > = match resolved.map(|props| (props, (entry.plugin.create)().create_task())) {
-            Err(e) => Box::pin(async move { Err(TaskError::Connect(e)) }),
-            Ok(((task_props, connector_props), Task::Source(task))) => {
-                let setup = SourceTaskSetup {
-                    connector: connector.to_string(),
-                    task_id: id,
-                    task_props,
-                    connector_props,
-                    worker: self.ctx.config.clone(),
-                    offsets: self.ctx.offsets.clone(),
-                    topics: self.ctx.topics.clone(),
-                };
-                let task = Box::new(ControlledSource::new(task, &signals));
-                let stop = signals.stop.clone();
-                Box::pin(
-                    async move { SourceTaskRunner::new(setup, task, stop)?.run(running).await },
-                )
-            }
-            Ok(((task_props, connector_props), Task::Sink(task))) => {
-                let setup = SinkTaskSetup {
-                    connector: connector.to_string(),
-                    task_id: id,
-                    task_props,
-                    connector_props,
-                    worker: self.ctx.config.clone(),
-                };
-                Box::pin(async move {
-                    SinkTaskRunner::new(setup, task, signals)
-                        .await?
-                        .run(running)
-                        .await
-                })
-            }
-        };
-        let result_status = status.clone();
-        let worker_id = self.ctx.worker_id.clone();
-        let join = tokio::spawn(
-            async move {
-                // A panic inside the task becomes FAILED too, never a dead worker.
-                let outcome = tokio::spawn(future.in_current_span()).await;
-                let failure = match outcome {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e.trace()),
-                    Err(join_error) => Some(format!("the task panicked: {join_error}")),
-                };
-                match failure {
-                    Some(trace) => {
-                        tracing::error!("task failed: {trace}");
-                        set(&result_status, Status::failed(trace, &worker_id));
-                    }
-                    None => tracing::info!("task stopped"),
-                }
-            }
-            .instrument(span),
-        );
-        RunningTask {
-            status,
-            control,
-            join,
-        }
-    }
-
-    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` for them all.
-    async fn stop_tasks(&self, connector: &str, tasks: Vec<RunningTask>) {
-        for t in &tasks {
-            t.control.stop();
-        }
-        let deadline = tokio::time::Instant::now() + self.ctx.config.task_shutdown_timeout();
-        for t in tasks {
-            let abort = t.join.abort_handle();
-            if tokio::time::timeout_at(deadline, t.join).await.is_err() {
-                tracing::warn!(
-                    connector,
-                    "a task did not stop within task.shutdown.graceful.timeout.ms; abandoning it"
-                );
-                abort.abort();
-            }
-        }
     }
 
     /// Stops the connector's tasks and instance; the entry stays.
@@ -559,164 +453,6 @@ impl Worker {
         }
     }
 
-    /// Makes sure the worker knows a connector (for distributed mode, where its object and its
-    /// tasks may run on different workers), with its current configuration and target state.
-    pub fn ensure_entry(
-        &self,
-        name: &str,
-        config: &Props,
-        plugin: &ConnectorPlugin,
-        tasks_max: usize,
-        target: TargetState,
-    ) {
-        let mut connectors = self.lock();
-        let entry = connectors
-            .entry(name.to_string())
-            .or_insert_with(|| ConnectorEntry {
-                config: config.clone(),
-                plugin: plugin.clone(),
-                tasks_max,
-                target,
-                instance: None,
-                status: Status::new(State::Unassigned, &self.ctx.worker_id),
-                task_configs: Vec::new(),
-                tasks: Vec::new(),
-                topics: ActiveTopics::default(),
-            });
-        entry.config = config.clone();
-        entry.plugin = plugin.clone();
-        entry.tasks_max = tasks_max;
-        entry.target = target;
-    }
-
-    /// Starts the connector object alone (distributed mode: the `-1` of an assignment).
-    pub fn start_connector_object(&self, name: &str) {
-        let mut connectors = self.lock();
-        let Some(entry) = connectors.get_mut(name) else {
-            return;
-        };
-        if entry.target == TargetState::Stopped {
-            entry.status = Status::new(State::Stopped, &self.ctx.worker_id);
-            return;
-        }
-        match self.start_instance(entry) {
-            Ok(instance) => {
-                entry.instance = Some(instance);
-                entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
-                tracing::info!(connector = name, "connector started");
-            }
-            Err(e) => {
-                tracing::error!(connector = name, "connector failed to start: {}", e.trace());
-                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
-            }
-        }
-    }
-
-    /// Asks the connector object running here for its task configurations (distributed mode: the
-    /// worker that runs it sends them to the leader). A connector that cannot answer is FAILED.
-    pub fn connector_task_configs(&self, name: &str) -> Option<Vec<Props>> {
-        let mut connectors = self.lock();
-        let entry = connectors.get_mut(name)?;
-        let answer = self.stored_task_configs(entry, entry.instance.as_deref()?);
-        match answer {
-            Ok(configs) => Some(configs),
-            Err(e) => {
-                tracing::error!(
-                    connector = name,
-                    "connector failed to give task configurations: {}",
-                    e.trace()
-                );
-                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
-                None
-            }
-        }
-    }
-
-    /// Stops the connector object alone; its tasks (wherever they run) go on.
-    pub fn stop_connector_object(&self, name: &str) {
-        let mut connectors = self.lock();
-        let Some(entry) = connectors.get_mut(name) else {
-            return;
-        };
-        if let Some(mut instance) = entry.instance.take() {
-            let _ = instance.stop();
-        }
-        entry.status = Status::new(State::Unassigned, &self.ctx.worker_id);
-    }
-
-    /// Starts one task with the given configuration (distributed mode).
-    pub fn start_task_with(&self, name: &str, id: u32, task_config: Props) {
-        let mut connectors = self.lock();
-        let Some(entry) = connectors.get_mut(name) else {
-            return;
-        };
-        let slot = id as usize;
-        if entry.task_configs.len() <= slot {
-            entry.task_configs.resize(slot + 1, Props::new());
-        }
-        while entry.tasks.len() <= slot {
-            entry.tasks.push(None);
-        }
-        entry.task_configs[slot] = task_config;
-        let task = self.spawn_task(name, id, entry);
-        entry.tasks[slot] = Some(task);
-    }
-
-    /// Stops one task and forgets it.
-    pub async fn stop_task(&self, name: &str, id: u32) {
-        let task = {
-            let mut connectors = self.lock();
-            connectors
-                .get_mut(name)
-                .and_then(|e| e.tasks.get_mut(id as usize))
-                .and_then(Option::take)
-        };
-        if let Some(task) = task {
-            self.stop_tasks(name, vec![task]).await;
-        }
-    }
-
-    /// The configuration a local task runs with.
-    pub fn task_config(&self, name: &str, id: u32) -> Option<Props> {
-        let connectors = self.lock();
-        let entry = connectors.get(name)?;
-        entry.tasks.get(id as usize)?.as_ref()?;
-        entry.task_configs.get(id as usize).cloned()
-    }
-
-    /// Status of the connector object, if it runs here.
-    pub fn local_connector_status(&self, name: &str) -> Option<Status> {
-        self.lock()
-            .get(name)
-            .map(|e| e.status.clone())
-            .filter(|s| s.state != State::Unassigned)
-    }
-
-    /// Status of a task, if it runs here.
-    pub fn local_task_status(&self, name: &str, id: u32) -> Option<Status> {
-        let connectors = self.lock();
-        let task = connectors.get(name)?.tasks.get(id as usize)?.as_ref()?;
-        Some(get(&task.status))
-    }
-
-    /// Sets the connector object's status (distributed mode reports STOPPED this way).
-    pub fn set_connector_state(&self, name: &str, state: State) {
-        if let Some(entry) = self.lock().get_mut(name) {
-            entry.status = Status::new(state, &self.ctx.worker_id);
-        }
-    }
-
-    /// Forgets a connector that no longer runs anything here.
-    pub fn forget_if_idle(&self, name: &str) {
-        let mut connectors = self.lock();
-        let idle = connectors
-            .get(name)
-            .is_some_and(|e| e.instance.is_none() && e.tasks.iter().all(Option::is_none));
-        if idle {
-            connectors.remove(name);
-        }
-    }
-
     pub fn connector_names(&self) -> Vec<String> {
         self.lock().keys().cloned().collect()
     }
@@ -785,93 +521,10 @@ impl Worker {
     pub fn active_topics(&self, name: &str) -> Option<ActiveTopics> {
         self.lock().get(name).map(|c| c.topics.clone())
     }
-
-    /// Returns once a connector asked something of the runtime.
-    pub async fn connector_requests_arrived(&self) {
-        self.requests.arrived().await;
-    }
-
-    /// Takes what connectors asked: a connector that raised an error becomes FAILED with it as
-    /// its trace (its tasks go on, as in Kafka); returns the connectors running here that asked
-    /// for their task configurations to be taken again.
-    pub fn take_connector_requests(&self) -> Vec<String> {
-        let requests = self.requests.take();
-        let mut connectors = self.lock();
-        for (name, error) in requests.failures {
-            if let Some(entry) = connectors.get_mut(&name) {
-                tracing::error!(connector = %name, "the connector failed: {}", error.trace());
-                entry.status = Status::failed(error.trace(), &self.ctx.worker_id);
-            }
-        }
-        requests
-            .reconfigure
-            .into_iter()
-            .filter(|name| connectors.get(name).is_some_and(|e| e.instance.is_some()))
-            .collect()
-    }
-
-    /// Asks a running connector for its task configurations again; when they differ from those
-    /// its tasks run with, the tasks restart with the new ones (standalone mode).
-    pub async fn refresh_task_configs(&self, name: &str) {
-        let old_tasks = {
-            let mut connectors = self.lock();
-            let Some(entry) = connectors.get_mut(name) else {
-                return;
-            };
-            let Some(instance) = entry.instance.as_deref() else {
-                return;
-            };
-            if entry.target != TargetState::Started {
-                return;
-            }
-            match self.stored_task_configs(entry, instance) {
-                Ok(configs) if configs == entry.task_configs => {
-                    tracing::info!(connector = name, "the connector asked for task reconfiguration; its task configurations are unchanged");
-                    return;
-                }
-                Ok(configs) => {
-                    let old: Vec<RunningTask> = entry.tasks.drain(..).flatten().collect();
-                    entry.task_configs = configs;
-                    old
-                }
-                Err(e) => {
-                    tracing::error!(
-                        connector = name,
-                        "connector failed to give task configurations: {}",
-                        e.trace()
-                    );
-                    entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
-                    return;
-                }
-            }
-        };
-        tracing::info!(connector = name, "the connector asked for task reconfiguration; restarting its tasks with new configurations");
-        self.stop_tasks(name, old_tasks).await;
-        let mut connectors = self.lock();
-        if let Some(entry) = connectors.get_mut(name) {
-            let configs = std::mem::take(&mut entry.task_configs);
-            self.start_tasks(name, entry, configs);
-        }
-    }
-
-    /// Standalone mode: acts on connectors' requests as they come, until the worker is dropped.
-    pub fn follow_connector_requests(self: &Arc<Self>) {
-        let worker = Arc::downgrade(self);
-        let requests = Arc::clone(&self.requests);
-        tokio::spawn(async move {
-            loop {
-                requests.arrived().await;
-                let Some(worker) = worker.upgrade() else {
-                    return;
-                };
-                for name in worker.take_connector_requests() {
-                    worker.refresh_task_configs(&name).await;
-                }
-            }
-        });
-    }
 }
 
+/// Adds `task.class` to each task configuration, as Kafka's worker does: Java workers of a mixed
+/// cluster need it to run the task, and configurations compared across kinds of workers must
 /// The state a started connector shows: RUNNING, or PAUSED when that is its target.
 fn running_state(target: TargetState) -> State {
     match target {
@@ -880,8 +533,6 @@ fn running_state(target: TargetState) -> State {
     }
 }
 
-/// Adds `task.class` to each task configuration, as Kafka's worker does: Java workers of a mixed
-/// cluster need it to run the task, and configurations compared across kinds of workers must
 /// not look changed.
 fn naming_the_task_class(mut configs: Vec<Props>, plugin: &ConnectorPlugin) -> Vec<Props> {
     for config in &mut configs {
