@@ -114,11 +114,19 @@ impl TransformChain {
         for alias in list(props, "transforms") {
             let prefix = format!("transforms.{alias}.");
             let type_key = format!("{prefix}type");
-            let predicate = match props.get(&format!("{prefix}predicate")).map(|s| s.trim()) {
+            let predicate_key = format!("{prefix}predicate");
+            let negate_key = format!("{prefix}negate");
+            if props.contains_key(&negate_key) && !props.contains_key(&predicate_key) {
+                // Kafka reports it on the type key.
+                problems.push(problem(
+                    type_key.clone(),
+                    format!("Config '{negate_key}' was provided but there is no config '{predicate_key}' defining a predicate to be negated."),
+                ));
+            }
+            let predicate = match props.get(&predicate_key).map(|s| s.trim()) {
                 None | Some("") => None,
                 Some(name) => match predicate_aliases.iter().position(|a| a == name) {
                     Some(i) => {
-                        let negate_key = format!("{prefix}negate");
                         let negate = match props
                             .get(&negate_key)
                             .map(|s| s.trim().to_ascii_lowercase())
@@ -374,6 +382,22 @@ mod tests {
         assert!(problems[3]
             .message
             .starts_with("Invalid value ( for configuration transforms.c.regex"));
+    }
+
+    #[test]
+    fn negate_without_a_predicate_is_refused_as_kafka_refuses_it() {
+        let p = props(&[
+            ("transforms", "f"),
+            ("transforms.f.type", "Filter"),
+            ("transforms.f.negate", "true"),
+        ]);
+        let problems = TransformChain::validate(&p);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "transforms.f.type");
+        assert_eq!(
+            problems[0].message,
+            "Config 'transforms.f.negate' was provided but there is no config 'transforms.f.predicate' defining a predicate to be negated."
+        );
     }
 
     #[test]
