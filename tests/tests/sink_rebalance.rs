@@ -94,10 +94,7 @@ fn a_member_joining_the_sink_group_gets_no_record_the_task_already_wrote() {
     }
 
     let written = read_lines(&out);
-    let redelivered: Vec<&String> = taken
-        .iter()
-        .filter(|v| written.contains(v))
-        .collect();
+    let redelivered: Vec<&String> = taken.iter().filter(|v| written.contains(v)).collect();
     assert!(
         redelivered.is_empty(),
         "{} records the task had written went to the second member too, e.g. {:?}",
