@@ -6,5 +6,9 @@ use ferry_api::ConnectorPlugin;
 
 /// Every connector plugin this build of ferry carries.
 pub fn plugins() -> Vec<ConnectorPlugin> {
-    vec![file::source_plugin(), file::sink_plugin()]
+    #[allow(unused_mut)]
+    let mut plugins = vec![file::source_plugin(), file::sink_plugin()];
+    #[cfg(feature = "mysql")]
+    plugins.extend([ferry_mysql::mysql_plugin(), ferry_mysql::mariadb_plugin()]);
+    plugins
 }

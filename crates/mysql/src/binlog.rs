@@ -1,0 +1,326 @@
+//! Streaming: the server's binlog read as a replica reads it, each row change of a captured
+//! table turned into an event.
+//!
+//! The offset of every event says where a restart reads from, as Debezium's does: the start of
+//! the event's transaction (`pos`), how many row events of it are done (`event`) and how many
+//! rows of the current one (`row`). A restart skips exactly those, so nothing is sent twice and
+//! nothing is missed even when a transaction was cut in the middle.
+
+use std::collections::BTreeMap;
+
+use ferry_api::{ConnectError, Result, SourceRecord, Value};
+use futures_util::StreamExt;
+use mysql_async::binlog::events::{EventData, RowsEventData, TableMapEvent};
+use mysql_async::binlog::value::BinlogValue;
+use mysql_async::{BinlogStream, BinlogStreamRequest, Conn};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::MySqlConfig;
+use crate::event::{Events, Op, Position};
+use crate::schema::TableSchemas;
+use crate::table::{self, Table};
+use crate::values::{to_connect, Origin};
+
+/// The tables streaming knows, by `DB.TABLE`, with their event schemas.
+pub struct Catalog {
+    pub tables: BTreeMap<String, (Table, TableSchemas)>,
+}
+
+/// Where to read from and what to skip there.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub file: String,
+    pub pos: u64,
+    pub events_to_skip: u64,
+    pub rows_to_skip: u64,
+}
+
+fn stream_error(e: mysql_async::Error) -> ConnectError {
+    ConnectError::Retriable(format!("reading the binlog failed: {e}"))
+}
+
+/// A rotate event's file name. The server's first (artificial) rotate event can carry its
+/// checksum after the name; a binlog file name is plain ASCII, so it ends where that does.
+fn binlog_file_name(raw: &[u8]) -> String {
+    raw.iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        .map(|&b| b as char)
+        .collect()
+}
+
+/// A statement that may change a captured table's structure.
+fn is_ddl(query: &str) -> bool {
+    let q = query.trim_start().to_ascii_uppercase();
+    ["ALTER ", "CREATE ", "DROP ", "RENAME ", "TRUNCATE "]
+        .iter()
+        .any(|k| q.starts_with(k))
+}
+
+/// Reads the binlog from `resume` and sends events until `stop` or an error. `position` is
+/// kept up to date with the last event sent, so that after an error the caller can resume
+/// from it.
+#[allow(clippy::too_many_arguments)]
+pub async fn stream(
+    conn: Conn,
+    meta: &mut Conn,
+    config: &MySqlConfig,
+    events: &Events,
+    catalog: &mut Catalog,
+    resume: &mut Resume,
+    out: &mpsc::Sender<Vec<SourceRecord>>,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<()> {
+    let filename = resume.file.clone().into_bytes();
+    let request = BinlogStreamRequest::new(config.server_id)
+        .with_filename(&filename)
+        .with_pos(resume.pos);
+    let mut binlog: BinlogStream = conn
+        .get_binlog_stream(request)
+        .await
+        .map_err(stream_error)?;
+    tracing::info!(file = %resume.file, pos = resume.pos, "reading the binlog");
+    let mut file = resume.file.clone();
+    // Where the current transaction began, and what of it is done.
+    let mut tx_start = resume.pos;
+    let mut skip_events = resume.events_to_skip;
+    let mut skip_rows = resume.rows_to_skip;
+    let mut events_done: u64 = 0;
+    let mut thread: Option<i64> = None;
+    let mut batch: Vec<SourceRecord> = Vec::new();
+    let mut pending: Option<Resume> = None;
+    loop {
+        let next = tokio::select! {
+            next = binlog.next() => next,
+            _ = stop.changed() => None,
+        };
+        let Some(event) = next else {
+            break;
+        };
+        let event = event.map_err(stream_error)?;
+        let header = event.header();
+        let next_pos = header.log_pos() as u64;
+        let event_pos = next_pos.saturating_sub(header.event_size() as u64);
+        let data = event
+            .read_data()
+            .map_err(|e| ConnectError::Other(format!("cannot decode a binlog event: {e}")))?;
+        match data {
+            Some(EventData::RotateEvent(rotate)) => {
+                file = binlog_file_name(rotate.name_raw());
+                tx_start = rotate.position();
+                events_done = 0;
+            }
+            Some(EventData::QueryEvent(query)) => {
+                let sql = query.query();
+                thread = Some(query.thread_id() as i64);
+                if sql.eq_ignore_ascii_case("BEGIN") {
+                    tx_start = event_pos;
+                    events_done = 0;
+                } else {
+                    if is_ddl(&sql) {
+                        refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
+                    }
+                    tx_start = next_pos;
+                    events_done = 0;
+                    skip_events = 0;
+                    skip_rows = 0;
+                }
+            }
+            Some(EventData::XidEvent(_)) => {
+                tx_start = next_pos;
+                events_done = 0;
+                skip_events = 0;
+                skip_rows = 0;
+                // A transaction ends: what it produced goes out together.
+                flush(out, &mut batch).await?;
+                pending = None;
+            }
+            Some(EventData::RowsEvent(rows)) => {
+                if skip_events > 0 {
+                    // Sent before the restart.
+                    skip_events -= 1;
+                } else if let Some(tme) = binlog.get_tme(rows.table_id()) {
+                    let id = format!("{}.{}", tme.database_name(), tme.table_name());
+                    if let Some((table, schemas)) = catalog.tables.get(&id) {
+                        let at = Position {
+                            file: file.clone(),
+                            pos: tx_start,
+                            events_to_skip: events_done,
+                            rows_to_skip: 0,
+                            event_pos,
+                            server_id: header.server_id() as i64,
+                            thread,
+                            ts_ms: header.timestamp() as i64 * 1000,
+                            ..Position::default()
+                        };
+                        let skip = std::mem::take(&mut skip_rows);
+                        row_events(events, table, schemas, &rows, tme, at, skip, &mut batch)?;
+                    }
+                }
+                events_done += 1;
+            }
+            _ => {}
+        }
+        // Where a reconnection would continue, once what was read so far is sent.
+        let here = Resume {
+            file: file.clone(),
+            pos: tx_start,
+            events_to_skip: events_done,
+            rows_to_skip: 0,
+        };
+        if batch.len() >= config.max_batch {
+            flush(out, &mut batch).await?;
+        }
+        if batch.is_empty() {
+            *resume = here;
+        } else {
+            pending = Some(here);
+        }
+    }
+    flush(out, &mut batch).await?;
+    if let Some(here) = pending {
+        *resume = here;
+    }
+    let _ = binlog.close().await;
+    Ok(())
+}
+
+/// The events of one rows event, from its row `skip` on.
+#[allow(clippy::too_many_arguments)]
+fn row_events(
+    events: &Events,
+    table: &Table,
+    schemas: &TableSchemas,
+    rows: &RowsEventData<'_>,
+    tme: &TableMapEvent<'_>,
+    at: Position,
+    skip: u64,
+    batch: &mut Vec<SourceRecord>,
+) -> Result<()> {
+    let op = match rows {
+        RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => Op::Create,
+        RowsEventData::UpdateRowsEvent(_)
+        | RowsEventData::UpdateRowsEventV1(_)
+        | RowsEventData::PartialUpdateRowsEvent(_) => Op::Update,
+        RowsEventData::DeleteRowsEvent(_) | RowsEventData::DeleteRowsEventV1(_) => Op::Delete,
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    for (index, pair) in rows.rows(tme).enumerate() {
+        let (before, after) = pair.map_err(|e| {
+            ConnectError::Data(format!("cannot decode a row of {}: {e}", table.id()))
+        })?;
+        if (index as u64) < skip {
+            continue;
+        }
+        let before = before.map(|r| row_values(table, schemas, r)).transpose()?;
+        let after = after.map(|r| row_values(table, schemas, r)).transpose()?;
+        let mut position = at.clone();
+        position.row = index as i32;
+        position.rows_to_skip = index as u64 + 1;
+        events.change(
+            table,
+            schemas,
+            op,
+            before.as_deref(),
+            after.as_deref(),
+            &position,
+            now,
+            batch,
+        )?;
+    }
+    Ok(())
+}
+
+fn row_values(
+    table: &Table,
+    schemas: &TableSchemas,
+    row: mysql_async::binlog::row::BinlogRow,
+) -> Result<Vec<Value>> {
+    let raw = row.unwrap();
+    let mut values = Vec::with_capacity(raw.len());
+    for (i, v) in raw.into_iter().enumerate() {
+        let (Some(Some(repr)), Some(column)) = (schemas.reprs.get(i), table.columns.get(i)) else {
+            values.push(Value::Null);
+            continue;
+        };
+        let value = match v {
+            BinlogValue::Value(v) => v,
+            BinlogValue::Jsonb(j) => {
+                let json: serde_json::Value = j.try_into().map_err(|e| {
+                    ConnectError::Data(format!("column {}: bad JSON in the binlog: {e:?}", column.name))
+                })?;
+                mysql_async::Value::Bytes(json.to_string().into_bytes())
+            }
+            BinlogValue::JsonDiff(_) => {
+                return Err(ConnectError::Data(format!(
+                    "column {}: partial JSON updates (binlog_row_value_options=PARTIAL_JSON) are not supported",
+                    column.name
+                )))
+            }
+        };
+        values.push(to_connect(column, *repr, value, Origin::Binlog)?);
+    }
+    Ok(values)
+}
+
+/// Reloads the structure of the captured tables of `db` after a DDL statement.
+async fn refresh_catalog(
+    meta: &mut Conn,
+    config: &MySqlConfig,
+    events: &Events,
+    catalog: &mut Catalog,
+    db: &str,
+) -> Result<()> {
+    let names: Vec<(String, String)> = table::list(meta)
+        .await?
+        .into_iter()
+        .filter(|(d, t)| (db.is_empty() || d == db) && config.filters.table(d, t))
+        .collect();
+    for (d, t) in names {
+        let loaded = table::load(meta, &d, &t, |c| config.filters.column(&d, &t, c)).await?;
+        if let Some(table) = loaded {
+            let id = table.id();
+            let changed = catalog.tables.get(&id).is_none_or(|(old, _)| *old != table);
+            if changed {
+                let schemas = TableSchemas::build(
+                    &table,
+                    &events.prefix,
+                    config.decimal_mode,
+                    &events.source_schema,
+                )?;
+                tracing::info!(table = %id, "table structure changed; events follow the new one");
+                catalog.tables.insert(id, (table, schemas));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn flush(out: &mpsc::Sender<Vec<SourceRecord>>, batch: &mut Vec<SourceRecord>) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    out.send(std::mem::take(batch))
+        .await
+        .map_err(|_| ConnectError::Other("the task stopped".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotate_events_trailing_checksum_is_not_part_of_the_file_name() {
+        assert_eq!(
+            binlog_file_name(b"mysql-bin.000014\x39\xfa\x6c\x49"),
+            "mysql-bin.000014"
+        );
+    }
+
+    #[test]
+    fn statements_that_change_structure_are_told_apart() {
+        assert!(is_ddl("ALTER TABLE t ADD COLUMN c INT"));
+        assert!(is_ddl("  create table x (a int)"));
+        assert!(!is_ddl("BEGIN"));
+        assert!(!is_ddl("INSERT INTO t VALUES (1)"));
+    }
+}

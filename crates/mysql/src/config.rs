@@ -1,0 +1,343 @@
+//! The connector's configuration, with Debezium's key names and defaults, parsed once into typed
+//! values the snapshot and the binlog reader use.
+
+use ferry_api::config::validators;
+use ferry_api::{ConfigDef, ConfigType, ConnectError, Importance, ParsedConfig, Props, Result};
+
+use crate::filters::Filters;
+
+pub const HOSTNAME: &str = "database.hostname";
+pub const PORT: &str = "database.port";
+pub const USER: &str = "database.user";
+pub const PASSWORD: &str = "database.password";
+pub const SERVER_ID: &str = "database.server.id";
+pub const TOPIC_PREFIX: &str = "topic.prefix";
+pub const SNAPSHOT_MODE: &str = "snapshot.mode";
+pub const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
+pub const DECIMAL_HANDLING_MODE: &str = "decimal.handling.mode";
+pub const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
+pub const MAX_BATCH_SIZE: &str = "max.batch.size";
+pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
+pub const CONNECT_TIMEOUT_MS: &str = "connect.timeout.ms";
+
+/// The Debezium keys ferry accepts but does not act on yet; each is warned about when set.
+pub const NOT_YET: &[&str] = &[
+    "schema.history.internal.kafka.bootstrap.servers",
+    "schema.history.internal.kafka.topic",
+    "schema.history.internal.store.only.captured.tables.ddl",
+    "inconsistent.schema.handling.mode",
+    "include.schema.changes",
+    "time.precision.mode",
+    "binary.handling.mode",
+    "bigint.unsigned.handling.mode",
+    "signal.data.collection",
+    "snapshot.locking.mode",
+];
+
+/// What the connector does at start (`snapshot.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// A snapshot when there is no offset, then the binlog.
+    Initial,
+    /// A snapshot when there is no offset, and nothing more.
+    InitialOnly,
+    /// The tables' structure only, then the binlog from the current position.
+    NoData,
+    /// A snapshot when there is no offset or the offset's binlog is gone.
+    WhenNeeded,
+    /// Never a snapshot: the binlog from where the offset says, or from the current position.
+    Never,
+}
+
+impl SnapshotMode {
+    fn parse(value: &str) -> Option<SnapshotMode> {
+        Some(match value.trim().to_ascii_lowercase().as_str() {
+            "initial" => SnapshotMode::Initial,
+            "initial_only" => SnapshotMode::InitialOnly,
+            "no_data" | "schema_only" => SnapshotMode::NoData,
+            "when_needed" => SnapshotMode::WhenNeeded,
+            "never" => SnapshotMode::Never,
+            _ => return None,
+        })
+    }
+
+    /// Whether rows are read when the connector has no offset yet.
+    pub fn reads_rows(self) -> bool {
+        matches!(
+            self,
+            SnapshotMode::Initial | SnapshotMode::InitialOnly | SnapshotMode::WhenNeeded
+        )
+    }
+}
+
+/// `decimal.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalMode {
+    Precise,
+    Double,
+    String,
+}
+
+/// Which Debezium connector the configuration names; it decides the `source` block's schema name
+/// and `connector` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    MySql,
+    MariaDb,
+}
+
+impl Flavor {
+    /// The `connector` field of the `source` block.
+    pub fn connector_name(self) -> &'static str {
+        match self {
+            Flavor::MySql => "mysql",
+            Flavor::MariaDb => "mariadb",
+        }
+    }
+
+    /// The name of the `source` block's schema.
+    pub fn source_schema_name(self) -> &'static str {
+        match self {
+            Flavor::MySql => "io.debezium.connector.mysql.Source",
+            Flavor::MariaDb => "io.debezium.connector.mariadb.Source",
+        }
+    }
+}
+
+/// The configuration, checked and typed.
+#[derive(Debug, Clone)]
+pub struct MySqlConfig {
+    pub flavor: Flavor,
+    pub hostname: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    pub server_id: u32,
+    pub topic_prefix: String,
+    pub snapshot_mode: SnapshotMode,
+    pub tombstones_on_delete: bool,
+    pub decimal_mode: DecimalMode,
+    pub filters: Filters,
+    pub fetch_size: usize,
+    pub max_batch: usize,
+    pub heartbeat_interval_ms: u64,
+    pub connect_timeout_ms: u64,
+}
+
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .required(
+            HOSTNAME,
+            ConfigType::String,
+            Importance::High,
+            "Resolvable hostname or IP address of the database server.",
+        )
+        .validate_with(validators::non_empty_string())
+        .optional(
+            PORT,
+            ConfigType::Int,
+            Some("3306"),
+            Importance::High,
+            "Port of the database server.",
+        )
+        .required(
+            USER,
+            ConfigType::String,
+            Importance::High,
+            "Name of the database user to be used when connecting to the database.",
+        )
+        .optional(
+            PASSWORD,
+            ConfigType::Password,
+            None,
+            Importance::High,
+            "Password of the database user to be used when connecting to the database.",
+        )
+        .required(
+            SERVER_ID,
+            ConfigType::Long,
+            Importance::High,
+            "A numeric ID of this database client, which must be unique across all currently-running database processes in the cluster.",
+        )
+        .validate_with(validators::at_least(1))
+        .required(
+            TOPIC_PREFIX,
+            ConfigType::String,
+            Importance::High,
+            "Topic prefix that identifies and provides a namespace for the particular database server/cluster is capturing changes. The topic prefix should be unique across all other connectors, since it is used as a prefix for all Kafka topic names that receive events emitted by this connector. Only alphanumeric characters, hyphens, dots and underscores must be accepted.",
+        )
+        .validate_with(validators::non_empty_string())
+        .optional(
+            SNAPSHOT_MODE,
+            ConfigType::String,
+            Some("initial"),
+            Importance::Low,
+            "The criteria for running a snapshot upon startup of the connector. Select one of the following snapshot options: 'initial' (default), 'initial_only', 'no_data', 'when_needed', 'never'.",
+        )
+        .optional(
+            TOMBSTONES_ON_DELETE,
+            ConfigType::Boolean,
+            Some("true"),
+            Importance::Medium,
+            "Whether delete operations should be represented by a delete event and a subsequent tombstone event (true) or only by a delete event (false).",
+        )
+        .optional(
+            DECIMAL_HANDLING_MODE,
+            ConfigType::String,
+            Some("precise"),
+            Importance::Medium,
+            "Specify how DECIMAL and NUMERIC columns should be represented in change events, including: 'precise' (the default) uses java.math.BigDecimal to represent values, which are encoded in the change events using a binary representation and Kafka Connect's 'org.apache.kafka.connect.data.Decimal' type; 'string' uses string to represent values; 'double' represents values using Java's 'double'.",
+        )
+        .optional(
+            "database.include.list",
+            ConfigType::String,
+            None,
+            Importance::High,
+            "The databases for which changes are to be captured",
+        )
+        .optional(
+            "database.exclude.list",
+            ConfigType::String,
+            None,
+            Importance::High,
+            "A comma-separated list of regular expressions that match database names to be excluded from monitoring",
+        )
+        .optional(
+            "table.include.list",
+            ConfigType::String,
+            None,
+            Importance::High,
+            "The tables for which changes are to be captured",
+        )
+        .optional(
+            "table.exclude.list",
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "A comma-separated list of regular expressions that match the fully-qualified names of tables to be excluded from monitoring",
+        )
+        .optional(
+            "column.include.list",
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "Regular expressions matching columns to include in change events",
+        )
+        .optional(
+            "column.exclude.list",
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "Regular expressions matching columns to exclude from change events",
+        )
+        .optional(
+            SNAPSHOT_FETCH_SIZE,
+            ConfigType::Int,
+            Some("10000"),
+            Importance::Medium,
+            "The maximum number of records that should be loaded into memory while performing a snapshot.",
+        )
+        .optional(
+            MAX_BATCH_SIZE,
+            ConfigType::Int,
+            Some("2048"),
+            Importance::Medium,
+            "Maximum size of each batch of source records. Defaults to 2048.",
+        )
+        .validate_with(validators::at_least(1))
+        .optional(
+            HEARTBEAT_INTERVAL_MS,
+            ConfigType::Int,
+            Some("0"),
+            Importance::Medium,
+            "Length of an interval in milli-seconds in in which the connector periodically sends heartbeat messages to a heartbeat topic. Use 0 to disable heartbeat messages. Disabled by default.",
+        )
+        .optional(
+            CONNECT_TIMEOUT_MS,
+            ConfigType::Long,
+            Some("30000"),
+            Importance::Medium,
+            "Maximum time to wait after trying to connect to the database before timing out, given in milliseconds. Defaults to 30 seconds (30,000 ms).",
+        )
+}
+
+fn bad(key: &str, value: &str, why: &str) -> ConnectError {
+    ConnectError::Config(format!(
+        "Invalid value {value} for configuration {key}: {why}"
+    ))
+}
+
+impl MySqlConfig {
+    /// The configuration of a connector of the given flavor, or why it cannot be used.
+    pub fn parse(flavor: Flavor, props: &Props) -> Result<MySqlConfig> {
+        let parsed: ParsedConfig = config_def().parse(props).map_err(|problems| {
+            ConnectError::Config(
+                problems
+                    .into_iter()
+                    .map(|p| p.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let text = |key: &str| parsed.string(key).unwrap_or_default().to_string();
+        let snapshot = text(SNAPSHOT_MODE);
+        let snapshot_mode = SnapshotMode::parse(&snapshot).ok_or_else(|| {
+            bad(
+                SNAPSHOT_MODE,
+                &snapshot,
+                "The value must be one of initial, initial_only, no_data, when_needed, never",
+            )
+        })?;
+        let decimal = text(DECIMAL_HANDLING_MODE);
+        let decimal_mode = match decimal.trim().to_ascii_lowercase().as_str() {
+            "precise" => DecimalMode::Precise,
+            "double" => DecimalMode::Double,
+            "string" => DecimalMode::String,
+            _ => {
+                return Err(bad(
+                    DECIMAL_HANDLING_MODE,
+                    &decimal,
+                    "The value must be one of precise, string, double",
+                ))
+            }
+        };
+        let port = parsed.int(PORT).unwrap_or(3306);
+        let port =
+            u16::try_from(port).map_err(|_| bad(PORT, &port.to_string(), "not a TCP port"))?;
+        let server_id = parsed.long(SERVER_ID).unwrap_or(0);
+        let server_id = u32::try_from(server_id).map_err(|_| {
+            bad(
+                SERVER_ID,
+                &server_id.to_string(),
+                "must be between 1 and 4294967295",
+            )
+        })?;
+        let filters = Filters::from_config(props)?;
+        Ok(MySqlConfig {
+            flavor,
+            hostname: text(HOSTNAME),
+            port,
+            user: text(USER),
+            password: props.get(PASSWORD).cloned().unwrap_or_default(),
+            server_id,
+            topic_prefix: text(TOPIC_PREFIX),
+            snapshot_mode,
+            tombstones_on_delete: parsed.boolean(TOMBSTONES_ON_DELETE).unwrap_or(true),
+            decimal_mode,
+            filters,
+            fetch_size: parsed.int(SNAPSHOT_FETCH_SIZE).unwrap_or(10_000).max(1) as usize,
+            max_batch: parsed.int(MAX_BATCH_SIZE).unwrap_or(2048).max(1) as usize,
+            heartbeat_interval_ms: parsed.int(HEARTBEAT_INTERVAL_MS).unwrap_or(0).max(0) as u64,
+            connect_timeout_ms: parsed.long(CONNECT_TIMEOUT_MS).unwrap_or(30_000).max(1) as u64,
+        })
+    }
+
+    /// The keys set that ferry does not act on yet, for a warning.
+    pub fn not_yet_acted_on(props: &Props) -> Vec<&'static str> {
+        NOT_YET
+            .iter()
+            .copied()
+            .filter(|k| props.contains_key(*k))
+            .collect()
+    }
+}

@@ -1,0 +1,94 @@
+//! MySQL and MariaDB change data capture, configured, shaped and checkpointed as Debezium's
+//! `io.debezium.connector.mysql.MySqlConnector` and `io.debezium.connector.mariadb.MariaDbConnector`
+//! are: a snapshot of the captured tables (`op: r`), then every insert, update and delete from
+//! the binlog, as Debezium's change events, with Debezium's offsets.
+
+pub mod binlog;
+pub mod config;
+pub mod event;
+pub mod filters;
+pub mod schema;
+pub mod snapshot;
+pub mod table;
+pub mod task;
+pub mod values;
+
+use ferry_api::{ConfigDef, Connector, ConnectorKind, ConnectorPlugin, Props, Result, Task};
+
+use config::{Flavor, MySqlConfig};
+
+/// Checks the configuration and gives it, unchanged, to its one task.
+pub struct MySqlConnector {
+    flavor: Flavor,
+    props: Props,
+}
+
+impl MySqlConnector {
+    pub fn new(flavor: Flavor) -> MySqlConnector {
+        MySqlConnector {
+            flavor,
+            props: Props::new(),
+        }
+    }
+}
+
+impl Connector for MySqlConnector {
+    fn kind(&self) -> ConnectorKind {
+        ConnectorKind::Source
+    }
+
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        config::config_def()
+    }
+
+    fn start(&mut self, props: &Props) -> Result<()> {
+        MySqlConfig::parse(self.flavor, props)?;
+        for key in MySqlConfig::not_yet_acted_on(props) {
+            tracing::warn!(
+                key,
+                "accepted but not acted on yet by ferry's MySQL connector"
+            );
+        }
+        self.props = props.clone();
+        Ok(())
+    }
+
+    fn task_configs(&self, _max_tasks: usize) -> Result<Vec<Props>> {
+        // Like Debezium's: the binlog is one stream, read by one task.
+        Ok(vec![self.props.clone()])
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn create_task(&self) -> Task {
+        Task::Source(Box::new(task::MySqlSourceTask::new(self.flavor)))
+    }
+}
+
+pub fn mysql_plugin() -> ConnectorPlugin {
+    ConnectorPlugin {
+        class: "io.debezium.connector.mysql.MySqlConnector",
+        aliases: &["MySqlConnector", "FerryMySqlCdc"],
+        task_class: "io.debezium.connector.mysql.MySqlConnectorTask",
+        kind: ConnectorKind::Source,
+        version: env!("CARGO_PKG_VERSION"),
+        create: || Box::new(MySqlConnector::new(Flavor::MySql)),
+    }
+}
+
+pub fn mariadb_plugin() -> ConnectorPlugin {
+    ConnectorPlugin {
+        class: "io.debezium.connector.mariadb.MariaDbConnector",
+        aliases: &["MariaDbConnector", "FerryMariaDbCdc"],
+        task_class: "io.debezium.connector.mariadb.MariaDbConnectorTask",
+        kind: ConnectorKind::Source,
+        version: env!("CARGO_PKG_VERSION"),
+        create: || Box::new(MySqlConnector::new(Flavor::MariaDb)),
+    }
+}

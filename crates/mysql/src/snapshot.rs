@@ -1,0 +1,328 @@
+//! The initial snapshot: every captured table read in one consistent transaction, its rows sent
+//! as `op: r` events in batches (never a whole table in memory), with the binlog position the
+//! snapshot corresponds to, from which streaming continues.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ferry_api::{ConnectError, Result, SourceRecord, Value};
+use mysql_async::prelude::Queryable;
+use mysql_async::Conn;
+use tokio::sync::mpsc;
+
+use crate::config::MySqlConfig;
+use crate::event::{Events, Op, Position};
+use crate::schema::TableSchemas;
+use crate::table::{self, Table};
+use crate::values::{to_connect, Origin};
+
+/// How often progress is logged while a table is read.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+fn db_error(what: &str, e: mysql_async::Error) -> ConnectError {
+    ConnectError::Retriable(format!("{what}: {e}"))
+}
+
+/// Where the binlog stood when the snapshot's transaction began.
+#[derive(Debug, Clone)]
+pub struct BinlogPoint {
+    pub file: String,
+    pub pos: u64,
+}
+
+/// Starts the snapshot's transaction and returns the binlog position it corresponds to. MariaDB
+/// tells it without a lock (`binlog_snapshot_file`/`_position`); MySQL needs the global read
+/// lock held while the transaction starts.
+async fn begin(conn: &mut Conn) -> Result<BinlogPoint> {
+    conn.query_drop("SET SESSION time_zone = '+00:00'")
+        .await
+        .map_err(|e| db_error("cannot set the session's time zone", e))?;
+    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .await
+        .map_err(|e| db_error("cannot set the isolation level", e))?;
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .await
+        .map_err(|e| db_error("cannot read the server version", e))?;
+    let mariadb = version.is_some_and(|v| v.contains("MariaDB"));
+    if mariadb {
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            .await
+            .map_err(|e| db_error("cannot start the snapshot transaction", e))?;
+        let status: Vec<(String, String)> = conn
+            .query("SHOW STATUS LIKE 'binlog_snapshot_%'")
+            .await
+            .map_err(|e| db_error("cannot read the snapshot's binlog position", e))?;
+        let get = |name: &str| {
+            status
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let file = get("binlog_snapshot_file").filter(|f| !f.is_empty());
+        let pos = get("binlog_snapshot_position").and_then(|p| p.parse().ok());
+        return match (file, pos) {
+            (Some(file), Some(pos)) => Ok(BinlogPoint { file, pos }),
+            _ => Err(ConnectError::Other(
+                "the binary log is not enabled on the server (log_bin): change data capture reads it"
+                    .into(),
+            )),
+        };
+    }
+    conn.query_drop("FLUSH TABLES WITH READ LOCK")
+        .await
+        .map_err(|e| {
+            db_error(
+                "cannot take the global read lock for the snapshot (RELOAD privilege)",
+                e,
+            )
+        })?;
+    let point = master_status(conn).await;
+    let started = conn
+        .query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        .await
+        .map_err(|e| db_error("cannot start the snapshot transaction", e));
+    conn.query_drop("UNLOCK TABLES")
+        .await
+        .map_err(|e| db_error("cannot release the global read lock", e))?;
+    started?;
+    point
+}
+
+/// The server's current binlog file and position.
+pub async fn master_status(conn: &mut Conn) -> Result<BinlogPoint> {
+    let row: Option<mysql_async::Row> = conn
+        .query_first("SHOW MASTER STATUS")
+        .await
+        .map_err(|e| db_error("cannot read the binlog position (SHOW MASTER STATUS)", e))?;
+    let row = row.ok_or_else(|| {
+        ConnectError::Other(
+            "the binary log is not enabled on the server (log_bin): change data capture reads it"
+                .into(),
+        )
+    })?;
+    let file: Option<String> = row.get(0);
+    let pos: Option<u64> = row.get(1);
+    match (file, pos) {
+        (Some(file), Some(pos)) => Ok(BinlogPoint { file, pos }),
+        _ => Err(ConnectError::Other(
+            "SHOW MASTER STATUS gave no position".into(),
+        )),
+    }
+}
+
+/// The captured tables, with their structure.
+pub async fn captured_tables(conn: &mut Conn, config: &MySqlConfig) -> Result<Vec<Table>> {
+    let mut tables = Vec::new();
+    for (db, name) in table::list(conn).await? {
+        if !config.filters.table(&db, &name) {
+            continue;
+        }
+        let loaded =
+            table::load(conn, &db, &name, |c| config.filters.column(&db, &name, c)).await?;
+        if let Some(t) = loaded {
+            tables.push(t);
+        }
+    }
+    Ok(tables)
+}
+
+/// The snapshot marker of a record: Debezium marks the first and last record of the whole
+/// snapshot and of each table.
+fn marker(
+    first_overall: bool,
+    first_in_table: bool,
+    last_in_table: bool,
+    last_table: bool,
+) -> &'static str {
+    match (first_overall, first_in_table, last_in_table, last_table) {
+        (true, ..) => "first",
+        (_, _, true, true) => "last",
+        (_, true, _, _) => "first_in_data_collection",
+        (_, _, true, false) => "last_in_data_collection",
+        _ => "true",
+    }
+}
+
+/// Reads every row of the captured tables and sends their events; returns where streaming
+/// continues. `schemas` receives each table's schemas for the streaming to reuse.
+pub async fn run(
+    conn: &mut Conn,
+    config: &MySqlConfig,
+    events: &Events,
+    tables: &[Table],
+    schemas: &BTreeMap<String, TableSchemas>,
+    read_rows: bool,
+    out: &mpsc::Sender<Vec<SourceRecord>>,
+) -> Result<BinlogPoint> {
+    let point = begin(conn).await?;
+    tracing::info!(
+        file = %point.file,
+        pos = point.pos,
+        tables = tables.len(),
+        "snapshot started; streaming will continue from this binlog position"
+    );
+    let started_ms = chrono::Utc::now().timestamp_millis();
+    let mut position = Position {
+        file: point.file.clone(),
+        pos: point.pos,
+        event_pos: point.pos,
+        ts_ms: started_ms,
+        snapshot: Some("true"),
+        ..Position::default()
+    };
+    let mut batch: Vec<SourceRecord> = Vec::with_capacity(config.max_batch);
+    // A record is held until the next one shows whether it was the last of its table.
+    let mut held: Option<(usize, Vec<Value>, bool)> = None;
+    let mut first_overall = true;
+    let tables_with_rows: Vec<usize> = (0..tables.len()).collect();
+    if read_rows {
+        for (n, &ti) in tables_with_rows.iter().enumerate() {
+            let table = &tables[ti];
+            let Some(ts) = schemas.get(&table.id()) else {
+                continue;
+            };
+            let estimate: Option<u64> = conn
+                .exec_first(
+                    "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                    (&table.db, &table.name),
+                )
+                .await
+                .ok()
+                .flatten();
+            tracing::info!(table = %table.id(), estimated_rows = estimate.unwrap_or(0), "snapshot of a table started");
+            let sql = format!(
+                "SELECT * FROM `{}`.`{}`",
+                table.db.replace('`', "``"),
+                table.name.replace('`', "``")
+            );
+            let mut result = conn
+                .exec_iter(sql, ())
+                .await
+                .map_err(|e| db_error(&format!("cannot read {}", table.id()), e))?;
+            let mut rows_done: u64 = 0;
+            let mut last_log = Instant::now();
+            let mut first_in_table = true;
+            while let Some(row) = result
+                .next()
+                .await
+                .map_err(|e| db_error(&format!("cannot read {}", table.id()), e))?
+            {
+                let raw = row.unwrap_raw();
+                let mut values = Vec::with_capacity(raw.len());
+                for (i, v) in raw.into_iter().enumerate() {
+                    match (ts.reprs.get(i).copied().flatten(), table.columns.get(i)) {
+                        (Some(repr), Some(column)) => values.push(to_connect(
+                            column,
+                            repr,
+                            v.unwrap_or(mysql_async::Value::NULL),
+                            Origin::Query,
+                        )?),
+                        _ => values.push(Value::Null),
+                    }
+                }
+                if let Some((hti, hvalues, hfirst)) = held.take() {
+                    let m = marker(first_overall && hfirst, hfirst, false, false);
+                    emit(
+                        events,
+                        &tables[hti],
+                        schemas,
+                        &hvalues,
+                        m,
+                        &mut position,
+                        &mut batch,
+                    )?;
+                    first_overall = false;
+                }
+                held = Some((ti, values, first_in_table));
+                first_in_table = false;
+                rows_done += 1;
+                if batch.len() >= config.max_batch {
+                    send(out, &mut batch).await?;
+                }
+                if last_log.elapsed() >= PROGRESS_EVERY {
+                    last_log = Instant::now();
+                    tracing::info!(table = %table.id(), rows = rows_done, estimated_rows = estimate.unwrap_or(0), "snapshot in progress");
+                }
+            }
+            // The held record was the last of its table.
+            if let Some((hti, hvalues, hfirst)) = held.take() {
+                let last_table = n + 1 == tables_with_rows.len();
+                let m = marker(first_overall && hfirst, hfirst, true, last_table);
+                if last_table {
+                    position.snapshot_completed = true;
+                }
+                emit(
+                    events,
+                    &tables[hti],
+                    schemas,
+                    &hvalues,
+                    m,
+                    &mut position,
+                    &mut batch,
+                )?;
+                first_overall = false;
+            }
+            tracing::info!(table = %table.id(), rows = rows_done, "snapshot of a table done");
+        }
+    }
+    conn.query_drop("COMMIT")
+        .await
+        .map_err(|e| db_error("cannot end the snapshot transaction", e))?;
+    send(out, &mut batch).await?;
+    tracing::info!("snapshot done");
+    Ok(point)
+}
+
+fn emit(
+    events: &Events,
+    table: &Table,
+    schemas: &BTreeMap<String, TableSchemas>,
+    values: &[Value],
+    marker: &'static str,
+    position: &mut Position,
+    batch: &mut Vec<SourceRecord>,
+) -> Result<()> {
+    let Some(ts) = schemas.get(&table.id()) else {
+        return Ok(());
+    };
+    position.snapshot = Some(marker);
+    let now = chrono::Utc::now().timestamp_millis();
+    events.change(
+        table,
+        ts,
+        Op::Read,
+        None,
+        Some(values),
+        position,
+        now,
+        batch,
+    )
+}
+
+async fn send(out: &mpsc::Sender<Vec<SourceRecord>>, batch: &mut Vec<SourceRecord>) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let full = std::mem::take(batch);
+    out.send(full)
+        .await
+        .map_err(|_| ConnectError::Other("the task stopped during the snapshot".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_markers_are_debeziums() {
+        assert_eq!(marker(true, true, false, false), "first");
+        assert_eq!(
+            marker(false, true, false, false),
+            "first_in_data_collection"
+        );
+        assert_eq!(marker(false, false, false, false), "true");
+        assert_eq!(marker(false, false, true, false), "last_in_data_collection");
+        assert_eq!(marker(false, false, true, true), "last");
+    }
+}

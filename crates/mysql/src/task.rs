@@ -1,0 +1,251 @@
+//! The connector's one task: a reader on its own tokio task (snapshot, then the binlog) hands
+//! batches of events to `poll` through a bounded channel, so a slow broker slows the reading
+//! rather than filling memory.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferry_api::{
+    ConnectError, OffsetMap, Props, Result, SourceRecord, SourceTask, SourceTaskContext,
+};
+use mysql_async::{Conn, Opts, OptsBuilder};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::binlog::{self, Catalog, Resume};
+use crate::config::{Flavor, MySqlConfig, SnapshotMode};
+use crate::event::{partition, Events};
+use crate::schema::{source_schema, TableSchemas};
+use crate::snapshot;
+
+/// Batches waiting for `poll` at most.
+const QUEUED_BATCHES: usize = 4;
+/// How long `poll` waits for a batch.
+const POLL_WAIT: Duration = Duration::from_millis(500);
+/// The pause before reconnecting after the connection to the server was lost.
+const RECONNECT_FIRST: Duration = Duration::from_millis(500);
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+
+pub struct MySqlSourceTask {
+    flavor: Flavor,
+    batches: Option<mpsc::Receiver<Vec<SourceRecord>>>,
+    reader: Option<JoinHandle<Result<()>>>,
+    stop: Option<watch::Sender<bool>>,
+}
+
+impl MySqlSourceTask {
+    pub fn new(flavor: Flavor) -> MySqlSourceTask {
+        MySqlSourceTask {
+            flavor,
+            batches: None,
+            reader: None,
+            stop: None,
+        }
+    }
+}
+
+fn opts(config: &MySqlConfig) -> Opts {
+    OptsBuilder::default()
+        .ip_or_hostname(config.hostname.clone())
+        .tcp_port(config.port)
+        .user(Some(config.user.clone()))
+        .pass(Some(config.password.clone()))
+        .prefer_socket(false)
+        .into()
+}
+
+async fn connect(config: &MySqlConfig) -> Result<Conn> {
+    let timeout = Duration::from_millis(config.connect_timeout_ms);
+    match tokio::time::timeout(timeout, Conn::new(opts(config))).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(ConnectError::Retriable(format!(
+            "cannot connect to {}:{} as {}: {e}",
+            config.hostname, config.port, config.user
+        ))),
+        Err(_) => Err(ConnectError::Retriable(format!(
+            "cannot connect to {}:{}: no answer within {} ms",
+            config.hostname, config.port, config.connect_timeout_ms
+        ))),
+    }
+}
+
+/// Where streaming starts, from a stored offset: `None` when there is none or the snapshot it
+/// belongs to was not finished.
+fn resume_from(offset: Option<&OffsetMap>) -> Option<Resume> {
+    let o = offset?;
+    let snapshot = o.get("snapshot").and_then(|v| v.as_bool()).unwrap_or(false);
+    let completed = o
+        .get("snapshot_completed")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if snapshot && !completed {
+        return None;
+    }
+    Some(Resume {
+        file: o.get("file")?.as_str()?.to_string(),
+        pos: o.get("pos")?.as_u64()?,
+        events_to_skip: o.get("event").and_then(|v| v.as_u64()).unwrap_or(0),
+        rows_to_skip: o.get("row").and_then(|v| v.as_u64()).unwrap_or(0),
+    })
+}
+
+/// The reader: snapshot if needed, then the binlog, reconnecting when the connection drops.
+async fn read(
+    config: MySqlConfig,
+    offset: Option<OffsetMap>,
+    out: mpsc::Sender<Vec<SourceRecord>>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let source = source_schema(config.flavor)?;
+    let events = Events::new(&config, source.clone());
+    let mut meta = connect(&config).await?;
+    let tables = snapshot::captured_tables(&mut meta, &config).await?;
+    let mut catalog = Catalog {
+        tables: BTreeMap::new(),
+    };
+    let mut schemas = BTreeMap::new();
+    for table in tables.iter() {
+        let ts = TableSchemas::build(table, &config.topic_prefix, config.decimal_mode, &source)?;
+        schemas.insert(table.id(), ts.clone());
+        catalog.tables.insert(table.id(), (table.clone(), ts));
+    }
+    tracing::info!(
+        tables = tables.len(),
+        "captured tables: {}",
+        tables.iter().map(|t| t.id()).collect::<Vec<_>>().join(", ")
+    );
+    let mut resume = match resume_from(offset.as_ref()) {
+        Some(resume) => {
+            tracing::info!(file = %resume.file, pos = resume.pos, "resuming from the stored offset");
+            resume
+        }
+        None => {
+            let read_rows = config.snapshot_mode.reads_rows();
+            let point = if config.snapshot_mode == SnapshotMode::Never {
+                snapshot::master_status(&mut meta).await?
+            } else {
+                let mut conn = connect(&config).await?;
+                let point = snapshot::run(
+                    &mut conn, &config, &events, &tables, &schemas, read_rows, &out,
+                )
+                .await?;
+                let _ = conn.disconnect().await;
+                point
+            };
+            if config.snapshot_mode == SnapshotMode::InitialOnly {
+                tracing::info!(
+                    "snapshot.mode=initial_only: the snapshot is done and the binlog is not read"
+                );
+                let _ = stop.changed().await;
+                return Ok(());
+            }
+            Resume {
+                file: point.file,
+                pos: point.pos,
+                events_to_skip: 0,
+                rows_to_skip: 0,
+            }
+        }
+    };
+    let mut delay = RECONNECT_FIRST;
+    while !*stop.borrow() {
+        let conn = match connect(&config).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(retry_in_ms = delay.as_millis() as u64, "{e}; trying again");
+                wait(&mut stop, delay).await;
+                delay = (delay * 2).min(RECONNECT_MAX);
+                continue;
+            }
+        };
+        match binlog::stream(
+            conn,
+            &mut meta,
+            &config,
+            &events,
+            &mut catalog,
+            &mut resume,
+            &out,
+            &mut stop,
+        )
+        .await
+        {
+            Ok(()) => break,
+            Err(e @ ConnectError::Retriable(_)) => {
+                tracing::warn!(file = %resume.file, pos = resume.pos, retry_in_ms = delay.as_millis() as u64, "{e}; reconnecting and continuing from the last event sent");
+                wait(&mut stop, delay).await;
+                delay = (delay * 2).min(RECONNECT_MAX);
+                if let Ok(fresh) = connect(&config).await {
+                    meta = fresh;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn wait(stop: &mut watch::Receiver<bool>, delay: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = stop.changed() => {}
+    }
+}
+
+#[async_trait]
+impl SourceTask for MySqlSourceTask {
+    async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()> {
+        let config = MySqlConfig::parse(self.flavor, props)?;
+        let offset = context.offsets.offset(&partition(&config.topic_prefix));
+        let (tx, rx) = mpsc::channel(QUEUED_BATCHES);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        self.reader = Some(tokio::spawn(read(config, offset, tx, stop_rx)));
+        self.batches = Some(rx);
+        self.stop = Some(stop_tx);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        let Some(batches) = self.batches.as_mut() else {
+            return Err(ConnectError::Other("the task is not started".into()));
+        };
+        match tokio::time::timeout(POLL_WAIT, batches.recv()).await {
+            Ok(Some(batch)) => Ok(batch),
+            Err(_) => Ok(Vec::new()),
+            Ok(None) => {
+                // The reader ended: say why.
+                let reader = self.reader.take();
+                match reader {
+                    Some(handle) => match handle.await {
+                        Ok(Ok(())) => Ok(Vec::new()),
+                        Ok(Err(e)) => Err(e),
+                        Err(e) => Err(ConnectError::Other(format!(
+                            "the binlog reader stopped: {e}"
+                        ))),
+                    },
+                    None => {
+                        tokio::time::sleep(POLL_WAIT).await;
+                        Ok(Vec::new())
+                    }
+                }
+            }
+        }
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        self.batches = None;
+        if let Some(reader) = self.reader.take() {
+            if tokio::time::timeout(Duration::from_secs(5), reader)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the binlog reader did not stop within 5 s");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,228 @@
+//! MySQL/MariaDB change data capture with the seed's Debezium connector configuration (local host
+//! and credentials): existing rows arrive as `op: r`, then inserts, updates (a primary key change
+//! as a delete and a create), deletes with their tombstones, as Debezium's envelopes read by an
+//! independent consumer; after a restart the connector continues from its offset without sending
+//! anything twice. The database is changed with the `mysql` command-line client.
+
+use std::process::Command;
+use std::time::Duration;
+
+use ferry_e2e::*;
+use serde_json::{json, Value as Json};
+
+/// `mysql://user:pass@host:port/db` of the test database (scripts/databases.sh exports it).
+struct Db {
+    host: String,
+    port: String,
+    user: String,
+    password: String,
+}
+
+impl Db {
+    fn from_env() -> Db {
+        let url = std::env::var("FERRY_TEST_MYSQL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "mysql://ferry:ferry@127.0.0.1:3306/ferry".into());
+        let rest = url.trim_start_matches("mysql://");
+        let (creds, hostpart) = rest.split_once('@').expect("user@host in FERRY_TEST_MYSQL");
+        let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
+        let hostport = hostpart.split('/').next().unwrap_or(hostpart);
+        let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
+        Db {
+            host: host.into(),
+            port: port.into(),
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+
+    fn sql(&self, statements: &str) {
+        let out = Command::new("mysql")
+            .args([
+                "-h",
+                &self.host,
+                "-P",
+                &self.port,
+                "-u",
+                &self.user,
+                &format!("-p{}", self.password),
+                "-e",
+                statements,
+            ])
+            .output()
+            .expect("the mysql client runs");
+        assert!(
+            out.status.success(),
+            "SQL failed: {statements}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The events of a topic as (key, value) JSON, `Json::Null` for a tombstone.
+fn events(broker: &Broker, topic: &str, expected: usize) -> Vec<(Json, Json)> {
+    events_within(broker, topic, expected, Duration::from_secs(60))
+}
+
+fn events_within(
+    broker: &Broker,
+    topic: &str,
+    expected: usize,
+    wait: Duration,
+) -> Vec<(Json, Json)> {
+    broker
+        .consume_records(topic, expected, wait)
+        .into_iter()
+        .map(|(k, v)| {
+            let parse = |t: Option<String>| {
+                t.map(|t| serde_json::from_str(&t).expect("JSON"))
+                    .unwrap_or(Json::Null)
+            };
+            (parse(k), parse(v))
+        })
+        .collect()
+}
+
+fn op(event: &(Json, Json)) -> String {
+    event.1["payload"]["op"]
+        .as_str()
+        .unwrap_or("tombstone")
+        .to_string()
+}
+
+#[test]
+fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
+    let broker = Broker::shared();
+    let db = Db::from_env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = unique("cdc").replace('-', "_");
+    db.sql(&format!(
+        "CREATE DATABASE {database};
+         CREATE TABLE {database}.customers (
+           id INT PRIMARY KEY, name VARCHAR(50) NOT NULL, balance DECIMAL(10,2),
+           joined DATE, seen DATETIME(3), kind ENUM('retail','business'), vip BIT(1), note TEXT);
+         INSERT INTO {database}.customers VALUES
+           (1, 'Ada', 10.50, '2024-01-02', '2024-01-02 03:04:05.678', 'retail', b'1', NULL),
+           (2, 'Brendan', -3.25, NULL, NULL, 'business', b'0', 'hello'),
+           (3, 'Chen', 0.00, '1999-12-31', '1999-12-31 23:59:59.000', NULL, NULL, 'x');"
+    ));
+    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
+    for (key, value) in worker.iter_mut() {
+        if key.ends_with(".converter") {
+            *value = "org.apache.kafka.connect.json.JsonConverter".into();
+        }
+    }
+    let mut ferry = Ferry::start(dir.path(), &worker, &[]);
+    let prefix = unique("seed");
+    let server_id = 5000 + (std::process::id() % 1000);
+    let config = json!({
+        "connector.class": "io.debezium.connector.mysql.MySqlConnector",
+        "database.user": db.user,
+        "database.server.id": server_id,
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "column.include.list": format!("{database}.customers.id,{database}.customers.name,{database}.customers.balance,{database}.customers.joined,{database}.customers.seen,{database}.customers.kind,{database}.customers.vip"),
+        "database.port": db.port,
+        "schema.history.internal.store.only.captured.tables.ddl": true,
+        "inconsistent.schema.handling.mode": "warn",
+        "topic.prefix": prefix,
+        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
+        "database.hostname": db.host,
+        "database.password": db.password,
+        "table.include.list": format!("{database}.customers"),
+        "database.include.list": database,
+        "snapshot.mode": "initial"
+    });
+    let (code, body) = ferry.call("PUT", "/connectors/cdc/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    let topic = format!("{prefix}.{database}.customers");
+
+    let snapshot = events(&broker, &topic, 3);
+    assert_eq!(
+        snapshot.len(),
+        3,
+        "the snapshot's three rows; worker output:\n{}",
+        ferry.output()
+    );
+    let (key, value) = &snapshot[0];
+    assert_eq!(key["payload"], json!({"id": 1}));
+    assert_eq!(
+        key["schema"]["name"],
+        json!(format!("{prefix}.{database}.customers.Key"))
+    );
+    let payload = &value["payload"];
+    assert_eq!(payload["op"], "r");
+    assert_eq!(payload["before"], Json::Null);
+    assert_eq!(
+        payload["after"],
+        json!({"id": 1, "name": "Ada", "balance": "BBo=", "joined": 19724,
+               "seen": 1_704_164_645_678i64, "kind": "retail", "vip": true}),
+        "column.include.list leaves `note` out"
+    );
+    assert_eq!(payload["source"]["snapshot"], "first");
+    assert_eq!(payload["source"]["db"], json!(database));
+    assert_eq!(payload["source"]["table"], "customers");
+    assert_eq!(payload["source"]["connector"], "mysql");
+    assert_eq!(snapshot[2].1["payload"]["source"]["snapshot"], "last");
+    assert_eq!(
+        value["schema"]["name"],
+        json!(format!("{prefix}.{database}.customers.Envelope"))
+    );
+
+    db.sql(&format!(
+        "INSERT INTO {database}.customers (id, name, balance) VALUES (4, 'Dana', 1.00);
+         UPDATE {database}.customers SET name = 'Brenda' WHERE id = 2;
+         DELETE FROM {database}.customers WHERE id = 3;
+         UPDATE {database}.customers SET id = 10 WHERE id = 1;"
+    ));
+    // c(4), u(2), d(3) + tombstone, d(1) + tombstone + c(10)
+    let all = events(&broker, &topic, 3 + 7);
+    let streamed = &all[3..];
+    let ops: Vec<String> = streamed.iter().map(op).collect();
+    assert_eq!(
+        ops,
+        ["c", "u", "d", "tombstone", "d", "tombstone", "c"],
+        "worker output:\n{}",
+        ferry.output()
+    );
+    assert_eq!(streamed[0].1["payload"]["after"]["name"], "Dana");
+    assert_eq!(streamed[1].1["payload"]["before"]["name"], "Brendan");
+    assert_eq!(streamed[1].1["payload"]["after"]["name"], "Brenda");
+    assert_eq!(streamed[2].1["payload"]["before"]["id"], 3);
+    assert_eq!(
+        streamed[3].0["payload"],
+        json!({"id": 3}),
+        "the tombstone's key"
+    );
+    assert_eq!(streamed[6].0["payload"], json!({"id": 10}));
+    assert_eq!(streamed[1].1["payload"]["source"]["snapshot"], "false");
+    assert!(streamed[1].1["payload"]["source"]["file"]
+        .as_str()
+        .is_some_and(|f| !f.is_empty()));
+
+    let (_, offsets) = ferry.get("/connectors/cdc/offsets");
+    let offset = &offsets["offsets"][0];
+    assert_eq!(offset["partition"], json!({"server": prefix}), "{offsets}");
+    assert!(
+        offset["offset"]["file"].is_string() && offset["offset"]["pos"].is_u64(),
+        "{offsets}"
+    );
+
+    // A restart continues after the last event: nothing twice.
+    ferry.terminate();
+    db.sql(&format!(
+        "INSERT INTO {database}.customers (id, name) VALUES (5, 'Eve');"
+    ));
+    ferry.start_again();
+    let after_restart = events(&broker, &topic, 3 + 7 + 1);
+    let everything = events_within(&broker, &topic, 3 + 7 + 2, Duration::from_secs(5));
+    assert_eq!(
+        everything.len(),
+        11,
+        "exactly one more event after the restart; worker output:\n{}",
+        ferry.output()
+    );
+    assert_eq!(after_restart[10].1["payload"]["after"]["name"], "Eve");
+    assert_eq!(op(&after_restart[10]), "c");
+    db.sql(&format!("DROP DATABASE {database};"));
+}
