@@ -226,3 +226,33 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
     assert_eq!(op(&after_restart[10]), "c");
     db.sql(&format!("DROP DATABASE {database};"));
 }
+
+#[test]
+fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes_on() {
+    let broker = Broker::shared();
+    let db = Db::from_env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ferry = Ferry::standalone_on(&broker, dir.path());
+    let config = json!({
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+        "database.hostname": db.host,
+        "database.port": db.port,
+        "database.user": db.user,
+        "database.password": "not-the-password",
+        "database.server.id": 6001,
+        "topic.prefix": unique("badcreds"),
+    });
+    let (code, body) = ferry.call("PUT", "/connectors/badcreds/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    let status = wait_for("the task FAILED", Duration::from_secs(60), || {
+        let (_, s) = ferry.get("/connectors/badcreds/status");
+        (s["tasks"][0]["state"] == "FAILED").then_some(s)
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("cannot connect") && trace.contains("Access denied"),
+        "the trace says why: {trace}"
+    );
+    let (code, _) = ferry.get("/connectors");
+    assert_eq!(code, 200, "the worker goes on");
+}

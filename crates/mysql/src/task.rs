@@ -100,6 +100,7 @@ async fn read(
     let source = source_schema(config.flavor)?;
     let events = Events::new(&config, source.clone());
     let mut meta = connect(&config).await?;
+    check_server(&mut meta).await?;
     let tables = snapshot::captured_tables(&mut meta, &config).await?;
     let mut catalog = Catalog {
         tables: BTreeMap::new(),
@@ -182,6 +183,46 @@ async fn read(
             }
             Err(e) => return Err(e),
         }
+    }
+    Ok(())
+}
+
+/// What change data capture needs of the server: the binlog on, in ROW format with full row
+/// images. Anything else fails the task with the setting to change.
+async fn check_server(conn: &mut Conn) -> Result<()> {
+    use mysql_async::prelude::Queryable;
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
+        .query_first("SELECT @@log_bin, @@binlog_format, @@binlog_row_image")
+        .await
+        .map_err(|e| {
+            ConnectError::Retriable(format!("cannot read the server's binlog settings: {e}"))
+        })?;
+    let (log_bin, format, image) = row.unwrap_or_default();
+    let on = log_bin
+        .as_deref()
+        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("ON"));
+    if !on {
+        return Err(ConnectError::Config(
+            "the server's binary log is off (log_bin): change data capture reads it; turn it on and restart the server".into(),
+        ));
+    }
+    if !format
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case("ROW"))
+    {
+        return Err(ConnectError::Config(format!(
+            "the server's binlog_format is {}; change data capture needs ROW",
+            format.unwrap_or_default()
+        )));
+    }
+    if !image
+        .as_deref()
+        .is_some_and(|i| i.eq_ignore_ascii_case("FULL"))
+    {
+        return Err(ConnectError::Config(format!(
+            "the server's binlog_row_image is {}; change data capture needs FULL",
+            image.unwrap_or_default()
+        )));
     }
     Ok(())
 }
