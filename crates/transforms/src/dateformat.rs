@@ -1,11 +1,16 @@
 //! A `java.text.SimpleDateFormat` pattern in UTC, as TimestampRouter and TimestampConverter use
 //! it: `yyyy`/`yy`, `M`/`MM`/`MMM`/`MMMM`, `d`, `D`, `H`, `h`, `k`, `K`, `m`, `s`, `S`, `a`, `E`,
-//! `Z`, `X`, `z`, quoted literals (`'T'`, `''`) and any other character as itself.
+//! `Z`, `X`, `z`, `u`, quoted literals (`'T'`, `''`) and any other character as itself. Dates
+//! are those of Java's `GregorianCalendar`: Julian before 1582-10-15, Gregorian from it
+//! ([`crate::calendar`]); text is parsed leniently, as Java does by default
+//! ([`crate::dateparse`]).
 
-use ferry_api::logical::Date;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-const MILLIS_PER_DAY: i64 = 86_400_000;
-const MONTHS: [&str; 12] = [
+use crate::calendar::{Day, MILLIS_PER_DAY};
+use crate::dateparse::{self, Century};
+
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -19,18 +24,19 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = [
-    "Thursday",
-    "Friday",
-    "Saturday",
+pub const DAYS_FROM_SUNDAY: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
     "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];
 
+/// A compiled pattern: pattern letters with their counts, and literal text.
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
+pub enum Token {
     Field(char, usize),
     Literal(String),
 }
@@ -39,6 +45,8 @@ enum Token {
 #[derive(Debug, Clone)]
 pub struct DateFormat {
     tokens: Vec<Token>,
+    /// Where two-digit years fall: the 100 years from 80 years before the format was made.
+    century: Century,
 }
 
 impl DateFormat {
@@ -90,14 +98,28 @@ impl DateFormat {
                 i += 1;
             }
         }
-        Ok(DateFormat { tokens })
+        if let Some(Token::Field(_, n)) = tokens
+            .iter()
+            .find(|t| matches!(t, Token::Field('X', n) if *n > 3))
+        {
+            return Err(format!("invalid ISO 8601 format: length={n}"));
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Ok(DateFormat {
+            tokens,
+            century: Century::before(now),
+        })
     }
 
-    /// Formats milliseconds since the epoch, in UTC.
+    /// Formats milliseconds since the epoch, in UTC, as `SimpleDateFormat.format` does (the
+    /// Julian date before 1582-10-15; years of the era, so 1 BC is year 1).
     pub fn format(&self, millis: i64) -> String {
         let days = millis.div_euclid(MILLIS_PER_DAY);
         let ms = millis.rem_euclid(MILLIS_PER_DAY);
-        let (y, mo, d) = Date::to_ymd(i32::try_from(days).unwrap_or(i32::MAX));
+        let day = Day::of(days);
+        let (y, mo, d) = (day.year_of_era, day.month, day.day);
         let (h, mi, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
         let mut out = String::new();
         for t in &self.tokens {
@@ -108,15 +130,12 @@ impl DateFormat {
                     match c {
                         'y' if n == 2 => pad(&mut out, y.rem_euclid(100), 2),
                         'y' => pad(&mut out, y, n),
-                        'u' => pad(&mut out, (days + 3).rem_euclid(7) + 1, n),
+                        'u' => pad(&mut out, (day.day_of_week + 5) % 7 + 1, n),
                         'M' if n >= 4 => out.push_str(MONTHS[(mo - 1) as usize]),
                         'M' if n == 3 => out.push_str(&MONTHS[(mo - 1) as usize][..3]),
                         'M' => pad(&mut out, i64::from(mo), n),
                         'd' => pad(&mut out, i64::from(d), n),
-                        'D' => {
-                            let jan1 = Date::from_ymd(y as i32, 1, 1).map_or(0, i64::from);
-                            pad(&mut out, days - jan1 + 1, n)
-                        }
+                        'D' => pad(&mut out, day.day_of_year, n),
                         'H' => pad(&mut out, h, n),
                         'k' => pad(&mut out, if h == 0 { 24 } else { h }, n),
                         'K' => pad(&mut out, h % 12, n),
@@ -126,7 +145,7 @@ impl DateFormat {
                         'S' => pad(&mut out, milli, n),
                         'a' => out.push_str(if h < 12 { "AM" } else { "PM" }),
                         'E' => {
-                            let name = DAYS[days.rem_euclid(7) as usize];
+                            let name = DAYS_FROM_SUNDAY[(day.day_of_week - 1) as usize];
                             out.push_str(if n >= 4 { name } else { &name[..3] })
                         }
                         'Z' => out.push_str("+0000"),
@@ -144,165 +163,21 @@ impl DateFormat {
         out
     }
 
-    /// Parses text into milliseconds since the epoch (UTC unless the text names an offset).
+    /// Parses text as Java's `DateFormat.parse(String)` does: leniently, from the start, leaving
+    /// any text after the pattern unread; into milliseconds since the epoch (UTC unless the text
+    /// names an offset).
     pub fn parse(&self, text: &str) -> Result<i64, String> {
-        let err = || format!("Unparseable date: \"{text}\"");
-        let mut pos = 0;
-        let (mut y, mut mo, mut d) = (1970i64, 1u32, 1u32);
-        let (mut h, mut mi, mut s, mut ms) = (0i64, 0i64, 0i64, 0i64);
-        let mut pm: Option<bool> = None;
-        let mut twelve = false;
-        let mut offset_ms = 0i64;
-        for (i, t) in self.tokens.iter().enumerate() {
-            match t {
-                Token::Literal(l) => {
-                    if !text[pos..].starts_with(l.as_str()) {
-                        return Err(err());
-                    }
-                    pos += l.len();
-                }
-                Token::Field(c, n) => {
-                    let next_numeric = matches!(
-                        self.tokens.get(i + 1),
-                        Some(Token::Field(nc, _)) if "yMdDHhkKmsSu".contains(*nc)
-                    );
-                    let width = if next_numeric { *n } else { usize::MAX };
-                    let number = |pos: &mut usize| read_number(text, pos, *c == 'y', width);
-                    match c {
-                        'y' => {
-                            let start = pos;
-                            let v = number(&mut pos)?;
-                            y = if *n <= 2 && pos - start == 2 {
-                                2000 + v
-                            } else {
-                                v
-                            };
-                        }
-                        'M' if *n >= 3 => {
-                            let rest = &text[pos..];
-                            let found = MONTHS.iter().enumerate().find_map(|(i, m)| {
-                                if rest.starts_with(m) {
-                                    Some((i, m.len()))
-                                } else if rest.starts_with(&m[..3]) {
-                                    Some((i, 3))
-                                } else {
-                                    None
-                                }
-                            });
-                            let (i, len) = found.ok_or_else(err)?;
-                            mo = i as u32 + 1;
-                            pos += len;
-                        }
-                        'M' => mo = u32::try_from(number(&mut pos)?).map_err(|_| err())?,
-                        'd' => d = u32::try_from(number(&mut pos)?).map_err(|_| err())?,
-                        'D' => {
-                            let v = number(&mut pos)?;
-                            mo = 1;
-                            d = 1;
-                            ms += (v - 1) * MILLIS_PER_DAY;
-                        }
-                        'H' | 'k' => h = number(&mut pos)? % 24,
-                        'h' | 'K' => {
-                            h = number(&mut pos)? % 12;
-                            twelve = true;
-                        }
-                        'm' => mi = number(&mut pos)?,
-                        's' => s = number(&mut pos)?,
-                        'S' => ms += number(&mut pos)?,
-                        'u' => {
-                            number(&mut pos)?;
-                        }
-                        'a' => {
-                            let rest = text[pos..].to_ascii_uppercase();
-                            if rest.starts_with("AM") {
-                                pm = Some(false);
-                            } else if rest.starts_with("PM") {
-                                pm = Some(true);
-                            } else {
-                                return Err(err());
-                            }
-                            pos += 2;
-                        }
-                        'E' => {
-                            let rest = &text[pos..];
-                            let len = DAYS
-                                .iter()
-                                .find_map(|d| {
-                                    if rest.starts_with(d) {
-                                        Some(d.len())
-                                    } else if rest.starts_with(&d[..3]) {
-                                        Some(3)
-                                    } else {
-                                        None
-                                    }
-                                })
-                                .ok_or_else(err)?;
-                            pos += len;
-                        }
-                        'Z' | 'X' | 'z' => {
-                            let rest = &text[pos..];
-                            if let Some(r) = rest.strip_prefix('Z') {
-                                pos = text.len() - r.len();
-                            } else if let Some(r) =
-                                rest.strip_prefix("UTC").or(rest.strip_prefix("GMT"))
-                            {
-                                pos = text.len() - r.len();
-                            } else {
-                                let sign = match rest.as_bytes().first() {
-                                    Some(b'+') => 1,
-                                    Some(b'-') => -1,
-                                    _ => return Err(err()),
-                                };
-                                let digits: String = rest[1..]
-                                    .chars()
-                                    .take_while(|c| c.is_ascii_digit() || *c == ':')
-                                    .collect();
-                                pos += 1 + digits.len();
-                                let plain = digits.replace(':', "");
-                                let (hh, mm) = match plain.len() {
-                                    2 => (&plain[..2], "0"),
-                                    4 => (&plain[..2], &plain[2..]),
-                                    _ => return Err(err()),
-                                };
-                                let hh: i64 = hh.parse().map_err(|_| err())?;
-                                let mm: i64 = mm.parse().map_err(|_| err())?;
-                                offset_ms = sign * (hh * 60 + mm) * 60_000;
-                            }
-                        }
-                        _ => return Err(err()),
-                    }
-                }
-            }
+        match self.parse_from(text, 0) {
+            Some((millis, end)) if end > 0 => Ok(millis),
+            _ => Err(format!("Unparseable date: \"{text}\"")),
         }
-        if twelve && pm == Some(true) || (!twelve && pm == Some(true) && h < 12) {
-            h += 12;
-        }
-        let year = i32::try_from(y).map_err(|_| err())?;
-        let days = Date::from_ymd(year, mo, d).ok_or_else(err)?;
-        Ok(i64::from(days) * MILLIS_PER_DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms - offset_ms)
     }
-}
 
-/// Digits at `pos` (at most `width` of them; a leading `-` when `signed`), moving past them.
-fn read_number(text: &str, pos: &mut usize, signed: bool, width: usize) -> Result<i64, String> {
-    let b = text.as_bytes();
-    let mut p = *pos;
-    let neg = signed && b.get(p) == Some(&b'-');
-    if neg {
-        p += 1;
+    /// Parses from character `start` as `SimpleDateFormat.parse(String, ParsePosition)` does:
+    /// the milliseconds and the character index after the text read, or `None`.
+    pub fn parse_from(&self, text: &str, start: usize) -> Option<(i64, usize)> {
+        dateparse::parse(&self.tokens, text, start, self.century)
     }
-    let start = p;
-    while p < b.len() && b[p].is_ascii_digit() && p - start < width {
-        p += 1;
-    }
-    if p == start {
-        return Err(format!("Unparseable date: \"{text}\""));
-    }
-    let v: i64 = text[start..p]
-        .parse()
-        .map_err(|_| format!("Unparseable date: \"{text}\""))?;
-    *pos = p;
-    Ok(if neg { -v } else { v })
 }
 
 fn push_literal(tokens: &mut Vec<Token>, lit: &str) {
@@ -347,5 +222,117 @@ mod tests {
         assert!(DateFormat::new("yyyy-bb").is_err());
         assert!(DateFormat::new("'open").is_err());
         assert!(DateFormat::new("yyyy").unwrap().parse("abc").is_err());
+        assert_eq!(
+            DateFormat::new("XXXX").unwrap_err(),
+            "invalid ISO 8601 format: length=4"
+        );
+    }
+
+    /// Values Java's SimpleDateFormat (UTC) gives: Julian dates before 1582-10-15, both ways.
+    #[test]
+    fn julian_before_the_cutover() {
+        let f = DateFormat::new("yyyy-MM-dd HH:mm:ss").unwrap();
+        for (text, millis) in [
+            ("1969-07-20 20:17:40", -14_182_940_000),
+            ("1900-01-01 00:00:00", -2_208_988_800_000),
+            ("1582-10-15 00:00:00", -12_219_292_800_000),
+            ("1582-10-04 23:59:59", -12_219_292_801_000),
+            ("1500-06-15 12:00:00", -14_816_606_400_000),
+        ] {
+            assert_eq!(f.parse(text), Ok(millis), "{text}");
+            assert_eq!(f.format(millis), text);
+        }
+        // TimestampConverter's Date of 1500-06-15 12:00: the day, floored.
+        assert_eq!(
+            (-14_816_606_400_000i64).div_euclid(MILLIS_PER_DAY),
+            -171_489
+        );
+        // The days 1582 skipped count on from Julian 1582-10-04: the 10th is the 20th.
+        assert_eq!(f.parse("1582-10-10 00:00:00"), Ok(-12_218_860_800_000));
+        let f = DateFormat::new("yyyy-MM-dd D EEE u").unwrap();
+        assert_eq!(f.format(-12_219_292_800_000), "1582-10-15 278 Fri 5");
+        assert_eq!(f.format(-12_219_292_801_000), "1582-10-04 277 Thu 4");
+        // Years of the era: 2 BC (astronomical -1) is year 2; year -5 is 6 BC.
+        let f = DateFormat::new("y-MM-dd").unwrap();
+        assert_eq!(f.format(-62_198_755_200_000), "2-01-03");
+        assert_eq!(f.parse("-5-01-01"), Ok(-62_325_158_400_000));
+        assert_eq!(f.parse("0-01-01"), Ok(-62_167_392_000_000));
+    }
+
+    /// Java's lenient parse: fields roll over, text after the pattern is ignored, numbers take
+    /// any number of digits (but a pattern's width before another number), a sign, an exponent.
+    #[test]
+    fn lenient_as_java() {
+        let f = DateFormat::new("yyyy-MM-dd HH:mm:ss").unwrap();
+        for (text, millis, end) in [
+            ("2024-03-05 10:20:30xyz", 1_709_634_030_000, 19),
+            ("2024-3-5 1:2:3", 1_709_600_523_000, 14),
+            ("2024-01-01 10:75:00", 1_704_107_700_000, 19),
+            ("2023-12-31 24:00:00", 1_704_067_200_000, 19),
+            ("2024-02-30 10:00:00", 1_709_287_200_000, 19),
+            ("2024-13-01 00:00:00", 1_735_689_600_000, 19),
+            (" 2024-01-01  10:20:30", 1_704_104_430_000, 21),
+            ("2024-01-01 10:-20:30", 1_704_102_030_000, 20),
+            ("2024-01-01 10:20:3E2", 1_704_104_700_000, 20),
+            ("2024-01-01 10:20:35E-1", 1_704_104_403_000, 22),
+            ("2024-01-01 10:20:3.9", 1_704_104_403_000, 18),
+            ("2147483647-12-31 00:00:00", -6_019_000_061_391_806_464, 25),
+        ] {
+            assert_eq!(f.parse_from(text, 0), Some((millis, end)), "{text}");
+        }
+        assert!(f.parse("2024-01-01 10:20").is_err());
+        assert!(f.parse("+2024-01-01 10:20:30").is_err());
+        let cases: [(&str, &str, i64); 12] = [
+            ("yyyyMMdd", "2024011", 1_704_067_200_000),
+            ("yyyy-MM-dd kk", "2024-05-01 24", 1_714_521_600_000),
+            ("yyyy-MM-dd hh a", "2024-05-01 12 pm", 1_714_564_800_000),
+            ("yyyy-MM-dd hh a", "2024-05-01 12 AM", 1_714_521_600_000),
+            ("yyyy-MM-dd D", "2024-05-01 40", 1_707_436_800_000),
+            ("EEE yyyy-MM", "Wed 2024-05", 1_714_521_600_000),
+            ("yyyy-MM-dd EEE", "2024-05-01 Sun", 1_714_521_600_000),
+            ("yyyy-u", "2024-3", 1_704_240_000_000),
+            ("MMM d yyyy", "jan 5 2024", 1_704_412_800_000),
+            (
+                "yyyy-MM-dd HH:mm Z",
+                "2024-01-01 10:00 +0200",
+                1_704_096_000_000,
+            ),
+            (
+                "yyyy-MM-dd HH:mm z",
+                "2024-01-01 10:00 utc",
+                1_704_103_200_000,
+            ),
+            (
+                "yyyy-MM-dd HH:mm XXX",
+                "2024-01-01 10:00 +02:00",
+                1_704_096_000_000,
+            ),
+        ];
+        for (pattern, text, millis) in cases {
+            let f = DateFormat::new(pattern).unwrap();
+            assert_eq!(f.parse(text), Ok(millis), "{pattern} {text}");
+        }
+        let zone = DateFormat::new("yyyy-MM-dd HH:mm Z").unwrap();
+        assert!(zone.parse("2024-01-01 10:00 +02:00").is_err());
+        assert!(zone.parse("2024-01-01 10:00 Z").is_err());
+    }
+
+    /// Two-digit years fall in the century from 80 years before the format was made (here
+    /// 2026-05-01, so 1946-05-01 to 2046-04-30), as `set2DigitYearStart` shows in Java.
+    #[test]
+    fn two_digit_years() {
+        let mut f = DateFormat::new("yy-MM-dd").unwrap();
+        f.century = Century::before(1_777_593_600_000);
+        for (text, millis) in [
+            ("45-01-01", 2_366_841_600_000),
+            ("46-04-30", 2_408_659_200_000),
+            ("46-05-02", -746_928_000_000),
+            ("99-12-31", 946_598_400_000),
+            ("00-01-01", 946_684_800_000),
+            ("2024-01-01", 1_704_067_200_000),
+            ("7-01-01", -61_946_467_200_000),
+        ] {
+            assert_eq!(f.parse(text), Ok(millis), "{text}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ferry_api::config::ConfigValue;
-use ferry_api::data::{Schema, SchemaType, Struct, Value};
+use ferry_api::data::{Schema, Struct, Value};
 use ferry_api::{
     ConfigDef, ConfigType, ConnectError, ConnectRecord, Header, Importance, Props, Result,
     Transformation,
@@ -11,6 +11,7 @@ use ferry_api::{
 
 use crate::util::{self, SchemaCache, Target};
 use crate::value_to_key::non_empty_list;
+use crate::values;
 
 const HEADERS: &str = "headers";
 const HEADER: &str = "header";
@@ -72,40 +73,12 @@ pub fn insert_header_def() -> ConfigDef {
         )
 }
 
-/// The schema and value Kafka's `Values.parseString` gives a literal: a boolean, the smallest
-/// integer type that holds it, a float, or else the string itself.
+/// The schema and value InsertHeader gives its literal: Kafka's ConfigDef trims the text (as
+/// Java's `String.trim`), then `Values.parseString` types it ([`crate::values`]): `null` is a
+/// null value, `true`/`false` booleans, numbers the smallest type that holds them, `[...]` and
+/// `{...}` arrays and maps, ISO dates and times their logical types, anything else a string.
 pub fn parse_literal(text: &str) -> (Option<Arc<Schema>>, Value) {
-    let t = text.trim();
-    let (kind, value) = if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
-        (
-            SchemaType::Boolean,
-            Value::Boolean(t.eq_ignore_ascii_case("true")),
-        )
-    } else if let Ok(i) = t.parse::<i64>() {
-        if let Ok(v) = i8::try_from(i) {
-            (SchemaType::Int8, Value::Int8(v))
-        } else if let Ok(v) = i16::try_from(i) {
-            (SchemaType::Int16, Value::Int16(v))
-        } else if let Ok(v) = i32::try_from(i) {
-            (SchemaType::Int32, Value::Int32(v))
-        } else {
-            (SchemaType::Int64, Value::Int64(i))
-        }
-    } else if let Some(f) = t
-        .parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite() && t.chars().any(|c| c.is_ascii_digit()))
-    {
-        let narrow = f as f32;
-        if narrow.is_finite() {
-            (SchemaType::Float32, Value::Float32(narrow))
-        } else {
-            (SchemaType::Float64, Value::Float64(f))
-        }
-    } else {
-        (SchemaType::String, Value::String(text.to_string()))
-    };
-    (Some(Arc::new(Schema::new(kind))), value)
+    values::parse_string(values::java_trim(text))
 }
 
 /// `org.apache.kafka.connect.transforms.InsertHeader`: adds a header with a literal value.
@@ -342,6 +315,28 @@ mod tests {
         assert_eq!(parse_literal("42").1, Value::Int8(42));
         assert_eq!(parse_literal("4200").1, Value::Int16(4200));
         assert_eq!(parse_literal("true").1, Value::Boolean(true));
+        // As Kafka 4.4 types them (trimmed, then Values.parseString).
+        assert_eq!(parse_literal("1.5e3").1, Value::Int16(1500));
+        assert_eq!(parse_literal("1e10").1, Value::Int64(10_000_000_000));
+        assert_eq!(parse_literal("TRUE").1, Value::from("TRUE"));
+        assert_eq!(parse_literal("  padded  ").1, Value::from("padded"));
+        assert_eq!(parse_literal("1,5").1, Value::Int8(1));
+        assert_eq!(parse_literal(" null "), (None, Value::Null));
+        for (literal, schema, value) in [
+            (
+                "  padded  ",
+                Some(Arc::new(Schema::string())),
+                Value::from("padded"),
+            ),
+            ("null", None, Value::Null),
+        ] {
+            let mut t = InsertHeader::new();
+            t.configure(&props(&[("header", "h"), ("value.literal", literal)]))
+                .unwrap();
+            let out = apply(&mut t, source(None, Value::Null));
+            assert_eq!(out.headers()[0].schema, schema, "{literal}");
+            assert_eq!(out.headers()[0].value, value, "{literal}");
+        }
         let e = InsertHeader::new()
             .configure(&props(&[("header", "h")]))
             .unwrap_err()
