@@ -131,7 +131,8 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
         "database.password": db.password,
         "table.include.list": format!("{database}.customers"),
         "database.include.list": database,
-        "snapshot.mode": "initial"
+        "snapshot.mode": "initial",
+        "heartbeat.interval.ms": 1000
     });
     let (code, body) = ferry.call("PUT", "/connectors/cdc/config", Some(config));
     assert_eq!(code, 201, "{body}");
@@ -207,6 +208,14 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
         offset["offset"]["file"].is_string() && offset["offset"]["pos"].is_u64(),
         "{offsets}"
     );
+
+    // Heartbeats carry the offset while the tables are quiet, on Debezium's topic and key.
+    let beats = events(&broker, &format!("__debezium-heartbeat.{prefix}"), 1);
+    assert_eq!(
+        beats.first().map(|b| b.0["payload"].clone()),
+        Some(json!({"serverName": prefix}))
+    );
+    assert!(beats[0].1["payload"]["ts_ms"].is_i64());
 
     // A restart continues after the last event: nothing twice.
     ferry.terminate();

@@ -88,10 +88,27 @@ pub async fn stream(
     let mut thread: Option<i64> = None;
     let mut batch: Vec<SourceRecord> = Vec::new();
     let mut pending: Option<Resume> = None;
+    let beat_every = std::time::Duration::from_millis(config.heartbeat_interval_ms.max(1));
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + beat_every, beat_every);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let next = tokio::select! {
             next = binlog.next() => next,
             _ = stop.changed() => None,
+            _ = beat.tick(), if config.heartbeat_interval_ms > 0 => {
+                if batch.is_empty() {
+                    let at = Position {
+                        file: resume.file.clone(),
+                        pos: resume.pos,
+                        events_to_skip: resume.events_to_skip,
+                        ts_ms: chrono::Utc::now().timestamp_millis(),
+                        ..Position::default()
+                    };
+                    batch.push(events.heartbeat(&at, at.ts_ms));
+                    flush(out, &mut batch).await?;
+                }
+                continue;
+            }
         };
         let Some(event) = next else {
             break;

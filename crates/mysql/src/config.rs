@@ -19,6 +19,7 @@ pub const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
 pub const MAX_BATCH_SIZE: &str = "max.batch.size";
 pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
 pub const CONNECT_TIMEOUT_MS: &str = "connect.timeout.ms";
+pub const HEARTBEAT_TOPICS_PREFIX: &str = "heartbeat.topics.prefix";
 
 /// The Debezium keys ferry accepts but does not act on yet; each is warned about when set.
 pub const NOT_YET: &[&str] = &[
@@ -121,6 +122,7 @@ pub struct MySqlConfig {
     pub fetch_size: usize,
     pub max_batch: usize,
     pub heartbeat_interval_ms: u64,
+    pub heartbeat_topics_prefix: String,
     pub connect_timeout_ms: u64,
 }
 
@@ -253,6 +255,13 @@ pub fn config_def() -> ConfigDef {
             "Length of an interval in milli-seconds in in which the connector periodically sends heartbeat messages to a heartbeat topic. Use 0 to disable heartbeat messages. Disabled by default.",
         )
         .optional(
+            HEARTBEAT_TOPICS_PREFIX,
+            ConfigType::String,
+            Some("__debezium-heartbeat"),
+            Importance::Low,
+            "The prefix that is used to name heartbeat topics.Defaults to __debezium-heartbeat.",
+        )
+        .optional(
             CONNECT_TIMEOUT_MS,
             ConfigType::Long,
             Some("30000"),
@@ -328,6 +337,7 @@ impl MySqlConfig {
             fetch_size: parsed.int(SNAPSHOT_FETCH_SIZE).unwrap_or(10_000).max(1) as usize,
             max_batch: parsed.int(MAX_BATCH_SIZE).unwrap_or(2048).max(1) as usize,
             heartbeat_interval_ms: parsed.int(HEARTBEAT_INTERVAL_MS).unwrap_or(0).max(0) as u64,
+            heartbeat_topics_prefix: text(HEARTBEAT_TOPICS_PREFIX),
             connect_timeout_ms: parsed.long(CONNECT_TIMEOUT_MS).unwrap_or(30_000).max(1) as u64,
         })
     }

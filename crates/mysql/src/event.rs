@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use ferry_api::{OffsetMap, Result, Schema, SourceRecord, Struct, Value};
+use ferry_api::{
+    OffsetMap, Result, Schema, SchemaBuilder, SchemaType, SourceRecord, Struct, Value,
+};
 use serde_json::json;
 
 use crate::config::MySqlConfig;
@@ -97,6 +99,10 @@ pub struct Events {
     pub source_schema: Arc<Schema>,
     pub partition: Arc<OffsetMap>,
     pub tombstones: bool,
+    /// `heartbeat.topics.prefix`.`topic.prefix`, where heartbeats go.
+    pub heartbeat_topic: String,
+    heartbeat_key: Arc<Schema>,
+    heartbeat_value: Arc<Schema>,
 }
 
 impl Events {
@@ -107,7 +113,43 @@ impl Events {
             source_schema,
             partition: partition(&config.topic_prefix),
             tombstones: config.tombstones_on_delete,
+            heartbeat_topic: format!("{}.{}", config.heartbeat_topics_prefix, config.topic_prefix),
+            heartbeat_key: Arc::new(
+                SchemaBuilder::new(SchemaType::Struct)
+                    .name("io.debezium.connector.common.ServerNameKey")
+                    .field("serverName", Schema::string())
+                    .peek()
+                    .clone(),
+            ),
+            heartbeat_value: Arc::new(
+                SchemaBuilder::new(SchemaType::Struct)
+                    .name("io.debezium.connector.common.Heartbeat")
+                    .field("ts_ms", Schema::new(SchemaType::Int64))
+                    .peek()
+                    .clone(),
+            ),
         }
+    }
+
+    /// A heartbeat (`heartbeat.interval.ms`): a record on the heartbeat topic that carries the
+    /// current offset, so the offset moves on while the captured tables are quiet.
+    pub fn heartbeat(&self, at: &Position, now_ms: i64) -> SourceRecord {
+        let key = Struct::from_values_unchecked(
+            self.heartbeat_key.clone(),
+            vec![Value::String(self.prefix.clone())],
+        );
+        let value =
+            Struct::from_values_unchecked(self.heartbeat_value.clone(), vec![Value::Int64(now_ms)]);
+        let mut record = SourceRecord::new(
+            self.partition.clone(),
+            offset(at),
+            self.heartbeat_topic.clone(),
+            Some(self.heartbeat_value.clone()),
+            Value::Struct(value),
+        );
+        record.key_schema = Some(self.heartbeat_key.clone());
+        record.key = Some(Value::Struct(key));
+        record
     }
 
     fn source(&self, table: &Table, at: &Position) -> Value {
