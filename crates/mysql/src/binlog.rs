@@ -86,6 +86,9 @@ pub async fn stream(
     let mut skip_rows = resume.rows_to_skip;
     let mut events_done: u64 = 0;
     let mut thread: Option<i64> = None;
+    let mut in_tx = false;
+    // MySQL's versions are below 10, MariaDB's from 10 on.
+    let mariadb = meta.server_version() >= (10, 0, 0);
     let mut batch: Vec<SourceRecord> = Vec::new();
     let mut pending: Option<Resume> = None;
     let beat_every = std::time::Duration::from_millis(config.heartbeat_interval_ms.max(1));
@@ -120,6 +123,19 @@ pub async fn stream(
         let data = event
             .read_data()
             .map_err(|e| ConnectError::Other(format!("cannot decode a binlog event: {e}")))?;
+        // Debezium's bookkeeping, so that offsets mean the same to both: outside a transaction
+        // a restart reads from the next event; inside one from its start, skipping the events
+        // of it already done (the BEGIN included) and the rows of the next event already sent.
+        let skipping = skip_events > 0;
+        if skipping {
+            skip_events -= 1;
+        }
+        // The server's artificial events (the first rotate, the format description) have no
+        // position.
+        if !in_tx && next_pos > 0 {
+            tx_start = next_pos;
+            events_done = 0;
+        }
         match data {
             Some(EventData::RotateEvent(rotate)) => {
                 file = binlog_file_name(rotate.name_raw());
@@ -128,34 +144,28 @@ pub async fn stream(
             }
             Some(EventData::QueryEvent(query)) => {
                 let sql = query.query();
-                thread = Some(query.thread_id() as i64);
+                if !mariadb {
+                    // MariaDB's GTID events start its transactions, without a thread id.
+                    thread = Some(query.thread_id() as i64);
+                }
                 if sql.eq_ignore_ascii_case("BEGIN") {
+                    in_tx = true;
                     tx_start = event_pos;
                     events_done = 0;
-                } else {
-                    if is_ddl(&sql) {
-                        refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
-                    }
-                    tx_start = next_pos;
-                    events_done = 0;
-                    skip_events = 0;
-                    skip_rows = 0;
+                } else if is_ddl(&sql) {
+                    refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
                 }
             }
             Some(EventData::XidEvent(_)) => {
+                in_tx = false;
                 tx_start = next_pos;
                 events_done = 0;
-                skip_events = 0;
-                skip_rows = 0;
                 // A transaction ends: what it produced goes out together.
                 flush(out, &mut batch).await?;
                 pending = None;
             }
-            Some(EventData::RowsEvent(rows)) => {
-                if skip_events > 0 {
-                    // Sent before the restart.
-                    skip_events -= 1;
-                } else if let Some(tme) = binlog.get_tme(rows.table_id()) {
+            Some(EventData::RowsEvent(rows)) if !skipping => {
+                if let Some(tme) = binlog.get_tme(rows.table_id()) {
                     let id = format!("{}.{}", tme.database_name(), tme.table_name());
                     if let Some((table, schemas)) = catalog.tables.get(&id) {
                         let at = Position {
@@ -169,14 +179,16 @@ pub async fn stream(
                             ts_ms: header.timestamp() as i64 * 1000,
                             ..Position::default()
                         };
-                        let skip = std::mem::take(&mut skip_rows);
-                        row_events(events, table, schemas, &rows, tme, at, skip, &mut batch)?;
+                        row_events(
+                            events, table, schemas, &rows, tme, at, skip_rows, &mut batch,
+                        )?;
                     }
                 }
-                events_done += 1;
+                skip_rows = 0;
             }
             _ => {}
         }
+        events_done += 1;
         // Where a reconnection would continue, once what was read so far is sent.
         let here = Resume {
             file: file.clone(),

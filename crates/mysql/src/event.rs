@@ -75,7 +75,8 @@ pub fn offset(position: &Position) -> OffsetMap {
         o.insert("gtids".into(), json!(gtids));
     }
     if position.snapshot.is_some() {
-        o.insert("snapshot".into(), json!(true));
+        // Debezium's SnapshotType while it runs, and whether this is its last record.
+        o.insert("snapshot".into(), json!("INITIAL"));
         o.insert(
             "snapshot_completed".into(),
             json!(position.snapshot_completed),
@@ -87,7 +88,9 @@ pub fn offset(position: &Position) -> OffsetMap {
         if position.rows_to_skip > 0 {
             o.insert("row".into(), json!(position.rows_to_skip));
         }
-        o.insert("server_id".into(), json!(position.server_id));
+        if position.server_id != 0 {
+            o.insert("server_id".into(), json!(position.server_id));
+        }
     }
     o
 }

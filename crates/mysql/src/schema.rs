@@ -216,6 +216,7 @@ pub fn source_schema(flavor: Flavor) -> Result<Arc<Schema>> {
         .build()?;
     SchemaBuilder::new(SchemaType::Struct)
         .name(flavor.source_schema_name())
+        .version(1)
         .field("version", Schema::string())
         .field("connector", Schema::string())
         .field("name", Schema::string())

@@ -74,11 +74,15 @@ async fn connect(config: &MySqlConfig) -> Result<Conn> {
 /// belongs to was not finished.
 fn resume_from(offset: Option<&OffsetMap>) -> Option<Resume> {
     let o = offset?;
-    let snapshot = o.get("snapshot").and_then(|v| v.as_bool()).unwrap_or(false);
-    let completed = o
-        .get("snapshot_completed")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+    // Debezium writes the snapshot's type ("INITIAL", "BLOCKING"; once `true`) while it runs,
+    // and `snapshot_completed` as a boolean or its text.
+    let flag = |key: &str, none: bool| match o.get(key) {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => !s.eq_ignore_ascii_case("false"),
+        _ => none,
+    };
+    let snapshot = flag("snapshot", false);
+    let completed = flag("snapshot_completed", false);
     if snapshot && !completed {
         return None;
     }
