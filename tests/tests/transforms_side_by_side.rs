@@ -393,10 +393,10 @@ fn plain_json() -> Chain {
     }
 }
 
-/// InsertHeader's literal parsed as Kafka's `Values.parseString` parses it (numbers of each
-/// size, floats, booleans, text; not arrays, maps or dates, which ferry reads as text on
-/// purpose), as SimpleHeaderConverter then writes it. The literal is a STRING config, which
-/// Kafka's ConfigDef trims.
+/// InsertHeader's literal parsed as Kafka's `Values.parseString` parses it (here numbers of
+/// each size, floats, booleans, text; ferry types arrays, maps and dates as Kafka does too, which
+/// the unit tests of `ferry_api::values` cover), as SimpleHeaderConverter then writes it. The
+/// literal is a STRING config, which Kafka's ConfigDef trims.
 fn literals() -> Chain {
     let literals = [
         "007",

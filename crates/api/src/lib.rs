@@ -2,16 +2,20 @@
 //!
 //! Mirrors Apache Kafka's `connect/api` module and stays free of runtime types.
 
+mod calendar;
 pub mod config;
 pub mod connector;
 pub mod context;
 pub mod data;
+pub mod dateformat;
+mod dateparse;
 pub mod error;
 pub mod logical;
 pub mod record;
 pub mod storage;
 pub mod text;
 pub mod transform;
+pub mod values;
 
 pub use config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig};
 pub use connector::{

@@ -5,15 +5,17 @@ use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use ferry_api::text::{push_java_double, push_java_float};
+use ferry_api::values::parse_string;
 use ferry_api::{
     Date, Decimal, HeaderConverter, LogicalType, Props, Result, Schema, SchemaAndValue, Time,
     Timestamp, Value,
 };
 
 /// Writes header values as UTF-8 text (as Kafka's `Values.convertToString`) and reads text back
-/// into the simplest fitting type (as Kafka's `Values.parseString` for single values): `true` /
-/// `false` as BOOLEAN, whole numbers as the smallest of INT8..INT64, other numbers as FLOAT32 or
-/// FLOAT64, ISO dates, times and timestamps as their logical types, anything else as STRING.
+/// as Kafka's `Values.parseString` types it ([`ferry_api::values`]): `null` as a null value,
+/// `true` / `false` as BOOLEAN, numbers in the smallest type that holds them (INT8..INT64,
+/// FLOAT32, FLOAT64, else a Decimal), ISO dates, times and timestamps (read leniently) as their
+/// logical types, `[...]` and `{...}` as arrays and maps, anything else as STRING.
 #[derive(Debug, Clone, Default)]
 pub struct SimpleHeaderConverter;
 
@@ -61,7 +63,7 @@ impl HeaderConverter for SimpleHeaderConverter {
             Ok(text) => Ok(parse_string(text)),
             // Not text at all: keep the bytes.
             Err(_) => Ok(SchemaAndValue {
-                schema: Some(shared(&BYTES, Schema::bytes)),
+                schema: Some(BYTES.get_or_init(|| Arc::new(Schema::bytes())).clone()),
                 value: Some(Value::Bytes(bytes.to_vec())),
             }),
         }
@@ -69,97 +71,6 @@ impl HeaderConverter for SimpleHeaderConverter {
 }
 
 static BYTES: OnceLock<Arc<Schema>> = OnceLock::new();
-static STRING: OnceLock<Arc<Schema>> = OnceLock::new();
-static BOOLEAN: OnceLock<Arc<Schema>> = OnceLock::new();
-static INT8: OnceLock<Arc<Schema>> = OnceLock::new();
-static INT16: OnceLock<Arc<Schema>> = OnceLock::new();
-static INT32: OnceLock<Arc<Schema>> = OnceLock::new();
-static INT64: OnceLock<Arc<Schema>> = OnceLock::new();
-static FLOAT32: OnceLock<Arc<Schema>> = OnceLock::new();
-static FLOAT64: OnceLock<Arc<Schema>> = OnceLock::new();
-static DATE: OnceLock<Arc<Schema>> = OnceLock::new();
-static TIME: OnceLock<Arc<Schema>> = OnceLock::new();
-static TIMESTAMP: OnceLock<Arc<Schema>> = OnceLock::new();
-
-fn shared(cell: &'static OnceLock<Arc<Schema>>, make: fn() -> Schema) -> Arc<Schema> {
-    cell.get_or_init(|| Arc::new(make())).clone()
-}
-
-fn sv(cell: &'static OnceLock<Arc<Schema>>, make: fn() -> Schema, value: Value) -> SchemaAndValue {
-    SchemaAndValue {
-        schema: Some(shared(cell, make)),
-        value: Some(value),
-    }
-}
-
-/// The schema and value a header's text stands for (see [`SimpleHeaderConverter`]).
-pub fn parse_string(text: &str) -> SchemaAndValue {
-    let string = || sv(&STRING, Schema::string, Value::String(text.to_string()));
-    let token = text.trim();
-    if token.is_empty() {
-        return string();
-    }
-    match token {
-        "true" => return sv(&BOOLEAN, Schema::boolean, Value::Boolean(true)),
-        "false" => return sv(&BOOLEAN, Schema::boolean, Value::Boolean(false)),
-        "null" => return SchemaAndValue::NULL,
-        _ => {}
-    }
-    let first = token.as_bytes()[0];
-    if first.is_ascii_digit() {
-        if let Some(days) = Date::parse_iso(token) {
-            return sv(&DATE, Date::schema, Value::Int32(days));
-        }
-        if let Some(ms) = Time::parse_iso(token) {
-            return sv(&TIME, Time::schema, Value::Int32(ms));
-        }
-        if let Some(ms) = Timestamp::parse_iso(token) {
-            return sv(&TIMESTAMP, Timestamp::schema, Value::Int64(ms));
-        }
-    }
-    if first.is_ascii_digit() || first == b'+' || first == b'-' {
-        if let Some(parsed) = parse_number(token) {
-            return parsed;
-        }
-    }
-    string()
-}
-
-/// A number as Kafka reads one: an exact whole number in the smallest integer type that holds it;
-/// otherwise FLOAT32 if finite, FLOAT64 if finite, else a Decimal.
-fn parse_number(token: &str) -> Option<SchemaAndValue> {
-    // Java's BigDecimal grammar: sign, digits with an optional point, optional exponent.
-    let (unscaled, scale) = Decimal::parse_with_scale(token).ok()?;
-    if let Ok(whole) = Decimal::parse(token, 0) {
-        if let Some(n) = Decimal::to_i128(&whole).and_then(|n| i64::try_from(n).ok()) {
-            return Some(if let Ok(v) = i8::try_from(n) {
-                sv(&INT8, Schema::int8, Value::Int8(v))
-            } else if let Ok(v) = i16::try_from(n) {
-                sv(&INT16, Schema::int16, Value::Int16(v))
-            } else if let Ok(v) = i32::try_from(n) {
-                sv(&INT32, Schema::int32, Value::Int32(v))
-            } else {
-                sv(&INT64, Schema::int64, Value::Int64(n))
-            });
-        }
-    }
-    if scale != 0 {
-        if let Ok(f) = token.parse::<f32>() {
-            if f.is_finite() {
-                return Some(sv(&FLOAT32, Schema::float32, Value::Float32(f)));
-            }
-        }
-        if let Ok(d) = token.parse::<f64>() {
-            if d.is_finite() {
-                return Some(sv(&FLOAT64, Schema::float64, Value::Float64(d)));
-            }
-        }
-    }
-    Some(SchemaAndValue {
-        schema: Some(Arc::new(Decimal::schema(scale))),
-        value: Some(Value::Bytes(unscaled)),
-    })
-}
 
 /// Appends `value` as Kafka's `Values.convertToString` writes it; `embedded` values (inside an
 /// array, map or struct) have their strings quoted.
@@ -288,9 +199,12 @@ mod tests {
         }
     }
 
+    /// What Kafka's `SimpleHeaderConverter.toConnectHeader` gives: `Values.parseString` of the
+    /// text, untrimmed.
     #[test]
     fn parsing_like_kafka() {
-        let p = |s: &str| parse_string(s);
+        let c = SimpleHeaderConverter::new();
+        let p = |s: &str| c.to_connect_header("t", "h", Some(s.as_bytes())).unwrap();
         assert_eq!(p("").value, Some(Value::from("")));
         assert_eq!(p("").schema.as_deref(), Some(&Schema::string()));
         assert_eq!(p("  true ").value, Some(Value::Boolean(true)));
@@ -312,7 +226,33 @@ mod tests {
             p("1970-02-16T07:06:40.000Z").value,
             Some(Value::Int64(4_000_000_000))
         );
-        assert_eq!(p("2024-13-01").value, Some(Value::from("2024-13-01")));
+        // Kafka's SimpleDateFormat is lenient: month 13 of 2024 is January 2025.
+        assert_eq!(p("2024-13-01").schema.as_deref(), Some(&Date::schema()));
+        assert_eq!(p("2024-13-01").value, Some(Value::Int32(20_089)));
+        // Only the first token of a top-level number counts.
+        assert_eq!(p("1,5").schema.as_deref(), Some(&Schema::int8()));
+        assert_eq!(p("1,5").value, Some(Value::Int8(1)));
+        // Arrays and maps, their elements of a common schema where there is one.
+        let array = p("[1,2]");
+        assert_eq!(
+            array.schema.as_deref(),
+            Some(&Schema::array(Schema::int8()))
+        );
+        assert_eq!(
+            array.value,
+            Some(Value::Array(vec![Value::Int8(1), Value::Int8(2)]))
+        );
+        let map = p(r#"{"k":true}"#);
+        assert_eq!(
+            map.schema.as_deref(),
+            Some(&Schema::map(Schema::string(), Schema::boolean()))
+        );
+        assert_eq!(
+            map.value,
+            Some(Value::Map(vec![("k".into(), Value::Boolean(true))]))
+        );
+        // Not a whole array: the text.
+        assert_eq!(p("[1,2").value, Some(Value::from("[1,2")));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ferry_api::config::ConfigValue;
 use ferry_api::data::{Schema, Struct, Value};
+use ferry_api::values;
 use ferry_api::{
     ConfigDef, ConfigType, ConnectError, ConnectRecord, Header, Importance, Props, Result,
     Transformation,
@@ -11,7 +12,6 @@ use ferry_api::{
 
 use crate::util::{self, SchemaCache, Target};
 use crate::value_to_key::non_empty_list;
-use crate::values;
 
 const HEADERS: &str = "headers";
 const HEADER: &str = "header";
@@ -74,11 +74,12 @@ pub fn insert_header_def() -> ConfigDef {
 }
 
 /// The schema and value InsertHeader gives its literal: Kafka's ConfigDef trims the text (as
-/// Java's `String.trim`), then `Values.parseString` types it ([`crate::values`]): `null` is a
+/// Java's `String.trim`), then `Values.parseString` types it ([`ferry_api::values`]): `null` is a
 /// null value, `true`/`false` booleans, numbers the smallest type that holds them, `[...]` and
 /// `{...}` arrays and maps, ISO dates and times their logical types, anything else a string.
 pub fn parse_literal(text: &str) -> (Option<Arc<Schema>>, Value) {
-    values::parse_string(values::java_trim(text))
+    let parsed = values::parse_string(values::java_trim(text));
+    (parsed.schema, parsed.value.unwrap_or(Value::Null))
 }
 
 /// `org.apache.kafka.connect.transforms.InsertHeader`: adds a header with a literal value.

@@ -8,11 +8,8 @@
 use ferry_api::{Predicate, PredicatePlugin, Transformation, TransformationPlugin};
 
 pub mod by_logical_table_router;
-mod calendar;
 pub mod cast;
 pub mod chain;
-mod dateformat;
-mod dateparse;
 mod debezium;
 pub mod extract_field;
 pub mod extract_new_record_state;
@@ -30,9 +27,6 @@ pub mod timestamp_converter;
 pub mod timestamp_router;
 mod util;
 pub mod value_to_key;
-mod values;
-mod values_align;
-mod values_tokens;
 
 #[cfg(test)]
 mod test_util;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use ferry_api::config::ConfigValue;
 use ferry_api::data::{Schema, SchemaType, Struct, Value};
+use ferry_api::dateformat::DateFormat;
 use ferry_api::logical::{Date, LogicalType, Time, Timestamp};
 use ferry_api::{
     ConfigDef, ConfigType, ConnectError, ConnectRecord, Importance, Props, Result, Transformation,
 };
 
-use crate::dateformat::DateFormat;
 use crate::util::{self, SchemaCache, Target};
 
 const FIELD: &str = "field";

@@ -1,11 +1,11 @@
 //! `org.apache.kafka.connect.transforms.TimestampRouter`: renames the topic after a pattern of
 //! the topic and the record's timestamp (`${topic}-${timestamp}`, timestamp as `yyyyMMdd`).
 
+use ferry_api::dateformat::DateFormat;
 use ferry_api::{
     ConfigDef, ConfigType, ConnectError, ConnectRecord, Importance, Props, Result, Transformation,
 };
 
-use crate::dateformat::DateFormat;
 use crate::util;
 
 const TOPIC_FORMAT: &str = "topic.format";

@@ -1,9 +1,9 @@
-//! A `java.text.SimpleDateFormat` pattern in UTC, as TimestampRouter and TimestampConverter use
-//! it: `yyyy`/`yy`, `M`/`MM`/`MMM`/`MMMM`, `d`, `D`, `H`, `h`, `k`, `K`, `m`, `s`, `S`, `a`, `E`,
-//! `Z`, `X`, `z`, `u`, quoted literals (`'T'`, `''`) and any other character as itself. Dates
-//! are those of Java's `GregorianCalendar`: Julian before 1582-10-15, Gregorian from it
-//! ([`crate::calendar`]); text is parsed leniently, as Java does by default
-//! ([`crate::dateparse`]).
+//! A `java.text.SimpleDateFormat` pattern in UTC, as TimestampRouter, TimestampConverter and
+//! `Values.parseString` ([`crate::values`]) use it: `yyyy`/`yy`, `M`/`MM`/`MMM`/`MMMM`, `d`,
+//! `D`, `H`, `h`, `k`, `K`, `m`, `s`, `S`, `a`, `E`, `Z`, `X`, `z`, `u`, quoted literals (`'T'`,
+//! `''`) and any other character as itself. Dates are those of Java's `GregorianCalendar`:
+//! Julian before 1582-10-15, Gregorian from it (the crate's `calendar` module); text is parsed
+//! leniently, as Java does by default (the crate's `dateparse` module).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

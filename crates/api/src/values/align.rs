@@ -6,12 +6,11 @@
 //! schema). A null element where there is a common schema, or a conversion Kafka refuses, makes
 //! the whole array or map unreadable as one (it is then text).
 
-use ferry_api::data::{Schema, SchemaType, Value};
-use ferry_api::logical::{Decimal, LogicalType};
-
+use super::Invalid;
 use crate::calendar::MILLIS_PER_DAY;
+use crate::data::{Schema, SchemaType, Value};
 use crate::dateformat::DateFormat;
-use crate::values::Invalid;
+use crate::logical::{Decimal, LogicalType};
 
 /// A value as Java holds what `Values.parseString` gives, before it becomes a ferry [`Value`]:
 /// dates, times and timestamps are all `java.util.Date` there, whatever their schema.

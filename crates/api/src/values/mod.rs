@@ -1,5 +1,6 @@
 //! Kafka's `org.apache.kafka.connect.data.Values.parseString` (Kafka 4.4), which types
-//! InsertHeader's `value.literal`: `null`; `true`/`false` (only in lower case); an array `[...]`
+//! InsertHeader's `value.literal` and the text SimpleHeaderConverter reads back from a header's
+//! bytes: `null`; `true`/`false` (only in lower case); an array `[...]`
 //! or a map `{...}` of such values (strings in them quoted); an ISO date, time or timestamp
 //! (`2024-03-05`, `10:20:30.000Z`, `2024-03-05T10:20:30.000Z`, read leniently, so that
 //! `2024-13-01` is 2025-01-01); a number in the smallest type that holds it exactly (INT8 ..
@@ -12,21 +13,26 @@
 
 use std::sync::{Arc, OnceLock};
 
-use ferry_api::data::{Schema, SchemaType, Value};
-use ferry_api::logical::{Date, Decimal, Time, Timestamp};
-
+use crate::data::{Schema, SchemaType, Value};
 use crate::dateformat::DateFormat;
-use crate::values_align::{align, to_value, Java, Merger, Typed};
-pub use crate::values_tokens::java_trim;
-use crate::values_tokens::{is_blank, Tokens};
+use crate::logical::{Date, Decimal, Time, Timestamp};
+use crate::storage::SchemaAndValue;
 
-/// The schema and value `Values.parseString` gives `text`: `(None, Value::Null)` for `null`.
-pub fn parse_string(text: &str) -> (Option<Arc<Schema>>, Value) {
+mod align;
+mod tokens;
+
+use align::{align, to_value, Java, Merger, Typed};
+pub use tokens::java_trim;
+use tokens::{is_blank, Tokens};
+
+/// The schema and value `Values.parseString` gives `text` (as it is, untrimmed):
+/// [`SchemaAndValue::NULL`] for `null`.
+pub fn parse_string(text: &str) -> SchemaAndValue {
     if text.is_empty() {
-        return (
-            Some(Arc::new(Schema::string())),
-            Value::String(String::new()),
-        );
+        return SchemaAndValue {
+            schema: Some(Arc::new(Schema::string())),
+            value: Some(Value::String(String::new())),
+        };
     }
     let mut parser = ValueParser {
         tokens: Tokens::new(text),
@@ -34,17 +40,20 @@ pub fn parse_string(text: &str) -> (Option<Arc<Schema>>, Value) {
     match parser.parse(false) {
         Ok(Some(typed)) => {
             let value = to_value(typed.value, Some(&typed.schema));
-            (Some(Arc::new(typed.schema)), value)
+            SchemaAndValue {
+                schema: Some(Arc::new(typed.schema)),
+                value: Some(value),
+            }
         }
         // A top-level value never fails: what is not an array or a map is read as text.
-        Ok(None) | Err(Invalid) => (None, Value::Null),
+        Ok(None) | Err(Invalid) => SchemaAndValue::NULL,
     }
 }
 
 /// What Kafka's `DataException` stands for here: the text is not what it began like (an array
 /// or map), and is read as something else.
 #[derive(Debug)]
-pub struct Invalid;
+struct Invalid;
 
 /// Kafka's `Values.ValueParser`.
 struct ValueParser<'a> {
@@ -299,10 +308,10 @@ mod tests {
     use super::*;
 
     fn typed(text: &str) -> (Schema, Value) {
-        let (schema, value) = parse_string(text);
+        let SchemaAndValue { schema, value } = parse_string(text);
         (
             schema.map_or(Schema::new(SchemaType::Struct), |s| (*s).clone()),
-            value,
+            value.unwrap_or(Value::Null),
         )
     }
 
@@ -343,7 +352,7 @@ mod tests {
         for (text, schema, value) in cases {
             assert_eq!(typed(text), (schema, value), "{text}");
         }
-        assert_eq!(parse_string("null"), (None, Value::Null));
+        assert_eq!(parse_string("null"), SchemaAndValue::NULL);
         let (schema, value) = typed("9999999999999999999");
         assert_eq!(schema, Decimal::schema(0));
         assert_eq!(
