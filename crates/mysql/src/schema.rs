@@ -13,6 +13,7 @@ use ferry_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaType};
 
 use crate::config::{DecimalMode, Flavor};
 use crate::table::{Column, Table};
+use crate::values::default_value;
 
 /// The value Debezium's events carry in `source.version`: the events follow that release's format.
 pub const DEBEZIUM_VERSION: &str = "3.6.1.Final";
@@ -131,6 +132,10 @@ pub fn column_schema(column: &Column, decimals: DecimalMode) -> Result<Schema> {
         builder.optional()
     } else {
         builder
+    };
+    let builder = match default_value(column, repr(column, decimals)?) {
+        Some(d) => builder.default_value(d),
+        None => builder,
     };
     builder.build()
 }

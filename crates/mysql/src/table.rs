@@ -28,6 +28,9 @@ pub struct Column {
     pub values: Vec<String>,
     /// Whether the column is captured (`column.include.list` / `column.exclude.list`).
     pub captured: bool,
+    /// The declared default as `information_schema` writes it (`42`, `'n/a'`,
+    /// `current_timestamp()`); `None` for none or `NULL`.
+    pub default: Option<String>,
 }
 
 /// A captured table.
@@ -107,7 +110,8 @@ pub async fn load(
     let rows: Vec<Row> = conn
         .exec(
             "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, \
-             NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME \
+             NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, \
+             COLUMN_DEFAULT \
              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? \
              ORDER BY ORDINAL_POSITION",
             (db, table),
@@ -136,6 +140,7 @@ pub async fn load(
             fsp: opt_u64(row, 6).unwrap_or(0) as u32,
             length,
             charset: text(row, 8),
+            default: text(row, 9).filter(|d| !d.eq_ignore_ascii_case("NULL")),
             values: if data_type == "enum" || data_type == "set" {
                 enum_values(&column_type)
             } else {

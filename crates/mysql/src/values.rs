@@ -1,6 +1,7 @@
 //! A column's value, as the snapshot's queries (binary protocol) or the binlog give it, turned
 //! into the Connect value Debezium's events carry.
 
+use chrono::{Datelike, Timelike};
 use ferry_api::{ConnectError, Result, Value};
 use mysql_async::Value as My;
 
@@ -33,6 +34,10 @@ fn integer(column: &Column, value: &My) -> Option<i128> {
         My::Double(d) => *d as i128,
         _ => return None,
     };
+    // A signed MEDIUMINT's lowest value comes out of the binlog decoder without its sign.
+    if !column.unsigned && column.data_type == "mediumint" && raw >= 1 << 23 {
+        return Some(raw - (1i128 << 24));
+    }
     if raw < 0 && column.unsigned {
         let bits = match column.data_type.as_str() {
             "tinyint" => 8,
@@ -181,6 +186,14 @@ pub fn to_connect(column: &Column, repr: Repr, value: My, origin: Origin) -> Res
             ref v => return Err(fail(v)),
         },
         Repr::Bytes => match value {
+            // The binlog drops a BINARY(n)'s trailing zero bytes; the column holds all n.
+            My::Bytes(mut b) if column.data_type == "binary" => {
+                let n = column.length.unwrap_or(0) as usize;
+                if b.len() < n {
+                    b.resize(n, 0);
+                }
+                Value::Bytes(b)
+            }
             My::Bytes(b) => Value::Bytes(b),
             ref v => return Err(fail(v)),
         },
@@ -233,6 +246,66 @@ pub fn to_connect(column: &Column, repr: Repr, value: My, origin: Origin) -> Res
     })
 }
 
+/// The default a column's schema carries, as Debezium gives it: the declared default in the
+/// column's representation. A default computed by the server (`current_timestamp()`) is the
+/// epoch, as Debezium writes it; defaults ferry cannot read leave the schema without one.
+pub fn default_value(column: &Column, repr: Repr) -> Option<Value> {
+    let declared = column.default.as_deref()?.trim();
+    let literal = match declared
+        .strip_prefix('\'')
+        .and_then(|d| d.strip_suffix('\''))
+    {
+        Some(quoted) => quoted.replace("''", "'"),
+        None => declared.to_string(),
+    };
+    let computed = literal
+        .to_ascii_lowercase()
+        .starts_with("current_timestamp");
+    let value = match repr {
+        Repr::ZonedTimestamp if computed => {
+            return Some(Value::String("1970-01-01T00:00:00Z".into()))
+        }
+        Repr::TimestampMillis | Repr::TimestampMicros if computed => return Some(Value::Int64(0)),
+        _ if computed => return None,
+        Repr::Date | Repr::TimestampMillis | Repr::TimestampMicros | Repr::ZonedTimestamp => {
+            let parsed = chrono::NaiveDateTime::parse_from_str(&literal, "%Y-%m-%d %H:%M:%S%.f")
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(&literal, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                })
+                .ok()?;
+            let (y, mo, d) = (
+                parsed.year() as u16,
+                parsed.month() as u8,
+                parsed.day() as u8,
+            );
+            let (h, mi, s) = (
+                parsed.hour() as u8,
+                parsed.minute() as u8,
+                parsed.second() as u8,
+            );
+            My::Date(
+                y,
+                mo,
+                d,
+                h,
+                mi,
+                s,
+                parsed.and_utc().timestamp_subsec_micros(),
+            )
+        }
+        Repr::Bits(_) | Repr::Boolean => {
+            let bits = literal
+                .strip_prefix("b'")
+                .and_then(|b| b.strip_suffix('\''))?;
+            let n = u64::from_str_radix(bits, 2).ok()?;
+            My::UInt(n)
+        }
+        _ => My::Bytes(literal.into_bytes()),
+    };
+    to_connect(column, repr, value, Origin::Query).ok()
+}
+
 /// The text of a DECIMAL (or a number read as one).
 fn decimal_text(value: &My) -> Option<String> {
     match value {
@@ -263,6 +336,7 @@ mod tests {
             charset: Some("utf8mb4".into()),
             values: vec!["a".into(), "b".into(), "c".into()],
             captured: true,
+            default: None,
         }
     }
 
@@ -331,6 +405,17 @@ mod tests {
             to_connect(&s, Repr::Set, My::Bytes(b"a,c".to_vec()), Origin::Query).unwrap(),
             Value::String("a,c".into())
         );
+    }
+
+    #[test]
+    fn binary_columns_keep_their_trailing_zeros_and_mediumint_its_sign() {
+        let mut b = column("binary", false);
+        b.length = Some(4);
+        let v = to_connect(&b, Repr::Bytes, My::Bytes(vec![0xde]), Origin::Binlog).unwrap();
+        assert_eq!(v, Value::Bytes(vec![0xde, 0, 0, 0]));
+        let m = column("mediumint", false);
+        let v = to_connect(&m, Repr::Int32, My::Int(8_388_608), Origin::Binlog).unwrap();
+        assert_eq!(v, Value::Int32(-8_388_608));
     }
 
     #[test]
