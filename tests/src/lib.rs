@@ -19,6 +19,8 @@ pub use serde_json::Value as Json;
 pub mod cluster;
 pub mod file_source;
 pub mod java_offsets;
+pub mod mysql;
+pub use mysql::MySql;
 
 /// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {

@@ -4,61 +4,10 @@
 //! independent consumer; after a restart the connector continues from its offset without sending
 //! anything twice. The database is changed with the `mysql` command-line client.
 
-use std::process::Command;
 use std::time::Duration;
 
 use ferry_e2e::*;
 use serde_json::{json, Value as Json};
-
-/// `mysql://user:pass@host:port/db` of the test database (scripts/databases.sh exports it).
-struct Db {
-    host: String,
-    port: String,
-    user: String,
-    password: String,
-}
-
-impl Db {
-    fn from_env() -> Db {
-        let url = std::env::var("FERRY_TEST_MYSQL")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| "mysql://ferry:ferry@127.0.0.1:3306/ferry".into());
-        let rest = url.trim_start_matches("mysql://");
-        let (creds, hostpart) = rest.split_once('@').expect("user@host in FERRY_TEST_MYSQL");
-        let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
-        let hostport = hostpart.split('/').next().unwrap_or(hostpart);
-        let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-        Db {
-            host: host.into(),
-            port: port.into(),
-            user: user.into(),
-            password: password.into(),
-        }
-    }
-
-    fn sql(&self, statements: &str) {
-        let out = Command::new("mysql")
-            .args([
-                "-h",
-                &self.host,
-                "-P",
-                &self.port,
-                "-u",
-                &self.user,
-                &format!("-p{}", self.password),
-                "-e",
-                statements,
-            ])
-            .output()
-            .expect("the mysql client runs");
-        assert!(
-            out.status.success(),
-            "SQL failed: {statements}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
 
 /// The events of a topic as (key, value) JSON, `Json::Null` for a tombstone.
 fn events(broker: &Broker, topic: &str, expected: usize) -> Vec<(Json, Json)> {
@@ -94,7 +43,7 @@ fn op(event: &(Json, Json)) -> String {
 #[test]
 fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
     let broker = Broker::shared();
-    let db = Db::from_env();
+    let db = MySql::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
     let database = unique("cdc").replace('-', "_");
     db.sql(&format!(
@@ -239,7 +188,7 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
 #[test]
 fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes_on() {
     let broker = Broker::shared();
-    let db = Db::from_env();
+    let db = MySql::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
     let ferry = Ferry::standalone_on(&broker, dir.path());
     let config = json!({

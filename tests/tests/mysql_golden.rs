@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use ferry_e2e::*;
@@ -15,43 +14,6 @@ use serde_json::{json, Value as Json};
 
 fn compat() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../compat/debezium")
-}
-
-fn mysql_url() -> (String, String, String, String) {
-    let url = std::env::var("FERRY_TEST_MYSQL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "mysql://ferry:ferry@127.0.0.1:3306/ferry".into());
-    let rest = url.trim_start_matches("mysql://");
-    let (creds, hostpart) = rest.split_once('@').expect("user@host");
-    let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
-    let hostport = hostpart.split('/').next().unwrap_or(hostpart);
-    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-    (host.into(), port.into(), user.into(), password.into())
-}
-
-fn run_sql_file(file: &Path) {
-    let (host, port, user, password) = mysql_url();
-    let input = std::fs::File::open(file).expect("SQL file");
-    let out = Command::new("mysql")
-        .args([
-            "-h",
-            &host,
-            "-P",
-            &port,
-            "-u",
-            &user,
-            &format!("-p{password}"),
-        ])
-        .stdin(input)
-        .output()
-        .expect("the mysql client runs");
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Debezium's events of one topic, as recorded.
@@ -123,7 +85,8 @@ fn differences(path: &str, want: &Json, got: &Json, out: &mut Vec<String>) {
 fn mariadb_events_are_debeziums() {
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    run_sql_file(&compat().join("setup.sql"));
+    let db = MySql::from_env();
+    db.sql_file(&compat().join("setup.sql"));
     let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
     for (key, value) in worker.iter_mut() {
         if key.ends_with(".converter") {
@@ -132,7 +95,6 @@ fn mariadb_events_are_debeziums() {
     }
     let ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("golden").replace('-', "_");
-    let (host, port, user, password) = mysql_url();
     let template =
         std::fs::read_to_string(compat().join("connector.json")).expect("connector.json");
     let mut connector: Json = serde_json::from_str(&template).expect("connector JSON");
@@ -142,10 +104,10 @@ fn mariadb_events_are_debeziums() {
         json!("io.debezium.connector.mariadb.MariaDbConnector"),
     );
     config.insert("topic.prefix".into(), json!(prefix));
-    config.insert("database.hostname".into(), json!(host));
-    config.insert("database.port".into(), json!(port));
-    config.insert("database.user".into(), json!(user));
-    config.insert("database.password".into(), json!(password));
+    config.insert("database.hostname".into(), json!(db.host));
+    config.insert("database.port".into(), json!(db.port));
+    config.insert("database.user".into(), json!(db.user));
+    config.insert("database.password".into(), json!(db.password));
     config.insert(
         "database.server.id".into(),
         json!(6300 + std::process::id() % 500),
@@ -181,7 +143,7 @@ fn mariadb_events_are_debeziums() {
             ferry.output()
         );
     }
-    run_sql_file(&compat().join("stream.sql"));
+    db.sql_file(&compat().join("stream.sql"));
 
     let mut report = Vec::new();
     for t in tables {

@@ -163,7 +163,7 @@ pub async fn run(
         "snapshot started; streaming will continue from this binlog position"
     );
     let started_ms = chrono::Utc::now().timestamp_millis();
-    let mut position = Position {
+    let position = Position {
         file: point.file.clone(),
         pos: point.pos,
         event_pos: point.pos,
@@ -171,10 +171,15 @@ pub async fn run(
         snapshot: Some("true"),
         ..Position::default()
     };
-    let mut batch: Vec<SourceRecord> = Vec::with_capacity(config.max_batch);
-    // A record is held until the next one shows whether it was the last of its table.
-    let mut held: Option<(usize, Vec<Value>, bool)> = None;
-    let mut first_overall = true;
+    let mut out_rows = SnapshotRows {
+        events,
+        schemas,
+        position,
+        batch: Vec::with_capacity(config.max_batch),
+        first_overall: true,
+    };
+    // A row is held until the next one shows whether it was the last of its table.
+    let mut held: Option<Held> = None;
     let tables_with_rows: Vec<usize> = (0..tables.len()).collect();
     if read_rows {
         for (n, &ti) in tables_with_rows.iter().enumerate() {
@@ -221,24 +226,17 @@ pub async fn run(
                         _ => values.push(Value::Null),
                     }
                 }
-                if let Some((hti, hvalues, hfirst)) = held.take() {
-                    let m = marker(first_overall && hfirst, hfirst, false, false);
-                    emit(
-                        events,
-                        &tables[hti],
-                        schemas,
-                        &hvalues,
-                        m,
-                        &mut position,
-                        &mut batch,
-                    )?;
-                    first_overall = false;
+                if let Some(previous) = held.take() {
+                    out_rows.emit(table, previous, false, false)?;
                 }
-                held = Some((ti, values, first_in_table));
+                held = Some(Held {
+                    values,
+                    first_in_table,
+                });
                 first_in_table = false;
                 rows_done += 1;
-                if batch.len() >= config.max_batch {
-                    send(out, &mut batch).await?;
+                if out_rows.batch.len() >= config.max_batch {
+                    send(out, &mut out_rows.batch).await?;
                 }
                 if last_log.elapsed() >= PROGRESS_EVERY {
                     last_log = Instant::now();
@@ -246,22 +244,9 @@ pub async fn run(
                 }
             }
             // The held record was the last of its table.
-            if let Some((hti, hvalues, hfirst)) = held.take() {
+            if let Some(last) = held.take() {
                 let last_table = n + 1 == tables_with_rows.len();
-                let m = marker(first_overall && hfirst, hfirst, true, last_table);
-                if last_table {
-                    position.snapshot_completed = true;
-                }
-                emit(
-                    events,
-                    &tables[hti],
-                    schemas,
-                    &hvalues,
-                    m,
-                    &mut position,
-                    &mut batch,
-                )?;
-                first_overall = false;
+                out_rows.emit(table, last, true, last_table)?;
             }
             tracing::info!(table = %table.id(), rows = rows_done, "snapshot of a table done");
         }
@@ -269,35 +254,57 @@ pub async fn run(
     conn.query_drop("COMMIT")
         .await
         .map_err(|e| db_error("cannot end the snapshot transaction", e))?;
-    send(out, &mut batch).await?;
+    send(out, &mut out_rows.batch).await?;
     tracing::info!("snapshot done");
     Ok(point)
 }
 
-fn emit(
-    events: &Events,
-    table: &Table,
-    schemas: &BTreeMap<String, TableSchemas>,
-    values: &[Value],
-    marker: &'static str,
-    position: &mut Position,
-    batch: &mut Vec<SourceRecord>,
-) -> Result<()> {
-    let Some(ts) = schemas.get(&table.id()) else {
-        return Ok(());
-    };
-    position.snapshot = Some(marker);
-    let now = chrono::Utc::now().timestamp_millis();
-    events.change(
-        table,
-        ts,
-        Op::Read,
-        None,
-        Some(values),
-        position,
-        now,
-        batch,
-    )
+/// A row read, waiting to learn whether it is the last of its table.
+struct Held {
+    values: Vec<Value>,
+    first_in_table: bool,
+}
+
+/// The snapshot's events as they are made, with Debezium's markers.
+struct SnapshotRows<'a> {
+    events: &'a Events,
+    schemas: &'a BTreeMap<String, TableSchemas>,
+    position: Position,
+    batch: Vec<SourceRecord>,
+    first_overall: bool,
+}
+
+impl SnapshotRows<'_> {
+    fn emit(
+        &mut self,
+        table: &Table,
+        row: Held,
+        last_in_table: bool,
+        last_table: bool,
+    ) -> Result<()> {
+        let Some(ts) = self.schemas.get(&table.id()) else {
+            return Ok(());
+        };
+        let first_overall = std::mem::replace(&mut self.first_overall, false);
+        self.position.snapshot = Some(marker(
+            first_overall && row.first_in_table,
+            row.first_in_table,
+            last_in_table,
+            last_table,
+        ));
+        self.position.snapshot_completed = last_in_table && last_table;
+        let now = chrono::Utc::now().timestamp_millis();
+        self.events.change(
+            table,
+            ts,
+            Op::Read,
+            None,
+            Some(&row.values),
+            &self.position,
+            now,
+            &mut self.batch,
+        )
+    }
 }
 
 async fn send(out: &mpsc::Sender<Vec<SourceRecord>>, batch: &mut Vec<SourceRecord>) -> Result<()> {
