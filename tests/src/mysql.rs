@@ -47,16 +47,27 @@ impl MySql {
         c
     }
 
-    /// Runs statements; panics with the server's answer if they fail.
+    /// Runs statements (given on the client's standard input, so there is no length limit);
+    /// panics with the server's answer if they fail.
     pub fn sql(&self, statements: &str) {
-        let out = self
+        use std::io::Write;
+        let mut child = self
             .client()
-            .args(["-e", statements])
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("the mysql client runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(statements.as_bytes())
+                .expect("statements written to the client");
+        }
+        let out = child.wait_with_output().expect("the mysql client ends");
         assert!(
             out.status.success(),
-            "SQL failed: {statements}\n{}",
+            "SQL failed: {}\n{}",
+            statements.chars().take(500).collect::<String>(),
             String::from_utf8_lossy(&out.stderr)
         );
     }
