@@ -200,6 +200,26 @@ fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes
         "database.server.id": 6001,
         "topic.prefix": unique("badcreds"),
     });
+    // Validate reaches the server and says what is wrong, on database.hostname as Debezium does.
+    let mut named = config.clone();
+    named["name"] = json!("badcreds");
+    let (code, answer) = ferry.call(
+        "PUT",
+        "/connector-plugins/MariaDbConnector/config/validate",
+        Some(named),
+    );
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["error_count"], 1, "{answer}");
+    let host = answer["configs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["value"]["name"] == "database.hostname"))
+        .expect("database.hostname in the answer");
+    assert!(
+        host["value"]["errors"][0]
+            .as_str()
+            .is_some_and(|e| e.contains("Access denied")),
+        "{host}"
+    );
     let (code, body) = ferry.call("PUT", "/connectors/badcreds/config", Some(config));
     assert_eq!(code, 201, "{body}");
     let status = wait_for("the task FAILED", Duration::from_secs(60), || {

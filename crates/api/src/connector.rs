@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::config::ConfigDef;
+use crate::config::{ConfigDef, ConfigProblem};
 use crate::context::{ConnectorContext, SinkTaskContext};
 use crate::error::Result;
 use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
@@ -43,6 +43,13 @@ pub trait Connector: Send + Sync {
     /// The keys this connector understands, beyond the common connector keys.
     fn config_def(&self) -> ConfigDef;
     fn start(&mut self, props: &Props) -> Result<()>;
+    /// Checks a configuration beyond its keys' definitions — by reaching the external system,
+    /// say — as Kafka's `Connector.validate` may: the problems found, each on its key. Called by
+    /// `PUT /connector-plugins/{plugin}/config/validate` once every key parses.
+    fn validate(&self, props: &Props) -> Vec<ConfigProblem> {
+        let _ = props;
+        Vec::new()
+    }
     /// At most `max_tasks` task configurations.
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>>;
     fn stop(&mut self) -> Result<()>;

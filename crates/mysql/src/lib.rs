@@ -13,6 +13,7 @@ pub mod table;
 pub mod task;
 pub mod values;
 
+use ferry_api::config::ConfigProblem;
 use ferry_api::{ConfigDef, Connector, ConnectorKind, ConnectorPlugin, Props, Result, Task};
 
 use config::{Flavor, MySqlConfig};
@@ -55,6 +56,26 @@ impl Connector for MySqlConnector {
         }
         self.props = props.clone();
         Ok(())
+    }
+
+    fn validate(&self, props: &Props) -> Vec<ConfigProblem> {
+        let Ok(config) = MySqlConfig::parse(self.flavor, props) else {
+            return Vec::new();
+        };
+        // A placeholder of a config provider is resolved only when the connector starts.
+        if props.values().any(|v| v.contains("${")) {
+            return Vec::new();
+        }
+        let checked = tokio::runtime::Handle::try_current().map(|handle| {
+            tokio::task::block_in_place(|| handle.block_on(task::check_reachable(&config)))
+        });
+        match checked {
+            Ok(Err(e)) => vec![ConfigProblem {
+                key: config::HOSTNAME.to_string(),
+                message: e.to_string(),
+            }],
+            _ => Vec::new(),
+        }
     }
 
     fn task_configs(&self, _max_tasks: usize) -> Result<Vec<Props>> {

@@ -191,6 +191,17 @@ async fn read(
     Ok(())
 }
 
+/// Whether the server can be reached with the configuration's credentials and is set up for
+/// change data capture (for validate).
+pub async fn check_reachable(config: &MySqlConfig) -> Result<()> {
+    let mut quick = config.clone();
+    quick.connect_timeout_ms = quick.connect_timeout_ms.min(10_000);
+    let mut conn = connect(&quick).await?;
+    let checked = check_server(&mut conn).await;
+    let _ = conn.disconnect().await;
+    checked
+}
+
 /// What change data capture needs of the server: the binlog on, in ROW format with full row
 /// images. Anything else fails the task with the setting to change.
 async fn check_server(conn: &mut Conn) -> Result<()> {

@@ -169,6 +169,19 @@ pub fn validate(
             }
         }
     }
+    // Only a configuration whose keys are all right is worth the connector's own checks, which
+    // may reach its external system.
+    if configs.iter().all(|c| c.value.errors.is_empty()) {
+        for problem in (plugin.create)().validate(&props) {
+            let at = configs
+                .iter()
+                .position(|c| c.definition.name == problem.key)
+                .unwrap_or(0);
+            if let Some(c) = configs.get_mut(at) {
+                c.value.errors.push(problem.message);
+            }
+        }
+    }
     let error_count = configs.iter().map(|c| c.value.errors.len()).sum();
     Ok(ConfigInfos {
         name,
