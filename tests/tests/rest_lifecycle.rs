@@ -514,9 +514,29 @@ fn plugins_validation_loggers_health_and_expand() {
         ),
         "{all}"
     );
+    let connectors: Vec<String> = ferry
+        .get("/connector-plugins")
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["class"].as_str().unwrap_or(""),
+                p["type"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
     assert_eq!(
-        ferry.get("/connector-plugins").1.as_array().unwrap().len(),
-        2
+        connectors,
+        [
+            "io.debezium.connector.mariadb.MariaDbConnector source",
+            "io.debezium.connector.mysql.MySqlConnector source",
+            "org.apache.kafka.connect.file.FileStreamSinkConnector sink",
+            "org.apache.kafka.connect.file.FileStreamSourceConnector source",
+        ],
+        "connectorsOnly lists the connectors, by class"
     );
 
     let (code, keys) = ferry.get("/connector-plugins/FileStreamSource/config");
