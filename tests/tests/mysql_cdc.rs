@@ -150,8 +150,15 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
         .as_str()
         .is_some_and(|f| !f.is_empty()));
 
+    // MariaDB's transactions carry GTIDs, in the events and in the offset.
+    assert!(
+        streamed[1].1["payload"]["source"]["gtid"].is_string(),
+        "{}",
+        streamed[1].1["payload"]["source"]
+    );
     let (_, offsets) = ferry.get("/connectors/cdc/offsets");
     let offset = &offsets["offsets"][0];
+    assert!(offset["offset"]["gtids"].is_string(), "{offsets}");
     assert_eq!(offset["partition"], json!({"server": prefix}), "{offsets}");
     assert!(
         offset["offset"]["file"].is_string() && offset["offset"]["pos"].is_u64(),

@@ -3,7 +3,7 @@
 //! `setup.sql` (the snapshot) and `stream.sql` (the binlog) run against MariaDB with the same
 //! connector configuration, and every event of the two captured tables compared with Debezium's —
 //! key and value, schema and payload — but for what changes from run to run: timestamps, binlog
-//! positions, GTIDs and the server id. Each difference is reported with the event it is in.
+//! positions, GTIDs' sequence numbers and the server id. Each difference is reported with the event it is in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,11 +42,14 @@ fn steady(mut value: Json, prefix: &str) -> Json {
                 "ts_ns",
                 "file",
                 "pos",
-                "gtid",
                 "server_id",
                 "name",
             ] {
                 s.remove(k);
+            }
+            // A GTID's sequence differs from run to run; whether there is one does not.
+            if let Some(g) = s.get_mut("gtid") {
+                *g = json!(g.is_string());
             }
         }
     }

@@ -12,6 +12,7 @@ use ferry_api::{ConnectError, Result, SourceRecord, Value};
 use futures_util::StreamExt;
 use mysql_async::binlog::events::{EventData, RowsEventData, TableMapEvent};
 use mysql_async::binlog::value::BinlogValue;
+use mysql_async::prelude::Queryable;
 use mysql_async::{BinlogStream, BinlogStreamRequest, Conn};
 use tokio::sync::{mpsc, watch};
 
@@ -33,10 +34,86 @@ pub struct Resume {
     pub pos: u64,
     pub events_to_skip: u64,
     pub rows_to_skip: u64,
+    /// MariaDB's GTIDs of the transactions done (`domain-server-sequence`, one per domain).
+    pub gtids: Option<String>,
 }
 
 fn stream_error(e: mysql_async::Error) -> ConnectError {
     ConnectError::Retriable(format!("reading the binlog failed: {e}"))
+}
+
+/// MariaDB's GTID event (it has no name in the binlog decoder).
+const MARIADB_GTID_EVENT: u8 = 0xa2;
+
+/// A MariaDB GTID: `domain-server-sequence`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Gtid {
+    domain: u32,
+    server: u32,
+    sequence: u64,
+}
+
+impl Gtid {
+    /// From a GTID event's body (sequence: 8 bytes, domain: 4, flags: 1, little-endian), and
+    /// whether the group is standalone (no BEGIN/COMMIT around it).
+    fn from_event(data: &[u8], server: u32) -> Option<(Gtid, bool)> {
+        let sequence = u64::from_le_bytes(data.get(0..8)?.try_into().ok()?);
+        let domain = u32::from_le_bytes(data.get(8..12)?.try_into().ok()?);
+        let flags = *data.get(12)?;
+        Some((
+            Gtid {
+                domain,
+                server,
+                sequence,
+            },
+            flags & 1 != 0,
+        ))
+    }
+}
+
+impl std::fmt::Display for Gtid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}-{}", self.domain, self.server, self.sequence)
+    }
+}
+
+/// The last GTID done per domain, written as MariaDB's `gtid_binlog_pos` and Debezium's
+/// `gtids` offset: `0-1-132,1-2-7`.
+#[derive(Debug, Default)]
+struct GtidSet(BTreeMap<u32, Gtid>);
+
+impl GtidSet {
+    fn parse(text: Option<&str>) -> GtidSet {
+        let mut set = GtidSet::default();
+        for part in text.unwrap_or("").split(',') {
+            let mut it = part.trim().splitn(3, '-');
+            let parsed = (|| {
+                Some(Gtid {
+                    domain: it.next()?.parse().ok()?,
+                    server: it.next()?.parse().ok()?,
+                    sequence: it.next()?.parse().ok()?,
+                })
+            })();
+            if let Some(g) = parsed {
+                set.done(g);
+            }
+        }
+        set
+    }
+
+    fn done(&mut self, gtid: Gtid) {
+        self.0.insert(gtid.domain, gtid);
+    }
+
+    fn to_text(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| {
+            self.0
+                .values()
+                .map(Gtid::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    }
 }
 
 /// A statement that may change a captured table's structure.
@@ -65,6 +142,16 @@ pub async fn stream(
     let request = BinlogStreamRequest::new(config.server_id)
         .with_filename(&filename)
         .with_pos(resume.pos);
+    // MySQL's versions are below 10, MariaDB's from 10 on.
+    let mariadb = meta.server_version() >= (10, 0, 0);
+    let mut conn = conn;
+    if mariadb {
+        // As a MariaDB replica that knows GTIDs: each transaction then starts with a GTID
+        // event (in place of its BEGIN), which Debezium's offsets and `source.gtid` carry.
+        conn.query_drop("SET @mariadb_slave_capability = 4")
+            .await
+            .map_err(stream_error)?;
+    }
     let mut binlog: BinlogStream = conn
         .get_binlog_stream(request)
         .await
@@ -78,8 +165,9 @@ pub async fn stream(
     let mut events_done: u64 = 0;
     let mut thread: Option<i64> = None;
     let mut in_tx = false;
-    // MySQL's versions are below 10, MariaDB's from 10 on.
-    let mariadb = meta.server_version() >= (10, 0, 0);
+    // The GTIDs of the transactions done, per domain, and the current transaction's.
+    let mut gtids = GtidSet::parse(resume.gtids.as_deref());
+    let mut current_gtid: Option<Gtid> = None;
     let mut batch: Vec<SourceRecord> = Vec::new();
     let mut pending: Option<Resume> = None;
     let beat_every = std::time::Duration::from_millis(config.heartbeat_interval_ms.max(1));
@@ -95,6 +183,7 @@ pub async fn stream(
                         file: resume.file.clone(),
                         pos: resume.pos,
                         events_to_skip: resume.events_to_skip,
+                        gtids: resume.gtids.clone(),
                         ts_ms: chrono::Utc::now().timestamp_millis(),
                         ..Position::default()
                     };
@@ -148,11 +237,37 @@ pub async fn stream(
                     in_tx = true;
                     tx_start = event_pos;
                     events_done = 0;
-                } else if is_ddl(&sql) {
-                    refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
+                } else {
+                    if is_ddl(&sql) {
+                        refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
+                    }
+                    if sql.eq_ignore_ascii_case("COMMIT") || !in_tx {
+                        // The end of a non-transactional group, or a standalone statement.
+                        if let Some(g) = current_gtid.take() {
+                            gtids.done(g);
+                        }
+                        if in_tx {
+                            in_tx = false;
+                            tx_start = next_pos;
+                            events_done = 0;
+                        }
+                    }
+                }
+            }
+            None if header.event_type_raw() == MARIADB_GTID_EVENT => {
+                if let Some((gtid, standalone)) = Gtid::from_event(event.data(), header.server_id())
+                {
+                    // Starts a transaction; a standalone one (a DDL) has no commit event.
+                    in_tx = !standalone;
+                    tx_start = event_pos;
+                    events_done = 0;
+                    current_gtid = Some(gtid);
                 }
             }
             Some(EventData::XidEvent(_)) => {
+                if let Some(g) = current_gtid.take() {
+                    gtids.done(g);
+                }
                 in_tx = false;
                 tx_start = next_pos;
                 events_done = 0;
@@ -172,6 +287,8 @@ pub async fn stream(
                             event_pos,
                             server_id: header.server_id() as i64,
                             thread,
+                            gtid: current_gtid.as_ref().map(Gtid::to_string),
+                            gtids: gtids.to_text(),
                             ts_ms: header.timestamp() as i64 * 1000,
                             ..Position::default()
                         };
@@ -191,6 +308,7 @@ pub async fn stream(
             pos: tx_start,
             events_to_skip: events_done,
             rows_to_skip: 0,
+            gtids: gtids.to_text(),
         };
         if batch.len() >= config.max_batch {
             flush(out, &mut batch).await?;
@@ -332,6 +450,20 @@ async fn flush(out: &mpsc::Sender<Vec<SourceRecord>>, batch: &mut Vec<SourceReco
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mariadb_gtids_are_read_and_kept_per_domain() {
+        let mut body = 132u64.to_le_bytes().to_vec();
+        body.extend(0u32.to_le_bytes());
+        body.push(0);
+        let (gtid, standalone) = Gtid::from_event(&body, 1).expect("a GTID");
+        assert_eq!(gtid.to_string(), "0-1-132");
+        assert!(!standalone);
+        let mut set = GtidSet::parse(Some("0-1-100,1-2-7"));
+        set.done(gtid);
+        assert_eq!(set.to_text().as_deref(), Some("0-1-132,1-2-7"));
+        assert_eq!(GtidSet::parse(None).to_text(), None);
+    }
 
     #[test]
     fn statements_that_change_structure_are_told_apart() {

@@ -28,6 +28,8 @@ fn db_error(what: &str, e: mysql_async::Error) -> ConnectError {
 pub struct BinlogPoint {
     pub file: String,
     pub pos: u64,
+    /// MariaDB's GTID position there (`@@gtid_binlog_pos`), when the server has one.
+    pub gtids: Option<String>,
 }
 
 /// Starts the snapshot's transaction and returns the binlog position it corresponds to. MariaDB
@@ -62,7 +64,15 @@ async fn begin(conn: &mut Conn) -> Result<BinlogPoint> {
         let file = get("binlog_snapshot_file").filter(|f| !f.is_empty());
         let pos = get("binlog_snapshot_position").and_then(|p| p.parse().ok());
         return match (file, pos) {
-            (Some(file), Some(pos)) => Ok(BinlogPoint { file, pos }),
+            (Some(file), Some(pos)) => {
+                let gtids: Option<String> = conn
+                    .query_first("SELECT @@gtid_binlog_pos")
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|g: &String| !g.is_empty());
+                Ok(BinlogPoint { file, pos, gtids })
+            }
             _ => Err(ConnectError::Other(
                 "the binary log is not enabled on the server (log_bin): change data capture reads it"
                     .into(),
@@ -104,7 +114,11 @@ pub async fn master_status(conn: &mut Conn) -> Result<BinlogPoint> {
     let file: Option<String> = row.get(0);
     let pos: Option<u64> = row.get(1);
     match (file, pos) {
-        (Some(file), Some(pos)) => Ok(BinlogPoint { file, pos }),
+        (Some(file), Some(pos)) => Ok(BinlogPoint {
+            file,
+            pos,
+            gtids: None,
+        }),
         _ => Err(ConnectError::Other(
             "SHOW MASTER STATUS gave no position".into(),
         )),
@@ -166,6 +180,7 @@ pub async fn run(
     let position = Position {
         file: point.file.clone(),
         pos: point.pos,
+        gtids: point.gtids.clone(),
         event_pos: point.pos,
         ts_ms: started_ms,
         snapshot: Some("true"),

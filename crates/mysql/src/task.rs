@@ -91,6 +91,7 @@ fn resume_from(offset: Option<&OffsetMap>) -> Option<Resume> {
         pos: o.get("pos")?.as_u64()?,
         events_to_skip: o.get("event").and_then(|v| v.as_u64()).unwrap_or(0),
         rows_to_skip: o.get("row").and_then(|v| v.as_u64()).unwrap_or(0),
+        gtids: o.get("gtids").and_then(|v| v.as_str()).map(str::to_string),
     })
 }
 
@@ -150,6 +151,7 @@ async fn read(
                 pos: point.pos,
                 events_to_skip: 0,
                 rows_to_skip: 0,
+                gtids: point.gtids,
             }
         }
     };
