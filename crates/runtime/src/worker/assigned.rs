@@ -5,7 +5,7 @@
 use ferry_api::{ConnectorPlugin, Props};
 
 use super::task_control::ActiveTopics;
-use super::{get, running_state, ConnectorEntry, Worker};
+use super::{get, ConnectorEntry, Worker};
 use crate::entities::status::{State, Status};
 use crate::entities::TargetState;
 
@@ -50,16 +50,7 @@ impl Worker {
             entry.status = Status::new(State::Stopped, &self.ctx.worker_id);
             return;
         }
-        match self.start_instance(entry) {
-            Ok(instance) => {
-                entry.instance = Some(instance);
-                entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
-                tracing::info!(connector = name, "connector started");
-            }
-            Err(e) => {
-                self.connector_failed(name, entry, "connector failed to start", &e);
-            }
-        }
+        self.start_object(name, entry, "connector started");
     }
 
     /// Asks the connector object running here for its task configurations (distributed mode: the
@@ -67,19 +58,7 @@ impl Worker {
     pub fn connector_task_configs(&self, name: &str) -> Option<Vec<Props>> {
         let mut connectors = self.lock();
         let entry = connectors.get_mut(name)?;
-        let answer = self.stored_task_configs(entry, entry.instance.as_deref()?);
-        match answer {
-            Ok(configs) => Some(configs),
-            Err(e) => {
-                self.connector_failed(
-                    name,
-                    entry,
-                    "connector failed to give task configurations",
-                    &e,
-                );
-                None
-            }
-        }
+        self.task_configs_or_fail(name, entry)
     }
 
     /// Stops the connector object alone; its tasks (wherever they run) go on.

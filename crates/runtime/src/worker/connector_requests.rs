@@ -109,32 +109,22 @@ impl Worker {
             let Some(entry) = connectors.get_mut(name) else {
                 return;
             };
-            let Some(instance) = entry.instance.as_deref() else {
+            if entry.instance.is_none() || entry.target != TargetState::Started {
+                return;
+            }
+            let Some(configs) = self.task_configs_or_fail(name, entry) else {
                 return;
             };
-            if entry.target != TargetState::Started {
+            if configs == entry.task_configs {
+                tracing::info!(connector = name, "the connector asked for task reconfiguration; its task configurations are unchanged");
                 return;
             }
-            match self.stored_task_configs(entry, instance) {
-                Ok(configs) if configs == entry.task_configs => {
-                    tracing::info!(connector = name, "the connector asked for task reconfiguration; its task configurations are unchanged");
-                    return;
-                }
-                Ok(configs) => {
-                    let old: Vec<RunningTask> = entry.tasks.drain(..).flatten().collect();
-                    entry.task_configs = configs;
-                    old
-                }
-                Err(e) => {
-                    self.connector_failed(
-                        name,
-                        entry,
-                        "connector failed to give task configurations",
-                        &e,
-                    );
-                    return;
-                }
-            }
+            entry.task_configs = configs;
+            entry
+                .tasks
+                .drain(..)
+                .flatten()
+                .collect::<Vec<RunningTask>>()
         };
         tracing::info!(connector = name, "the connector asked for task reconfiguration; restarting its tasks with new configurations");
         self.stop_tasks(name, old_tasks).await;

@@ -186,26 +186,47 @@ impl Worker {
         let Some(entry) = connectors.get_mut(name) else {
             return;
         };
-        let Some(instance) = entry.instance.as_ref() else {
-            return;
-        };
-        if !entry.tasks.is_empty() {
+        if entry.instance.is_none() || !entry.tasks.is_empty() {
             return;
         }
-        match instance
-            .task_configs(entry.tasks_max)
-            .map(|configs| naming_the_task_class(configs, &entry.plugin))
-        {
-            Ok(task_configs) => {
-                tracing::info!(
-                    connector = name,
-                    tasks = task_configs.len(),
-                    "tasks started"
-                );
-                self.start_tasks(name, entry, task_configs);
+        // As stored and shown: placeholders of config providers put back (tasks resolve them).
+        if let Some(task_configs) = self.task_configs_or_fail(name, entry) {
+            tracing::info!(
+                connector = name,
+                tasks = task_configs.len(),
+                "tasks started"
+            );
+            self.start_tasks(name, entry, task_configs);
+        }
+    }
+
+    /// Starts the entry's connector object (its tasks are not touched): RUNNING or PAUSED as its
+    /// target says, or FAILED with the reason.
+    fn start_object(&self, name: &str, entry: &mut ConnectorEntry, started: &str) {
+        match self.start_instance(entry) {
+            Ok(instance) => {
+                entry.instance = Some(instance);
+                entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
+                tracing::info!(connector = name, "{started}");
             }
+            Err(e) => self.connector_failed(name, entry, "connector failed to start", &e),
+        }
+    }
+
+    /// The running connector's task configurations as stored; a connector that cannot give them
+    /// is FAILED and `None` returned.
+    fn task_configs_or_fail(&self, name: &str, entry: &mut ConnectorEntry) -> Option<Vec<Props>> {
+        let answer = self.stored_task_configs(entry, entry.instance.as_deref()?);
+        match answer {
+            Ok(configs) => Some(configs),
             Err(e) => {
-                self.connector_failed(name, entry, "connector failed to make its tasks", &e);
+                self.connector_failed(
+                    name,
+                    entry,
+                    "connector failed to give task configurations",
+                    &e,
+                );
+                None
             }
         }
     }
@@ -398,21 +419,7 @@ impl Worker {
         if let Some(mut old) = entry.instance.take() {
             let _ = old.stop();
         }
-        match self.start_instance(entry) {
-            Ok(instance) => {
-                entry.instance = Some(instance);
-                entry.status = Status::new(running_state(entry.target), &self.ctx.worker_id);
-                tracing::info!(connector = name, "connector restarted");
-            }
-            Err(e) => {
-                entry.status = Status::failed(e.trace(), &self.ctx.worker_id);
-                tracing::error!(
-                    connector = name,
-                    "connector failed to restart: {}",
-                    e.trace()
-                );
-            }
-        }
+        self.start_object(name, entry, "connector restarted");
     }
 
     /// Restarts one task with its current configuration. `false` if there is no such task.
