@@ -109,29 +109,23 @@ pub struct Events {
 }
 
 impl Events {
-    pub fn new(config: &MySqlConfig, source_schema: Arc<Schema>) -> Events {
-        Events {
+    pub fn new(config: &MySqlConfig, source_schema: Arc<Schema>) -> Result<Events> {
+        Ok(Events {
             prefix: config.topic_prefix.clone(),
             flavor_name: config.flavor.connector_name(),
             source_schema,
             partition: partition(&config.topic_prefix),
             tombstones: config.tombstones_on_delete,
             heartbeat_topic: format!("{}.{}", config.heartbeat_topics_prefix, config.topic_prefix),
-            heartbeat_key: Arc::new(
-                SchemaBuilder::new(SchemaType::Struct)
-                    .name("io.debezium.connector.common.ServerNameKey")
-                    .field("serverName", Schema::string())
-                    .peek()
-                    .clone(),
-            ),
-            heartbeat_value: Arc::new(
-                SchemaBuilder::new(SchemaType::Struct)
-                    .name("io.debezium.connector.common.Heartbeat")
-                    .field("ts_ms", Schema::new(SchemaType::Int64))
-                    .peek()
-                    .clone(),
-            ),
-        }
+            heartbeat_key: SchemaBuilder::new(SchemaType::Struct)
+                .name("io.debezium.connector.common.ServerNameKey")
+                .field("serverName", Schema::string())
+                .build_arc()?,
+            heartbeat_value: SchemaBuilder::new(SchemaType::Struct)
+                .name("io.debezium.connector.common.Heartbeat")
+                .field("ts_ms", Schema::new(SchemaType::Int64))
+                .build_arc()?,
+        })
     }
 
     /// A heartbeat (`heartbeat.interval.ms`): a record on the heartbeat topic that carries the
@@ -206,10 +200,6 @@ impl Events {
         )))
     }
 
-    fn topic(&self, table: &Table) -> String {
-        format!("{}.{}.{}", self.prefix, table.db, table.name)
-    }
-
     /// The events of one change of one row: one, or for a delete with tombstones two, or for
     /// an update that changes the primary key a delete (with its tombstone) and a create.
     /// `now_ms` is when ferry handled it (`ts_ms` of the envelope).
@@ -250,7 +240,7 @@ impl Events {
                 Value::Int64(now_ms * 1_000_000),
             ],
         );
-        let topic = self.topic(table);
+        let topic = schemas.topic.clone();
         let mut record = SourceRecord::new(
             self.partition.clone(),
             offset(at),

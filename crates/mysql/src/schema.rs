@@ -151,6 +151,8 @@ pub struct TableSchemas {
     pub value_columns: Vec<usize>,
     /// The representation of each column of the table (`None`: not captured).
     pub reprs: Vec<Option<Repr>>,
+    /// The table's topic, `PREFIX.DB.TABLE` (also the schemas' base name).
+    pub topic: String,
 }
 
 impl TableSchemas {
@@ -202,6 +204,7 @@ impl TableSchemas {
             envelope: Arc::new(envelope),
             value_columns,
             reprs,
+            topic: base,
         })
     }
 }

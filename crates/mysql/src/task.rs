@@ -103,7 +103,7 @@ async fn read(
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
     let source = source_schema(config.flavor)?;
-    let events = Events::new(&config, source.clone());
+    let events = Events::new(&config, source.clone())?;
     let mut meta = connect(&config).await?;
     check_server(&mut meta).await?;
     let tables = snapshot::captured_tables(&mut meta, &config).await?;

@@ -34,21 +34,29 @@ fn integer(column: &Column, value: &My) -> Option<i128> {
         My::Double(d) => *d as i128,
         _ => return None,
     };
-    // A signed MEDIUMINT's lowest value comes out of the binlog decoder without its sign.
-    if !column.unsigned && column.data_type == "mediumint" && raw >= 1 << 23 {
-        return Some(raw - (1i128 << 24));
-    }
-    if raw < 0 && column.unsigned {
-        let bits = match column.data_type.as_str() {
-            "tinyint" => 8,
-            "smallint" => 16,
-            "mediumint" => 24,
-            "int" | "integer" => 32,
-            _ => 64,
-        };
-        return Some(raw + (1i128 << bits));
-    }
-    Some(raw)
+    // The binlog decoder may read a column's bytes with the other signedness (unsigned columns
+    // always, a signed MEDIUMINT's lowest value too): the declared width and sign decide.
+    let Some(bits) = integer_bits(&column.data_type) else {
+        return Some(raw);
+    };
+    let span = 1i128 << bits;
+    Some(match column.unsigned {
+        true if raw < 0 => raw + span,
+        false if raw >= span / 2 => raw - span,
+        _ => raw,
+    })
+}
+
+/// The width in bits of an integer column type.
+fn integer_bits(data_type: &str) -> Option<u32> {
+    Some(match data_type {
+        "tinyint" | "bool" | "boolean" => 8,
+        "smallint" => 16,
+        "mediumint" => 24,
+        "int" | "integer" => 32,
+        "bigint" => 64,
+        _ => return None,
+    })
 }
 
 fn text(bytes: &[u8], column: &Column) -> String {
