@@ -206,6 +206,8 @@ fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes
         "database.password": "not-the-password",
         "database.server.id": 6001,
         "topic.prefix": unique("badcreds"),
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "schema.history.internal.kafka.topic": unique("badcreds-history"),
     });
     // Validate reaches the server and says what is wrong, on database.hostname as Debezium does.
     let mut named = config.clone();
@@ -270,6 +272,8 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
         "topic.prefix": prefix,
         "database.include.list": database,
         "snapshot.mode": "initial",
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
         "key.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -309,7 +313,8 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
     // a new snapshot, as Debezium's does).
     wait_for("a committed offset", Duration::from_secs(60), || {
         let (_, o) = ferry.get("/connectors/killed/offsets");
-        o["offsets"][0]["offset"]["file"].is_string().then_some(())
+        let offset = &o["offsets"][0]["offset"];
+        (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
     });
     ferry.kill9();
     writer.join().expect("the first half is written");

@@ -119,6 +119,11 @@ fn mariadb_events_are_debeziums() {
         "schema.history.internal.kafka.bootstrap.servers".into(),
         json!(broker.address),
     );
+    let history_topic = format!("{prefix}-history");
+    config.insert(
+        "schema.history.internal.kafka.topic".into(),
+        json!(history_topic),
+    );
     let (code, body) = ferry.call(
         "PUT",
         "/connectors/golden/config",
@@ -186,6 +191,71 @@ fn mariadb_events_are_debeziums() {
             for d in diffs {
                 report.push(format!("{t} event {i} ({}): {d}", wv["payload"]["op"]));
             }
+        }
+    }
+    // The schema change topic: the snapshot's DDL, then the ALTER TABLE of stream.sql.
+    let want = golden("golden");
+    let got = broker.consume_records(&prefix, want.len(), Duration::from_secs(60));
+    if got.len() != want.len() {
+        report.push(format!(
+            "schema changes: Debezium wrote {} events, ferry {}",
+            want.len(),
+            got.len()
+        ));
+    }
+    for (i, ((wk, wv), (gk, gv))) in want.iter().zip(&got).enumerate() {
+        let parse = |t: &Option<String>| {
+            t.as_deref()
+                .map(|t| serde_json::from_str(t).expect("JSON"))
+                .unwrap_or(Json::Null)
+        };
+        let mut diffs = Vec::new();
+        differences("key", wk, &parse(gk), &mut diffs);
+        differences(
+            "value",
+            &steady(wv.clone(), "golden"),
+            &steady(parse(gv), &prefix),
+            &mut diffs,
+        );
+        for d in diffs {
+            report.push(format!("schema change {i}: {d}"));
+        }
+    }
+    // The schema history: the same records but for times and positions, whose keys must match.
+    let history_steady = |mut v: Json, server: &str| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("ts_ms");
+            o.insert("source".into(), json!({"server": server}));
+            if let Some(p) = o.get_mut("position").and_then(Json::as_object_mut) {
+                for (_, value) in p.iter_mut() {
+                    if *value != json!("INITIAL") {
+                        *value = json!("…");
+                    }
+                }
+            }
+        }
+        v
+    };
+    let want = golden("schema-history-golden");
+    let got = broker.consume_records(&history_topic, want.len(), Duration::from_secs(60));
+    if got.len() != want.len() {
+        report.push(format!(
+            "schema history: Debezium wrote {} records, ferry {}",
+            want.len(),
+            got.len()
+        ));
+    }
+    for (i, ((_, wv), (_, gv))) in want.iter().zip(&got).enumerate() {
+        let gv: Json = serde_json::from_str(gv.as_deref().unwrap_or("null")).expect("JSON");
+        let mut diffs = Vec::new();
+        differences(
+            "history",
+            &history_steady(wv.clone(), "golden"),
+            &history_steady(gv, "golden"),
+            &mut diffs,
+        );
+        for d in diffs {
+            report.push(format!("schema history record {i}: {d}"));
         }
     }
     assert!(

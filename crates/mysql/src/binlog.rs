@@ -16,16 +16,13 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{BinlogStream, BinlogStreamRequest, Conn};
 use tokio::sync::{mpsc, watch};
 
-use crate::config::MySqlConfig;
+use crate::catalog::Catalog;
+use crate::config::{InconsistentSchema, MySqlConfig};
 use crate::event::{Events, Op, Position};
 use crate::schema::TableSchemas;
-use crate::table::{self, Table};
+use crate::schema_change::SchemaChanges;
+use crate::table::Table;
 use crate::values::{to_connect, Origin};
-
-/// The tables streaming knows, by `DB.TABLE`, with their event schemas.
-pub struct Catalog {
-    pub tables: BTreeMap<String, (Table, TableSchemas)>,
-}
 
 /// Where to read from and what to skip there.
 #[derive(Debug, Clone)]
@@ -79,7 +76,7 @@ impl std::fmt::Display for Gtid {
 
 /// The last GTID done per domain, written as MariaDB's `gtid_binlog_pos` and Debezium's
 /// `gtids` offset: `0-1-132,1-2-7`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct GtidSet(BTreeMap<u32, Gtid>);
 
 impl GtidSet {
@@ -116,14 +113,6 @@ impl GtidSet {
     }
 }
 
-/// A statement that may change a captured table's structure.
-fn is_ddl(query: &str) -> bool {
-    let q = query.trim_start().to_ascii_uppercase();
-    ["ALTER ", "CREATE ", "DROP ", "RENAME ", "TRUNCATE "]
-        .iter()
-        .any(|k| q.starts_with(k))
-}
-
 /// Reads the binlog from `resume` and sends events until `stop` or an error. `position` is
 /// kept up to date with the last event sent, so that after an error the caller can resume
 /// from it.
@@ -133,6 +122,7 @@ pub async fn stream(
     meta: &mut Conn,
     config: &MySqlConfig,
     events: &Events,
+    changes: &SchemaChanges,
     catalog: &mut Catalog,
     resume: &mut Resume,
     out: &mpsc::Sender<Vec<SourceRecord>>,
@@ -168,6 +158,8 @@ pub async fn stream(
     // The GTIDs of the transactions done, per domain, and the current transaction's.
     let mut gtids = GtidSet::parse(resume.gtids.as_deref());
     let mut current_gtid: Option<Gtid> = None;
+    // Where the current GTID event was: a standalone statement (a DDL) starts there.
+    let mut gtid_event_pos: Option<u64> = None;
     let mut batch: Vec<SourceRecord> = Vec::new();
     let mut pending: Option<Resume> = None;
     let beat_every = std::time::Duration::from_millis(config.heartbeat_interval_ms.max(1));
@@ -238,10 +230,59 @@ pub async fn stream(
                     tx_start = event_pos;
                     events_done = 0;
                 } else {
-                    if is_ddl(&sql) {
-                        refresh_catalog(meta, config, events, catalog, &query.schema()).await?;
+                    let ends_group = sql.eq_ignore_ascii_case("COMMIT") || !in_tx;
+                    if crate::ddl::is_ddl(&sql) {
+                        // In the history, a statement is placed where its group began, with
+                        // the events before it done (Debezium's position); its event carries
+                        // the restart point after it.
+                        let server_id = header.server_id() as i64;
+                        let ts_ms = header.timestamp() as i64 * 1000;
+                        let (start, before) = match (in_tx, gtid_event_pos) {
+                            (true, _) => (tx_start, events_done),
+                            (false, Some(p)) => (p, 1),
+                            (false, None) => (event_pos, 0),
+                        };
+                        let history_at = Position {
+                            file: file.clone(),
+                            pos: start,
+                            events_to_skip: before,
+                            server_id,
+                            gtids: gtids.to_text(),
+                            ts_ms,
+                            ..Position::default()
+                        };
+                        let mut done = gtids.clone();
+                        if let (true, Some(g)) = (ends_group, &current_gtid) {
+                            done.done(g.clone());
+                        }
+                        let at = Position {
+                            file: file.clone(),
+                            pos: tx_start,
+                            events_to_skip: if in_tx { events_done + 1 } else { 0 },
+                            event_pos,
+                            server_id,
+                            thread,
+                            gtid: current_gtid.as_ref().map(Gtid::to_string),
+                            gtids: done.to_text(),
+                            ts_ms,
+                            ..Position::default()
+                        };
+                        catalog
+                            .apply_ddl(
+                                meta,
+                                config,
+                                events,
+                                changes,
+                                &sql,
+                                &query.schema(),
+                                &at,
+                                SchemaChanges::history_position(&history_at),
+                                &mut batch,
+                            )
+                            .await?;
                     }
-                    if sql.eq_ignore_ascii_case("COMMIT") || !in_tx {
+                    if ends_group {
+                        gtid_event_pos = None;
                         // The end of a non-transactional group, or a standalone statement.
                         if let Some(g) = current_gtid.take() {
                             gtids.done(g);
@@ -262,6 +303,7 @@ pub async fn stream(
                     tx_start = event_pos;
                     events_done = 0;
                     current_gtid = Some(gtid);
+                    gtid_event_pos = Some(event_pos);
                 }
             }
             Some(EventData::XidEvent(_)) => {
@@ -278,7 +320,15 @@ pub async fn stream(
             Some(EventData::RowsEvent(rows)) if !skipping => {
                 if let Some(tme) = binlog.get_tme(rows.table_id()) {
                     let id = format!("{}.{}", tme.database_name(), tme.table_name());
-                    if let Some((table, schemas)) = catalog.tables.get(&id) {
+                    let known = catalog.tables.get(&id);
+                    if known.is_none()
+                        && config
+                            .filters
+                            .table(&tme.database_name(), &tme.table_name())
+                    {
+                        unknown_table(config.inconsistent_schema, &id, &file, event_pos)?;
+                    }
+                    if let Some((table, schemas)) = known {
                         let at = Position {
                             file: file.clone(),
                             pos: tx_start,
@@ -405,37 +455,20 @@ fn row_values(
     Ok(values)
 }
 
-/// Reloads the structure of the captured tables of `db` after a DDL statement.
-async fn refresh_catalog(
-    meta: &mut Conn,
-    config: &MySqlConfig,
-    events: &Events,
-    catalog: &mut Catalog,
-    db: &str,
-) -> Result<()> {
-    let names: Vec<(String, String)> = table::list(meta)
-        .await?
-        .into_iter()
-        .filter(|(d, t)| (db.is_empty() || d == db) && config.filters.table(d, t))
-        .collect();
-    for (d, t) in names {
-        let loaded = table::load(meta, &d, &t, |c| config.filters.column(&d, &t, c)).await?;
-        if let Some(table) = loaded {
-            let id = table.id();
-            let changed = catalog.tables.get(&id).is_none_or(|(old, _)| *old != table);
-            if changed {
-                let schemas = TableSchemas::build(
-                    &table,
-                    &events.prefix,
-                    config.decimal_mode,
-                    &events.source_schema,
-                )?;
-                tracing::info!(table = %id, "table structure changed; events follow the new one");
-                catalog.tables.insert(id, (table, schemas));
-            }
+/// A change of a captured table whose structure is not known, handled as
+/// `inconsistent.schema.handling.mode` says.
+fn unknown_table(mode: InconsistentSchema, id: &str, file: &str, pos: u64) -> Result<()> {
+    let what = format!("a change of the captured table {id} was read at {file}:{pos}, but the structure of that table is not known (it is missing from the schema history)");
+    match mode {
+        InconsistentSchema::Fail => Err(ConnectError::Other(format!(
+            "{what}; set inconsistent.schema.handling.mode to warn or skip to pass over such changes, or snapshot.mode to recovery to rebuild the history from the tables' current structure"
+        ))),
+        InconsistentSchema::Warn => {
+            tracing::warn!("{what}; the change is skipped (inconsistent.schema.handling.mode=warn)");
+            Ok(())
         }
+        InconsistentSchema::Skip => Ok(()),
     }
-    Ok(())
 }
 
 async fn flush(out: &mpsc::Sender<Vec<SourceRecord>>, batch: &mut Vec<SourceRecord>) -> Result<()> {
@@ -463,13 +496,5 @@ mod tests {
         set.done(gtid);
         assert_eq!(set.to_text().as_deref(), Some("0-1-132,1-2-7"));
         assert_eq!(GtidSet::parse(None).to_text(), None);
-    }
-
-    #[test]
-    fn statements_that_change_structure_are_told_apart() {
-        assert!(is_ddl("ALTER TABLE t ADD COLUMN c INT"));
-        assert!(is_ddl("  create table x (a int)"));
-        assert!(!is_ddl("BEGIN"));
-        assert!(!is_ddl("INSERT INTO t VALUES (1)"));
     }
 }

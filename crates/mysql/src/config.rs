@@ -5,6 +5,7 @@ use ferry_api::config::validators;
 use ferry_api::{ConfigDef, ConfigType, ConnectError, Importance, ParsedConfig, Props, Result};
 
 use crate::filters::Filters;
+use crate::history::HistoryStore;
 
 pub const HOSTNAME: &str = "database.hostname";
 pub const PORT: &str = "database.port";
@@ -20,14 +21,18 @@ pub const MAX_BATCH_SIZE: &str = "max.batch.size";
 pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
 pub const CONNECT_TIMEOUT_MS: &str = "connect.timeout.ms";
 pub const HEARTBEAT_TOPICS_PREFIX: &str = "heartbeat.topics.prefix";
+pub const HISTORY: &str = "schema.history.internal";
+pub const HISTORY_BOOTSTRAP: &str = "schema.history.internal.kafka.bootstrap.servers";
+pub const HISTORY_TOPIC: &str = "schema.history.internal.kafka.topic";
+pub const HISTORY_CAPTURED_ONLY: &str = "schema.history.internal.store.only.captured.tables.ddl";
+pub const INCLUDE_SCHEMA_CHANGES: &str = "include.schema.changes";
+pub const INCONSISTENT_SCHEMA: &str = "inconsistent.schema.handling.mode";
+
+const KAFKA_HISTORY: &str = "io.debezium.storage.kafka.history.KafkaSchemaHistory";
+const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory";
 
 /// The Debezium keys ferry accepts but does not act on yet; each is warned about when set.
 pub const NOT_YET: &[&str] = &[
-    "schema.history.internal.kafka.bootstrap.servers",
-    "schema.history.internal.kafka.topic",
-    "schema.history.internal.store.only.captured.tables.ddl",
-    "inconsistent.schema.handling.mode",
-    "include.schema.changes",
     "time.precision.mode",
     "binary.handling.mode",
     "bigint.unsigned.handling.mode",
@@ -48,6 +53,18 @@ pub enum SnapshotMode {
     WhenNeeded,
     /// Never a snapshot: the binlog from where the offset says, or from the current position.
     Never,
+    /// The tables' structure written anew to a lost or damaged schema history, then the binlog
+    /// from the stored offset.
+    Recovery,
+}
+
+/// What to do with a row event of a captured table whose structure is unknown
+/// (`inconsistent.schema.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InconsistentSchema {
+    Fail,
+    Warn,
+    Skip,
 }
 
 impl SnapshotMode {
@@ -58,6 +75,7 @@ impl SnapshotMode {
             "no_data" | "schema_only" => SnapshotMode::NoData,
             "when_needed" => SnapshotMode::WhenNeeded,
             "never" => SnapshotMode::Never,
+            "recovery" | "schema_only_recovery" => SnapshotMode::Recovery,
             _ => return None,
         })
     }
@@ -124,6 +142,11 @@ pub struct MySqlConfig {
     pub heartbeat_interval_ms: u64,
     pub heartbeat_topics_prefix: String,
     pub connect_timeout_ms: u64,
+    pub history: HistoryStore,
+    /// `schema.history.internal.store.only.captured.tables.ddl`.
+    pub history_captured_only: bool,
+    pub include_schema_changes: bool,
+    pub inconsistent_schema: InconsistentSchema,
 }
 
 pub fn config_def() -> ConfigDef {
@@ -174,7 +197,7 @@ pub fn config_def() -> ConfigDef {
             ConfigType::String,
             Some("initial"),
             Importance::Low,
-            "The criteria for running a snapshot upon startup of the connector. Select one of the following snapshot options: 'initial' (default), 'initial_only', 'no_data', 'when_needed', 'never'.",
+            "The criteria for running a snapshot upon startup of the connector. Select one of the following snapshot options: 'initial' (default), 'initial_only', 'no_data', 'when_needed', 'never', 'recovery'.",
         )
         .optional(
             TOMBSTONES_ON_DELETE,
@@ -262,6 +285,48 @@ pub fn config_def() -> ConfigDef {
             "The prefix that is used to name heartbeat topics.Defaults to __debezium-heartbeat.",
         )
         .optional(
+            HISTORY,
+            ConfigType::String,
+            Some(KAFKA_HISTORY),
+            Importance::Low,
+            "The name of the SchemaHistory class that should be used to store and recover database schema changes.",
+        )
+        .optional(
+            HISTORY_BOOTSTRAP,
+            ConfigType::String,
+            None,
+            Importance::High,
+            "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector. This should point to the same Kafka cluster used by the Kafka Connect process.",
+        )
+        .optional(
+            HISTORY_TOPIC,
+            ConfigType::String,
+            None,
+            Importance::High,
+            "The name of the topic for the database schema history",
+        )
+        .optional(
+            HISTORY_CAPTURED_ONLY,
+            ConfigType::Boolean,
+            Some("false"),
+            Importance::Low,
+            "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored.",
+        )
+        .optional(
+            INCLUDE_SCHEMA_CHANGES,
+            ConfigType::Boolean,
+            Some("true"),
+            Importance::Medium,
+            "Whether the connector should publish changes in the database schema to a Kafka topic with the same name as the database server ID. Each schema change will be recorded using a key that contains the database name and whose value include logical description of the new schema and optionally the DDL statement(s). The default is 'true'. This is independent of how the connector internally records database schema history.",
+        )
+        .optional(
+            INCONSISTENT_SCHEMA,
+            ConfigType::String,
+            Some("fail"),
+            Importance::Medium,
+            "Specify how binlog events that belong to a table missing from internal schema representation (i.e. internal representation is not consistent with database) should be handled, including: 'fail' (the default) an exception indicating the problematic event and its binlog position is raised, causing the connector to be stopped; 'warn' the problematic event and its binlog position will be logged and the event will be skipped; 'skip' the problematic event will be skipped.",
+        )
+        .optional(
             CONNECT_TIMEOUT_MS,
             ConfigType::Long,
             Some("30000"),
@@ -274,6 +339,67 @@ fn bad(key: &str, value: &str, why: &str) -> ConnectError {
     ConnectError::Config(format!(
         "Invalid value {value} for configuration {key}: {why}"
     ))
+}
+
+/// What is wrong with the schema history's keys, by key (for validation).
+pub fn history_problems(props: &Props) -> Vec<ferry_api::config::ConfigProblem> {
+    let class = props
+        .get(HISTORY)
+        .map(String::as_str)
+        .unwrap_or(KAFKA_HISTORY);
+    match history_store(props, class) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let message = e.to_string();
+            let key = [HISTORY_BOOTSTRAP, HISTORY_TOPIC]
+                .into_iter()
+                .find(|k| message.contains(k))
+                .unwrap_or(HISTORY);
+            vec![ferry_api::config::ConfigProblem {
+                key: key.to_string(),
+                message,
+            }]
+        }
+    }
+}
+
+/// Where the schema history is kept: the Kafka topic (both keys required, as Debezium requires
+/// them), or memory.
+fn history_store(props: &Props, class: &str) -> Result<HistoryStore> {
+    let class = class.trim();
+    if class == MEMORY_HISTORY || class == "MemorySchemaHistory" {
+        return Ok(HistoryStore::Memory);
+    }
+    if class != KAFKA_HISTORY && class != "KafkaSchemaHistory" {
+        return Err(bad(
+            HISTORY,
+            class,
+            &format!("ferry keeps the schema history in Kafka ({KAFKA_HISTORY}) or in memory ({MEMORY_HISTORY})"),
+        ));
+    }
+    let required = |key: &str| {
+        props
+            .get(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                ConnectError::Config(format!(
+                    "Missing required configuration \"{key}\" which has no default value: the schema history topic keeps the structure of the captured tables across restarts"
+                ))
+            })
+    };
+    let with_prefix = |prefix: &str| -> Props {
+        props
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
+            .collect()
+    };
+    Ok(HistoryStore::Kafka {
+        bootstrap: required(HISTORY_BOOTSTRAP)?,
+        topic: required(HISTORY_TOPIC)?,
+        producer: with_prefix("schema.history.internal.producer."),
+        consumer: with_prefix("schema.history.internal.consumer."),
+    })
 }
 
 impl MySqlConfig {
@@ -294,7 +420,7 @@ impl MySqlConfig {
             bad(
                 SNAPSHOT_MODE,
                 &snapshot,
-                "The value must be one of initial, initial_only, no_data, when_needed, never",
+                "The value must be one of initial, initial_only, no_data, when_needed, never, recovery",
             )
         })?;
         let decimal = text(DECIMAL_HANDLING_MODE);
@@ -322,6 +448,20 @@ impl MySqlConfig {
             )
         })?;
         let filters = Filters::from_config(props)?;
+        let history = history_store(props, &text(HISTORY))?;
+        let inconsistent = text(INCONSISTENT_SCHEMA);
+        let inconsistent_schema = match inconsistent.trim().to_ascii_lowercase().as_str() {
+            "fail" => InconsistentSchema::Fail,
+            "warn" => InconsistentSchema::Warn,
+            "skip" | "ignore" => InconsistentSchema::Skip,
+            _ => {
+                return Err(bad(
+                    INCONSISTENT_SCHEMA,
+                    &inconsistent,
+                    "The value must be one of fail, warn, skip",
+                ))
+            }
+        };
         Ok(MySqlConfig {
             flavor,
             hostname: text(HOSTNAME),
@@ -339,6 +479,10 @@ impl MySqlConfig {
             heartbeat_interval_ms: parsed.int(HEARTBEAT_INTERVAL_MS).unwrap_or(0).max(0) as u64,
             heartbeat_topics_prefix: text(HEARTBEAT_TOPICS_PREFIX),
             connect_timeout_ms: parsed.long(CONNECT_TIMEOUT_MS).unwrap_or(30_000).max(1) as u64,
+            history,
+            history_captured_only: parsed.boolean(HISTORY_CAPTURED_ONLY).unwrap_or(false),
+            include_schema_changes: parsed.boolean(INCLUDE_SCHEMA_CHANGES).unwrap_or(true),
+            inconsistent_schema,
         })
     }
 

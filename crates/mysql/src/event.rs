@@ -149,7 +149,8 @@ impl Events {
         record
     }
 
-    fn source(&self, table: &Table, at: &Position) -> Value {
+    /// The `source` block of an event about `db` (and `table`) read at `at`.
+    pub fn source(&self, db: &str, table: Option<&str>, at: &Position) -> Value {
         let values = vec![
             Value::String(DEBEZIUM_VERSION.into()),
             Value::String(self.flavor_name.into()),
@@ -158,11 +159,13 @@ impl Events {
             at.snapshot
                 .map(|s| Value::String(s.into()))
                 .unwrap_or(Value::String("false".into())),
-            Value::String(table.db.clone()),
+            Value::String(db.to_string()),
             Value::Null,
             Value::Int64(at.ts_ms * 1000),
             Value::Int64(at.ts_ms * 1_000_000),
-            Value::String(table.name.clone()),
+            table
+                .map(|t| Value::String(t.to_string()))
+                .unwrap_or(Value::Null),
             Value::Int64(at.server_id),
             at.gtid.clone().map(Value::String).unwrap_or(Value::Null),
             Value::String(at.file.clone()),
@@ -232,7 +235,7 @@ impl Events {
             vec![
                 before.map(|r| self.row(schemas, r)).unwrap_or(Value::Null),
                 after.map(|r| self.row(schemas, r)).unwrap_or(Value::Null),
-                self.source(table, at),
+                self.source(&table.db, Some(&table.name), at),
                 Value::Null,
                 Value::String(op.code().into()),
                 Value::Int64(now_ms),

@@ -4,12 +4,17 @@
 //! the binlog, as Debezium's change events, with Debezium's offsets.
 
 pub mod binlog;
+pub mod catalog;
 pub mod config;
+pub mod ddl;
 pub mod event;
 pub mod filters;
+pub mod history;
 pub mod schema;
+pub mod schema_change;
 pub mod snapshot;
 pub mod table;
+pub mod table_changes;
 pub mod task;
 pub mod values;
 
@@ -59,6 +64,10 @@ impl Connector for MySqlConnector {
     }
 
     fn validate(&self, props: &Props) -> Vec<ConfigProblem> {
+        let problems = config::history_problems(props);
+        if !problems.is_empty() {
+            return problems;
+        }
         let Ok(config) = MySqlConfig::parse(self.flavor, props) else {
             return Vec::new();
         };

@@ -10,10 +10,14 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 use tokio::sync::mpsc;
 
+use crate::catalog::SYSTEM_DATABASES;
 use crate::config::MySqlConfig;
+use crate::ddl::ChangeKind;
 use crate::event::{Events, Op, Position};
 use crate::schema::TableSchemas;
-use crate::table::{self, Table};
+use crate::schema_change::{SchemaChanges, Statement};
+use crate::table::{self, quote, Table};
+use crate::table_changes::TableChange;
 use crate::values::{to_connect, Origin};
 
 /// How often progress is logged while a table is read.
@@ -141,6 +145,124 @@ pub async fn captured_tables(conn: &mut Conn, config: &MySqlConfig) -> Result<Ve
     Ok(tables)
 }
 
+/// The structure of the tables as a snapshot records it, before any row, in Debezium's order:
+/// the server's character set; a `DROP TABLE` for each table; per database `DROP DATABASE`,
+/// `CREATE DATABASE`, `USE` and each table's `SHOW CREATE TABLE`. The history gets the
+/// captured tables (every table of the server's databases unless
+/// `schema.history.internal.store.only.captured.tables.ddl`), the schema change topic only the
+/// captured ones. `at` is the snapshot's position; `history_at` the one the history records.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_schema(
+    conn: &mut Conn,
+    config: &MySqlConfig,
+    events: &Events,
+    changes: &SchemaChanges,
+    captured: &[Table],
+    at: &Position,
+    history_at: &serde_json::Value,
+    out: &mpsc::Sender<Vec<SourceRecord>>,
+) -> Result<()> {
+    let mut tables: Vec<(Table, bool)> = captured.iter().map(|t| (t.clone(), true)).collect();
+    if !changes.captured_only {
+        for (db, name) in table::list(conn).await? {
+            let system = SYSTEM_DATABASES.contains(&db.to_ascii_lowercase().as_str());
+            if system || config.filters.table(&db, &name) {
+                continue;
+            }
+            if let Some(t) = table::load(conn, &db, &name, |_| true).await? {
+                tables.push((t, false));
+            }
+        }
+        tables.sort_by(|a, b| (&a.0.db, &a.0.name).cmp(&(&b.0.db, &b.0.name)));
+    }
+    let server: Option<(String, String)> = conn
+        .query_first("SELECT @@character_set_server, @@collation_server")
+        .await
+        .map_err(|e| db_error("cannot read the server's character set", e))?;
+    let (charset, collation) = server.unwrap_or_default();
+    let mut batch = Vec::new();
+    let mut statements = vec![Statement {
+        db: String::new(),
+        table: None,
+        ddl: format!("SET character_set_server={charset}, collation_server={collation}"),
+        changes: Vec::new(),
+        to_history: true,
+        to_topic: true,
+    }];
+    for (t, captured) in &tables {
+        statements.push(Statement {
+            db: t.db.clone(),
+            table: Some(t.name.clone()),
+            ddl: format!("DROP TABLE IF EXISTS {}.{}", quote(&t.db), quote(&t.name)),
+            changes: vec![TableChange {
+                kind: ChangeKind::Drop,
+                db: t.db.clone(),
+                name: t.name.clone(),
+                table: None,
+            }],
+            to_history: true,
+            to_topic: *captured,
+        });
+    }
+    let mut databases: Vec<&str> = tables.iter().map(|(t, _)| t.db.as_str()).collect();
+    databases.dedup();
+    for db in databases {
+        let any_captured = tables.iter().any(|(t, c)| *c && t.db == db);
+        let defaults: Option<(String, String)> = conn
+            .exec_first(
+                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                (db,),
+            )
+            .await
+            .map_err(|e| db_error(&format!("cannot read the character set of database {db}"), e))?;
+        let (db_charset, db_collation) = defaults.unwrap_or_default();
+        for ddl in [
+            format!("DROP DATABASE IF EXISTS {}", quote(db)),
+            format!(
+                "CREATE DATABASE {} CHARSET {db_charset} COLLATE {db_collation}",
+                quote(db)
+            ),
+            format!("USE {}", quote(db)),
+        ] {
+            statements.push(Statement {
+                db: db.to_string(),
+                table: None,
+                ddl,
+                changes: Vec::new(),
+                to_history: !changes.captured_only,
+                to_topic: any_captured,
+            });
+        }
+        for (t, captured) in tables.iter().filter(|(t, _)| t.db == db) {
+            statements.push(Statement {
+                db: t.db.clone(),
+                table: Some(t.name.clone()),
+                ddl: table::show_create(conn, &t.db, &t.name).await?,
+                changes: vec![TableChange {
+                    kind: ChangeKind::Create,
+                    db: t.db.clone(),
+                    name: t.name.clone(),
+                    table: Some(t.clone()),
+                }],
+                to_history: true,
+                to_topic: *captured,
+            });
+        }
+    }
+    for statement in statements {
+        let mut position = at.clone();
+        position.ts_ms = chrono::Utc::now().timestamp_millis();
+        changes
+            .record(events, &position, history_at.clone(), statement, &mut batch)
+            .await?;
+    }
+    tracing::info!(
+        tables = tables.len(),
+        "the tables' structure is recorded in the schema history"
+    );
+    send(out, &mut batch).await
+}
+
 /// The snapshot marker of a record: Debezium marks the first and last record of the whole
 /// snapshot and of each table.
 fn marker(
@@ -160,12 +282,14 @@ fn marker(
 
 /// Reads every row of the captured tables and sends their events; returns where streaming
 /// continues. `schemas` receives each table's schemas for the streaming to reuse.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     conn: &mut Conn,
     config: &MySqlConfig,
     events: &Events,
     tables: &[Table],
     schemas: &BTreeMap<String, TableSchemas>,
+    changes: &SchemaChanges,
     read_rows: bool,
     out: &mpsc::Sender<Vec<SourceRecord>>,
 ) -> Result<BinlogPoint> {
@@ -186,6 +310,18 @@ pub async fn run(
         snapshot: Some("true"),
         ..Position::default()
     };
+    let history_at = SchemaChanges::history_position(&position);
+    record_schema(
+        conn,
+        config,
+        events,
+        changes,
+        tables,
+        &position,
+        &history_at,
+        out,
+    )
+    .await?;
     let mut out_rows = SnapshotRows {
         events,
         schemas,
@@ -212,9 +348,9 @@ pub async fn run(
                 .flatten();
             tracing::info!(table = %table.id(), estimated_rows = estimate.unwrap_or(0), "snapshot of a table started");
             let sql = format!(
-                "SELECT * FROM `{}`.`{}`",
-                table.db.replace('`', "``"),
-                table.name.replace('`', "``")
+                "SELECT * FROM {}.{}",
+                table::quote(&table.db),
+                table::quote(&table.name)
             );
             let mut result = conn
                 .exec_iter(sql, ())

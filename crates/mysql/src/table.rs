@@ -31,6 +31,10 @@ pub struct Column {
     /// The declared default as `information_schema` writes it (`42`, `'n/a'`,
     /// `current_timestamp()`); `None` for none or `NULL`.
     pub default: Option<String>,
+    /// 1-based, as `ORDINAL_POSITION`.
+    pub position: u32,
+    pub auto_increment: bool,
+    pub comment: Option<String>,
 }
 
 /// A captured table.
@@ -42,6 +46,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Indexes into `columns` of the primary key, in the key's order.
     pub primary_key: Vec<usize>,
+    /// The table's default character set, and its comment.
+    pub charset: Option<String>,
+    pub comment: Option<String>,
 }
 
 impl Table {
@@ -111,7 +118,7 @@ pub async fn load(
         .exec(
             "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, \
              NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, \
-             COLUMN_DEFAULT \
+             COLUMN_DEFAULT, ORDINAL_POSITION, EXTRA, COLUMN_COMMENT \
              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? \
              ORDER BY ORDINAL_POSITION",
             (db, table),
@@ -141,6 +148,10 @@ pub async fn load(
             length,
             charset: text(row, 8),
             default: text(row, 9).filter(|d| !d.eq_ignore_ascii_case("NULL")),
+            position: opt_u64(row, 10).unwrap_or(columns.len() as u64 + 1) as u32,
+            auto_increment: text(row, 11)
+                .is_some_and(|e| e.to_ascii_lowercase().contains("auto_increment")),
+            comment: text(row, 12).filter(|c| !c.is_empty()),
             values: if data_type == "enum" || data_type == "set" {
                 enum_values(&column_type)
             } else {
@@ -165,12 +176,41 @@ pub async fn load(
         .filter_map(|r| text(r, 0))
         .filter_map(|k| columns.iter().position(|c| c.name == k))
         .collect();
+    let about: Option<(Option<String>, Option<String>)> = conn
+        .exec_first(
+            "SELECT c.CHARACTER_SET_NAME, t.TABLE_COMMENT FROM information_schema.TABLES t \
+             LEFT JOIN information_schema.COLLATION_CHARACTER_SET_APPLICABILITY c \
+             ON c.COLLATION_NAME = t.TABLE_COLLATION \
+             WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?",
+            (db, table),
+        )
+        .await
+        .map_err(|e| db_error(&format!("cannot read the character set of {db}.{table}"), e))?;
+    let (charset, comment) = about.unwrap_or_default();
     Ok(Some(Table {
         db: db.to_string(),
         name: table.to_string(),
         columns,
         primary_key,
+        charset,
+        comment: comment.filter(|c| !c.is_empty()),
     }))
+}
+
+/// The text of `SHOW CREATE TABLE`, the DDL a snapshot records for a table.
+pub async fn show_create(conn: &mut Conn, db: &str, table: &str) -> Result<String> {
+    let sql = format!("SHOW CREATE TABLE {}.{}", quote(db), quote(table));
+    let row: Option<(String, String)> = conn
+        .query_first(sql)
+        .await
+        .map_err(|e| db_error(&format!("cannot read the definition of {db}.{table}"), e))?;
+    row.map(|(_, ddl)| ddl)
+        .ok_or_else(|| ConnectError::Other(format!("{db}.{table} has no definition")))
+}
+
+/// A name quoted for MySQL: `` `a``b` ``.
+pub fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
 }
 
 /// The base tables of the server (`DB`, `TABLE`), for the filters to choose from.

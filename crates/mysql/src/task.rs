@@ -13,10 +13,13 @@ use mysql_async::{Conn, Opts, OptsBuilder};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::binlog::{self, Catalog, Resume};
+use crate::binlog::{self, Resume};
+use crate::catalog::Catalog;
 use crate::config::{Flavor, MySqlConfig, SnapshotMode};
-use crate::event::{partition, Events};
+use crate::event::{partition, Events, Position};
+use crate::history::{History, HistoryStore};
 use crate::schema::{source_schema, TableSchemas};
+use crate::schema_change::SchemaChanges;
 use crate::snapshot;
 
 /// Batches waiting for `poll` at most.
@@ -106,34 +109,30 @@ async fn read(
     let events = Events::new(&config, source.clone())?;
     let mut meta = connect(&config).await?;
     check_server(&mut meta).await?;
-    let tables = snapshot::captured_tables(&mut meta, &config).await?;
-    let mut catalog = Catalog {
-        tables: BTreeMap::new(),
-    };
-    let mut schemas = BTreeMap::new();
-    for table in tables.iter() {
-        let ts = TableSchemas::build(table, &config.topic_prefix, config.decimal_mode, &source)?;
-        schemas.insert(table.id(), ts.clone());
-        catalog.tables.insert(table.id(), (table.clone(), ts));
-    }
-    tracing::info!(
-        tables = tables.len(),
-        "captured tables: {}",
-        tables.iter().map(|t| t.id()).collect::<Vec<_>>().join(", ")
-    );
-    let mut resume = match resume_from(offset.as_ref()) {
+    let history = History::open(config.history.clone(), &config.topic_prefix).await?;
+    let changes = SchemaChanges::new(&config, source.clone(), history)?;
+    let (mut catalog, mut resume) = match resume_from(offset.as_ref()) {
         Some(resume) => {
             tracing::info!(file = %resume.file, pos = resume.pos, "resuming from the stored offset");
-            resume
+            let catalog = tables_at(&mut meta, &config, &events, &changes, &resume, &out).await?;
+            (catalog, resume)
         }
         None => {
+            let tables = snapshot::captured_tables(&mut meta, &config).await?;
+            log_captured(&tables);
+            let catalog = Catalog::new(tables.clone(), &events, &config)?;
+            let schemas: BTreeMap<String, TableSchemas> = catalog
+                .tables
+                .iter()
+                .map(|(id, (_, ts))| (id.clone(), ts.clone()))
+                .collect();
             let read_rows = config.snapshot_mode.reads_rows();
             let point = if config.snapshot_mode == SnapshotMode::Never {
                 snapshot::master_status(&mut meta).await?
             } else {
                 let mut conn = connect(&config).await?;
                 let point = snapshot::run(
-                    &mut conn, &config, &events, &tables, &schemas, read_rows, &out,
+                    &mut conn, &config, &events, &tables, &schemas, &changes, read_rows, &out,
                 )
                 .await?;
                 let _ = conn.disconnect().await;
@@ -146,13 +145,14 @@ async fn read(
                 let _ = stop.changed().await;
                 return Ok(());
             }
-            Resume {
+            let resume = Resume {
                 file: point.file,
                 pos: point.pos,
                 events_to_skip: 0,
                 rows_to_skip: 0,
                 gtids: point.gtids,
-            }
+            };
+            (catalog, resume)
         }
     };
     let mut delay = RECONNECT_FIRST;
@@ -171,6 +171,7 @@ async fn read(
             &mut meta,
             &config,
             &events,
+            &changes,
             &mut catalog,
             &mut resume,
             &out,
@@ -191,6 +192,75 @@ async fn read(
         }
     }
     Ok(())
+}
+
+fn log_captured(tables: &[crate::table::Table]) {
+    tracing::info!(
+        tables = tables.len(),
+        "captured tables: {}",
+        tables.iter().map(|t| t.id()).collect::<Vec<_>>().join(", ")
+    );
+}
+
+/// The captured tables as they stood at the stored offset: rebuilt from the schema history, or,
+/// with `snapshot.mode=recovery` or a history kept in memory, read from the server (and, for
+/// recovery, written anew to the history at the offset's position).
+async fn tables_at(
+    meta: &mut Conn,
+    config: &MySqlConfig,
+    events: &Events,
+    changes: &SchemaChanges,
+    resume: &Resume,
+    out: &mpsc::Sender<Vec<SourceRecord>>,
+) -> Result<Catalog> {
+    let recovered = if config.snapshot_mode == SnapshotMode::Recovery {
+        None
+    } else {
+        changes.history.recover(resume, &config.filters).await?
+    };
+    if let Some(recovered) = recovered {
+        tracing::info!(
+            records = recovered.records,
+            tables = recovered.tables.len(),
+            "table structures rebuilt from the schema history"
+        );
+        return Catalog::new(recovered.tables.into_values(), events, config);
+    }
+    let tables = snapshot::captured_tables(meta, config).await?;
+    log_captured(&tables);
+    match (&config.history, config.snapshot_mode) {
+        (HistoryStore::Memory, _) => {}
+        (HistoryStore::Kafka { .. }, SnapshotMode::Recovery) => {
+            tracing::info!("snapshot.mode=recovery: the tables' current structure is written to the schema history");
+            let at = Position {
+                file: resume.file.clone(),
+                pos: resume.pos,
+                gtids: resume.gtids.clone(),
+                event_pos: resume.pos,
+                ts_ms: chrono::Utc::now().timestamp_millis(),
+                snapshot: Some("true"),
+                ..Position::default()
+            };
+            let history_at = SchemaChanges::history_position(&at);
+            snapshot::record_schema(
+                meta,
+                config,
+                events,
+                changes,
+                &tables,
+                &at,
+                &history_at,
+                out,
+            )
+            .await?;
+        }
+        (HistoryStore::Kafka { topic, .. }, _) => {
+            return Err(ConnectError::Config(format!(
+                "The db history topic {topic} is missing or empty, but the connector has an offset to resume from: the structure of the tables at that offset is unknown. Set snapshot.mode=recovery to rebuild the history from the tables' current structure (right when no table changed its structure since), or delete the connector's offsets to take a new snapshot"
+            )));
+        }
+    }
+    Catalog::new(tables, events, config)
 }
 
 /// Whether the server can be reached with the configuration's credentials and is set up for

@@ -345,6 +345,9 @@ mod tests {
             values: vec!["a".into(), "b".into(), "c".into()],
             captured: true,
             default: None,
+            position: 1,
+            auto_increment: false,
+            comment: None,
         }
     }
 
