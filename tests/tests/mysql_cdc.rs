@@ -365,3 +365,90 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
     );
     db.sql(&format!("DROP DATABASE {database};"));
 }
+
+#[test]
+fn after_a_restart_each_change_decodes_with_the_structure_it_was_written_with() {
+    let broker = Broker::shared();
+    let db = MySql::from_env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = unique("cdcalter").replace('-', "_");
+    db.sql(&format!(
+        "CREATE DATABASE {database};
+         CREATE TABLE {database}.items (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO {database}.items VALUES (1, 'a');"
+    ));
+    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
+    for (key, value) in worker.iter_mut() {
+        if key.ends_with(".converter") {
+            *value = "org.apache.kafka.connect.json.JsonConverter".into();
+        }
+    }
+    let mut ferry = Ferry::start(dir.path(), &worker, &[]);
+    let prefix = unique("alter");
+    let config = json!({
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+        "database.hostname": db.host,
+        "database.port": db.port,
+        "database.user": db.user,
+        "database.password": db.password,
+        "database.server.id": 8000 + (std::process::id() % 1000),
+        "topic.prefix": prefix,
+        "database.include.list": database,
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+    });
+    let (code, body) = ferry.call("PUT", "/connectors/alter/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    let topic = format!("{prefix}.{database}.items");
+    assert_eq!(events(&broker, &topic, 1).len(), 1, "{}", ferry.output());
+    db.sql(&format!("INSERT INTO {database}.items VALUES (2, 'b');"));
+    assert_eq!(events(&broker, &topic, 2).len(), 2, "{}", ferry.output());
+    wait_for(
+        "a committed streaming offset",
+        Duration::from_secs(60),
+        || {
+            let (_, o) = ferry.get("/connectors/alter/offsets");
+            let offset = &o["offsets"][0]["offset"];
+            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
+        },
+    );
+    // While the worker is down the table changes twice: each change must come out with the
+    // columns the table had when it was made, not with today's.
+    ferry.terminate();
+    db.sql(&format!(
+        "INSERT INTO {database}.items VALUES (3, 'c');
+         ALTER TABLE {database}.items ADD COLUMN qty INT NOT NULL DEFAULT 7;
+         INSERT INTO {database}.items VALUES (4, 'd', 5);
+         ALTER TABLE {database}.items DROP COLUMN name;
+         INSERT INTO {database}.items VALUES (5, 9);"
+    ));
+    ferry.start_again();
+    let all = events(&broker, &topic, 5);
+    let after: Vec<Json> = all.iter().map(|(_, v)| v["after"].clone()).collect();
+    assert_eq!(
+        after,
+        vec![
+            json!({"id": 1, "name": "a"}),
+            json!({"id": 2, "name": "b"}),
+            json!({"id": 3, "name": "c"}),
+            json!({"id": 4, "name": "d", "qty": 5}),
+            json!({"id": 5, "qty": 9}),
+        ],
+        "worker output:\n{}",
+        ferry.output()
+    );
+    // The schema change topic has both statements, after the snapshot's.
+    let changes = broker.consume_records(&prefix, 20, Duration::from_secs(10));
+    let ddl: Vec<String> = changes
+        .iter()
+        .filter_map(|(_, v)| {
+            let v: Json = serde_json::from_str(v.as_deref()?).ok()?;
+            Some(v["ddl"].as_str()?.to_string())
+        })
+        .filter(|d| d.starts_with("ALTER"))
+        .collect();
+    assert_eq!(ddl.len(), 2, "{ddl:?}");
+    db.sql(&format!("DROP DATABASE {database};"));
+}

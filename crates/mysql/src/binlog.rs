@@ -150,6 +150,7 @@ pub async fn stream(
     let mut file = resume.file.clone();
     // Where the current transaction began, and what of it is done.
     let mut tx_start = resume.pos;
+    let start_pos = resume.pos;
     let mut skip_events = resume.events_to_skip;
     let mut skip_rows = resume.rows_to_skip;
     let mut events_done: u64 = 0;
@@ -198,7 +199,11 @@ pub async fn stream(
         // Debezium's bookkeeping, so that offsets mean the same to both: outside a transaction
         // a restart reads from the next event; inside one from its start, skipping the events
         // of it already done (the BEGIN included) and the rows of the next event already sent.
-        let skipping = skip_events > 0;
+        // The events to skip are counted from the transaction's first event: what the server
+        // sends before it on connecting (its artificial rotate and format description, which
+        // have no position, or one before the start) does not count.
+        let counted = header.log_pos() != 0 && event_pos >= start_pos;
+        let skipping = counted && skip_events > 0;
         if skipping {
             skip_events -= 1;
         }
@@ -328,6 +333,23 @@ pub async fn stream(
                     {
                         unknown_table(config.inconsistent_schema, &id, &file, event_pos)?;
                     }
+                    let known = match known {
+                        // A structure that does not fit the row event would mis-read it.
+                        Some((table, _)) if tme.columns_count() != table.columns.len() as u64 => {
+                            unknown_table(
+                                config.inconsistent_schema,
+                                &format!(
+                                    "{id} (the binlog has {} columns, the known structure {})",
+                                    tme.columns_count(),
+                                    table.columns.len()
+                                ),
+                                &file,
+                                event_pos,
+                            )?;
+                            None
+                        }
+                        known => known,
+                    };
                     if let Some((table, schemas)) = known {
                         let at = Position {
                             file: file.clone(),
@@ -458,7 +480,7 @@ fn row_values(
 /// A change of a captured table whose structure is not known, handled as
 /// `inconsistent.schema.handling.mode` says.
 fn unknown_table(mode: InconsistentSchema, id: &str, file: &str, pos: u64) -> Result<()> {
-    let what = format!("a change of the captured table {id} was read at {file}:{pos}, but the structure of that table is not known (it is missing from the schema history)");
+    let what = format!("a change of the captured table {id} was read at {file}:{pos}, but the structure of that table at that point is not known (it is missing from the schema history or does not match the binlog)");
     match mode {
         InconsistentSchema::Fail => Err(ConnectError::Other(format!(
             "{what}; set inconsistent.schema.handling.mode to warn or skip to pass over such changes, or snapshot.mode to recovery to rebuild the history from the tables' current structure"

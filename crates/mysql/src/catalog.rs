@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ferry_api::{Result, SourceRecord};
 use mysql_async::Conn;
 
+use crate::alter;
 use crate::config::MySqlConfig;
 use crate::ddl::{self, ChangeKind};
 use crate::event::{Events, Position};
@@ -74,16 +75,25 @@ impl Catalog {
                 for touched in &effects.tables {
                     let captured = config.filters.table(&touched.db, &touched.table);
                     first_table.get_or_insert((touched.db.clone(), touched.table.clone()));
-                    if let Some((old_db, old_name)) = &touched.renamed_from {
-                        let was_captured = config.filters.table(old_db, old_name);
-                        any_captured |= was_captured;
-                        if self
-                            .tables
-                            .remove(&format!("{old_db}.{old_name}"))
-                            .is_some()
-                        {
-                            tracing::info!(table = %format!("{old_db}.{old_name}"), "table renamed to {}.{}", touched.db, touched.table);
+                    let old_id = match &touched.renamed_from {
+                        Some((old_db, old_name)) => {
+                            any_captured |= config.filters.table(old_db, old_name);
+                            format!("{old_db}.{old_name}")
                         }
+                        None => format!("{}.{}", touched.db, touched.table),
+                    };
+                    // Worked out from the statement where it can be: the server's structure is
+                    // the one after every later statement too.
+                    let followed = match (touched.kind, self.tables.get(&old_id)) {
+                        (ChangeKind::Alter, Some((before, _))) => {
+                            alter::structure_after(sql, before, &touched.db, &touched.table, |c| {
+                                config.filters.column(&touched.db, &touched.table, c)
+                            })
+                        }
+                        _ => None,
+                    };
+                    if touched.renamed_from.is_some() && self.tables.remove(&old_id).is_some() {
+                        tracing::info!(table = %old_id, "table renamed to {}.{}", touched.db, touched.table);
                     }
                     any_captured |= captured;
                     if touched.kind == ChangeKind::Drop {
@@ -102,10 +112,15 @@ impl Catalog {
                         });
                         continue;
                     }
-                    let loaded = table::load(meta, &touched.db, &touched.table, |c| {
-                        config.filters.column(&touched.db, &touched.table, c)
-                    })
-                    .await?;
+                    let loaded = match followed {
+                        Some(t) => Some(t),
+                        None => {
+                            table::load(meta, &touched.db, &touched.table, |c| {
+                                config.filters.column(&touched.db, &touched.table, c)
+                            })
+                            .await?
+                        }
+                    };
                     let Some(loaded) = loaded else {
                         tracing::warn!(table = %format!("{}.{}", touched.db, touched.table), ddl = sql, "the table a DDL statement names is gone from the server; its structure is left as it was");
                         continue;

@@ -3,6 +3,7 @@
 //! are: a snapshot of the captured tables (`op: r`), then every insert, update and delete from
 //! the binlog, as Debezium's change events, with Debezium's offsets.
 
+pub mod alter;
 pub mod binlog;
 pub mod catalog;
 pub mod config;
