@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
+use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
 
@@ -47,6 +47,13 @@ pub fn free_port() -> u16 {
 /// Apache Kafka for a test: the shared single node that `scripts/test.sh` starts
 /// (`FERRY_TEST_BROKER`), or nodes of this test's own, started with `scripts/kafka/broker.sh`
 /// (KRaft, each node broker and controller) so that the test can stop, kill and restart them.
+/// A record as an independent consumer read it: key, value and headers as text.
+pub struct ConsumedRecord {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub headers: Vec<(String, Option<String>)>,
+}
+
 pub struct Broker {
     pub address: String,
     nodes: Vec<Node>,
@@ -212,6 +219,20 @@ impl Broker {
         expected: usize,
         timeout: Duration,
     ) -> Vec<(Option<String>, Option<String>)> {
+        self.consume_with_headers(topic, expected, timeout)
+            .into_iter()
+            .map(|r| (r.key, r.value))
+            .collect()
+    }
+
+    /// Every record of `topic` with its headers, from the beginning, until `expected` are read
+    /// or `timeout` passes.
+    pub fn consume_with_headers(
+        &self,
+        topic: &str,
+        expected: usize,
+        timeout: Duration,
+    ) -> Vec<ConsumedRecord> {
         let group = format!("e2e-records-{}-{}", topic, std::process::id());
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.address)
@@ -226,7 +247,19 @@ impl Broker {
         while records.len() < expected && Instant::now() < deadline {
             if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
                 let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
-                records.push((text(m.key()), text(m.payload())));
+                let headers = m
+                    .headers()
+                    .map(|hs| {
+                        hs.iter()
+                            .map(|h| (h.key.to_string(), text(h.value)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                records.push(ConsumedRecord {
+                    key: text(m.key()),
+                    value: text(m.payload()),
+                    headers,
+                });
             }
         }
         records

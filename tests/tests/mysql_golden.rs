@@ -29,6 +29,34 @@ fn golden(topic: &str) -> Vec<(Json, Json)> {
         .collect()
 }
 
+/// The headers of Debezium's records of one topic, as recorded.
+fn golden_headers(topic: &str) -> Vec<Json> {
+    let path = compat().join(format!("golden/mariadb/{topic}.jsonl"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).expect("golden JSON")["headers"].clone())
+        .collect()
+}
+
+/// Headers with what differs from run to run made steady: the run id (a UUIDv7 either way) and
+/// the logical name (the topic prefix).
+fn steady_headers(headers: &Json, prefix: &str) -> Json {
+    let mut out = serde_json::Map::new();
+    for (k, v) in headers.as_object().into_iter().flatten() {
+        let v = match k.as_str() {
+            "__debezium.context.runId" => {
+                let text = v.as_str().unwrap_or_default();
+                json!(text.len() == 36 && text.chars().nth(14) == Some('7'))
+            }
+            "__debezium.context.connectorLogicalName" if v == prefix => json!("golden"),
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), v);
+    }
+    Json::Object(out)
+}
+
 /// What differs from run to run, taken out of an event before comparing.
 fn steady(mut value: Json, prefix: &str) -> Json {
     if let Some(p) = value.get_mut("payload").and_then(Json::as_object_mut) {
@@ -256,6 +284,40 @@ fn mariadb_events_are_debeziums() {
         );
         for d in diffs {
             report.push(format!("schema history record {i}: {d}"));
+        }
+    }
+    // Headers: Debezium's context on every change and schema change event, and the keys of a
+    // primary-key change.
+    for (golden_topic, ferry_topic) in tables
+        .iter()
+        .map(|t| (t.to_string(), topic(t)))
+        .chain([("golden".to_string(), prefix.clone())])
+    {
+        let want = golden_headers(&golden_topic);
+        let got = broker.consume_with_headers(&ferry_topic, want.len(), Duration::from_secs(60));
+        if got.len() != want.len() {
+            report.push(format!(
+                "{golden_topic}: {} records with headers from Debezium, {} from ferry",
+                want.len(),
+                got.len()
+            ));
+        }
+        for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+            let g: serde_json::Map<String, Json> = g
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().map(Json::String).unwrap_or(Json::Null)))
+                .collect();
+            let mut diffs = Vec::new();
+            differences(
+                "headers",
+                &steady_headers(w, "golden"),
+                &steady_headers(&Json::Object(g), &prefix),
+                &mut diffs,
+            );
+            for d in diffs {
+                report.push(format!("{golden_topic} record {i}: {d}"));
+            }
         }
     }
     assert!(

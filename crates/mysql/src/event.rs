@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ferry_api::{
-    OffsetMap, Result, Schema, SchemaBuilder, SchemaType, SourceRecord, Struct, Value,
+    Header, OffsetMap, Result, Schema, SchemaBuilder, SchemaType, SourceRecord, Struct, Value,
 };
 use serde_json::json;
 
@@ -106,6 +106,17 @@ pub struct Events {
     pub heartbeat_topic: String,
     heartbeat_key: Arc<Schema>,
     heartbeat_value: Arc<Schema>,
+    /// Debezium's `__debezium.context.*` headers, the same on every change and schema change
+    /// event of one run.
+    pub context_headers: Vec<Header>,
+}
+
+fn text_header(key: &str, value: impl Into<String>) -> Header {
+    Header {
+        key: key.to_string(),
+        schema: Some(Arc::new(Schema::string())),
+        value: Value::String(value.into()),
+    }
 }
 
 impl Events {
@@ -125,6 +136,18 @@ impl Events {
                 .name("io.debezium.connector.common.Heartbeat")
                 .field("ts_ms", Schema::new(SchemaType::Int64))
                 .build_arc()?,
+            context_headers: vec![
+                text_header(
+                    "__debezium.context.connectorLogicalName",
+                    config.topic_prefix.clone(),
+                ),
+                text_header("__debezium.context.taskId", "0"),
+                text_header(
+                    "__debezium.context.connectorName",
+                    config.flavor.connector_name(),
+                ),
+                text_header("__debezium.context.runId", uuid::Uuid::now_v7().to_string()),
+            ],
         })
     }
 
@@ -221,10 +244,28 @@ impl Events {
         if op == Op::Update {
             if let (Some(b), Some(a)) = (before, after) {
                 let old_key = self.key(table, schemas, b);
-                if old_key != self.key(table, schemas, a) {
-                    // As Debezium: a new primary key is a delete of the old row and a create.
+                let new_key = self.key(table, schemas, a);
+                if old_key != new_key {
+                    // As Debezium: a new primary key is a delete of the old row (its events
+                    // naming the new key) and a create (naming the old one).
+                    let key_header = |name: &str, key: Option<Value>| Header {
+                        key: name.to_string(),
+                        schema: schemas.key.clone(),
+                        value: key.unwrap_or(Value::Null),
+                    };
+                    let newkey = key_header("__debezium.newkey", new_key);
+                    let oldkey = key_header("__debezium.oldkey", old_key);
+                    let start = out.len();
                     self.change(table, schemas, Op::Delete, before, None, at, now_ms, out)?;
-                    return self.change(table, schemas, Op::Create, None, after, at, now_ms, out);
+                    for record in &mut out[start..] {
+                        record.headers.push(newkey.clone());
+                    }
+                    let start = out.len();
+                    self.change(table, schemas, Op::Create, None, after, at, now_ms, out)?;
+                    for record in &mut out[start..] {
+                        record.headers.push(oldkey.clone());
+                    }
+                    return Ok(());
                 }
             }
         }
@@ -253,6 +294,7 @@ impl Events {
         );
         record.key_schema = schemas.key.clone();
         record.key = key.clone();
+        record.headers = self.context_headers.clone();
         out.push(record);
         if op == Op::Delete && self.tombstones {
             let mut tombstone =
@@ -260,6 +302,7 @@ impl Events {
             tombstone.value = None;
             tombstone.key_schema = schemas.key.clone();
             tombstone.key = key;
+            tombstone.headers = self.context_headers.clone();
             out.push(tombstone);
         }
         Ok(())

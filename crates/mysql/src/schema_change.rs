@@ -128,6 +128,7 @@ impl SchemaChanges {
         );
         record.key_schema = Some(self.key.clone());
         record.key = Some(Value::Struct(key));
+        record.headers = events.context_headers.clone();
         record
     }
 }
