@@ -2,7 +2,7 @@
 # Records the golden data: real Debezium 3.6.1.Final on Apache Kafka Connect 4.4.0 against the
 # local MariaDB, every record it writes and its offsets, into compat/debezium/golden/<connector>/.
 #
-#   compat/debezium/run.sh [mariadb|mysql|all]     (default: all)
+#   compat/debezium/run.sh [mariadb|mariadb-modes|mysql|all]     (default: all)
 #
 # For each connector (io.debezium.connector.mariadb.MariaDbConnector, then
 # io.debezium.connector.mysql.MySqlConnector): a fresh Kafka broker, the database compat made anew
@@ -20,9 +20,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 which=${1:-all}
 case $which in
-  mariadb | mysql) connectors=("$which") ;;
-  all) connectors=(mariadb mysql) ;;
-  *) echo "usage: run.sh [mariadb|mysql|all]" >&2; exit 2 ;;
+  mariadb | mysql | mariadb-modes) connectors=("$which") ;;
+  all) connectors=(mariadb mariadb-modes mysql) ;;
+  *) echo "usage: run.sh [mariadb|mariadb-modes|mysql|all]" >&2; exit 2 ;;
 esac
 WAIT=${DEBEZIUM_WAIT:-180} # seconds to wait for each phase
 started=$SECONDS
@@ -153,6 +153,16 @@ PROPS
 
   log "creating the connector golden ($class; connector.json)"
   sed -e "s|@CLASS@|$class|" -e "s|@BOOTSTRAP@|$KAFKA_BOOTSTRAP|" "$here/connector.json" >"$WORKDIR/connector.json"
+  if [ -f "$here/connector-$name.json" ]; then
+    log "with the settings of connector-$name.json"
+    python3 - "$WORKDIR/connector.json" "$here/connector-$name.json" <<'PY'
+import json, sys
+path, extra = sys.argv[1], sys.argv[2]
+connector = json.load(open(path))
+connector["config"].update(json.load(open(extra)))
+json.dump(connector, open(path, "w"), indent=2)
+PY
+  fi
   local code
   code=$(curl -s -o "$WORKDIR/create.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     --data @"$WORKDIR/connector.json" "$REST/connectors" || true)
@@ -243,7 +253,7 @@ sys.exit(1)'; then done=1; break; fi
     log "  $topic: $n records -> golden/$name/$topic.jsonl"
   done < <(dump topics "$KAFKA_BOOTSTRAP")
   cat >"$out/info.json" <<INFO
-{"connector.class": "$class", "debezium": "3.6.1.Final", "plugin": "$(cat "$plugins/$name/HOW")", "kafka.connect": "$KAFKA_VERSION", "mariadb": "$MARIADB_VERSION", "converter": "org.apache.kafka.connect.json.JsonConverter (schemas.enable=true) for keys and values"}
+{"connector.class": "$class", "debezium": "3.6.1.Final", "plugin": "$(cat "$plugins/${name%-modes}/HOW")", "kafka.connect": "$KAFKA_VERSION", "mariadb": "$MARIADB_VERSION", "converter": "org.apache.kafka.connect.json.JsonConverter (schemas.enable=true) for keys and values"}
 INFO
   stop_run
   log "$class: done in $((SECONDS - t0))s"
@@ -269,7 +279,7 @@ stop_run() {
 status=0
 for c in "${connectors[@]}"; do
   case $c in
-    mariadb) class=io.debezium.connector.mariadb.MariaDbConnector ;;
+    mariadb | mariadb-modes) class=io.debezium.connector.mariadb.MariaDbConnector ;;
     mysql) class=io.debezium.connector.mysql.MySqlConnector ;;
   esac
   if run_connector "$c" "$class"; then

@@ -41,12 +41,8 @@ impl Catalog {
     }
 
     fn put(&mut self, table: Table, events: &Events, config: &MySqlConfig) -> Result<()> {
-        let schemas = TableSchemas::build(
-            &table,
-            &events.prefix,
-            config.decimal_mode,
-            &events.source_schema,
-        )?;
+        let schemas =
+            TableSchemas::build(&table, &events.prefix, &config.types, &events.source_schema)?;
         self.tables.insert(table.id(), (table, schemas));
         Ok(())
     }

@@ -16,6 +16,9 @@ pub const TOPIC_PREFIX: &str = "topic.prefix";
 pub const SNAPSHOT_MODE: &str = "snapshot.mode";
 pub const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
 pub const DECIMAL_HANDLING_MODE: &str = "decimal.handling.mode";
+pub const TIME_PRECISION_MODE: &str = "time.precision.mode";
+pub const BINARY_HANDLING_MODE: &str = "binary.handling.mode";
+pub const BIGINT_UNSIGNED_HANDLING_MODE: &str = "bigint.unsigned.handling.mode";
 pub const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
 pub const MAX_BATCH_SIZE: &str = "max.batch.size";
 pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
@@ -33,11 +36,24 @@ const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory
 
 /// The Debezium keys ferry accepts but does not act on yet; each is warned about when set.
 pub const NOT_YET: &[&str] = &[
-    "time.precision.mode",
-    "binary.handling.mode",
-    "bigint.unsigned.handling.mode",
     "signal.data.collection",
     "snapshot.locking.mode",
+    "snapshot.select.statement.overrides",
+    "snapshot.include.collection.list",
+    "incremental.snapshot.chunk.size",
+    "provide.transaction.metadata",
+    "include.query",
+    "column.propagate.source.type",
+    "datatype.propagate.source.type",
+    "message.key.columns",
+    "skipped.operations",
+    "event.processing.failure.handling.mode",
+    "database.ssl.mode",
+    "gtid.source.includes",
+    "gtid.source.excludes",
+    "database.initial.statements",
+    "enable.time.adjuster",
+    "converters",
 ];
 
 /// What the connector does at start (`snapshot.mode`).
@@ -97,6 +113,70 @@ pub enum DecimalMode {
     String,
 }
 
+/// `time.precision.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePrecision {
+    /// Debezium's types at the column's precision; TIME always in microseconds.
+    AdaptiveTimeMicroseconds,
+    /// Kafka Connect's Date, Time and Timestamp (milliseconds).
+    Connect,
+}
+
+/// `binary.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryMode {
+    Bytes,
+    Base64,
+    Base64UrlSafe,
+    Hex,
+}
+
+/// `bigint.unsigned.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BigintUnsigned {
+    /// `int64`: values above 2^63-1 wrap, as Debezium's do.
+    Long,
+    /// `Decimal` with scale 0.
+    Precise,
+}
+
+/// How column types are represented in events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeModes {
+    pub decimal: DecimalMode,
+    pub time: TimePrecision,
+    pub binary: BinaryMode,
+    pub bigint_unsigned: BigintUnsigned,
+}
+
+impl Default for TypeModes {
+    fn default() -> Self {
+        TypeModes {
+            decimal: DecimalMode::Precise,
+            time: TimePrecision::AdaptiveTimeMicroseconds,
+            binary: BinaryMode::Bytes,
+            bigint_unsigned: BigintUnsigned::Long,
+        }
+    }
+}
+
+/// One of `options`, by its name in any case, or why not.
+fn choice<T: Copy>(key: &str, value: &str, options: &[(&str, T)]) -> Result<T> {
+    let wanted = value.trim();
+    options
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            bad(
+                key,
+                value,
+                &format!("The value must be one of {}", names.join(", ")),
+            )
+        })
+}
+
 /// Which Debezium connector the configuration names; it decides the `source` block's schema name
 /// and `connector` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +215,8 @@ pub struct MySqlConfig {
     pub topic_prefix: String,
     pub snapshot_mode: SnapshotMode,
     pub tombstones_on_delete: bool,
-    pub decimal_mode: DecimalMode,
+    /// How column types are represented.
+    pub types: TypeModes,
     pub filters: Filters,
     pub fetch_size: usize,
     pub max_batch: usize,
@@ -212,6 +293,27 @@ pub fn config_def() -> ConfigDef {
             Some("precise"),
             Importance::Medium,
             "Specify how DECIMAL and NUMERIC columns should be represented in change events, including: 'precise' (the default) uses java.math.BigDecimal to represent values, which are encoded in the change events using a binary representation and Kafka Connect's 'org.apache.kafka.connect.data.Decimal' type; 'string' uses string to represent values; 'double' represents values using Java's 'double'.",
+        )
+        .optional(
+            TIME_PRECISION_MODE,
+            ConfigType::String,
+            Some("adaptive_time_microseconds"),
+            Importance::Medium,
+            "Time, date and timestamps can be represented with different kinds of precisions, including: 'adaptive_time_microseconds': the precision of date and timestamp values is based the database column's precision; but time fields always use microseconds precision; 'connect': always represents time, date and timestamp values using Kafka Connect's built-in representations for Time, Date, and Timestamp, which uses millisecond precision regardless of the database columns' precision.",
+        )
+        .optional(
+            BINARY_HANDLING_MODE,
+            ConfigType::String,
+            Some("bytes"),
+            Importance::Low,
+            "Specify how binary (blob, binary, etc.) columns should be represented in change events, including: 'bytes' represents binary data as byte array (default); 'base64' represents binary data as base64-encoded string; 'base64-url-safe' represents binary data as base64-url-safe-encoded string; 'hex' represents binary data as hex-encoded (base16) string",
+        )
+        .optional(
+            BIGINT_UNSIGNED_HANDLING_MODE,
+            ConfigType::String,
+            Some("long"),
+            Importance::Medium,
+            "Specify how BIGINT UNSIGNED columns should be represented in change events, including: 'precise' uses java.math.BigDecimal to represent values, which are encoded in the change events using a binary representation and Kafka Connect's 'org.apache.kafka.connect.data.Decimal' type; 'long' (the default) represents values using Java's 'long', which may not offer the precision but will be far easier to use in consumers.",
         )
         .optional(
             "database.include.list",
@@ -423,18 +525,58 @@ impl MySqlConfig {
                 "The value must be one of initial, initial_only, no_data, when_needed, never, recovery",
             )
         })?;
-        let decimal = text(DECIMAL_HANDLING_MODE);
-        let decimal_mode = match decimal.trim().to_ascii_lowercase().as_str() {
-            "precise" => DecimalMode::Precise,
-            "double" => DecimalMode::Double,
-            "string" => DecimalMode::String,
-            _ => {
-                return Err(bad(
-                    DECIMAL_HANDLING_MODE,
-                    &decimal,
-                    "The value must be one of precise, string, double",
-                ))
-            }
+        let types = TypeModes {
+            decimal: choice(
+                DECIMAL_HANDLING_MODE,
+                &text(DECIMAL_HANDLING_MODE),
+                &[
+                    ("precise", DecimalMode::Precise),
+                    ("double", DecimalMode::Double),
+                    ("string", DecimalMode::String),
+                ],
+            )?,
+            time: match text(TIME_PRECISION_MODE)
+                .trim()
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "adaptive" => {
+                    return Err(bad(
+                        TIME_PRECISION_MODE,
+                        "adaptive",
+                        "The 'adaptive' time.precision.mode is no longer supported",
+                    ))
+                }
+                other => choice(
+                    TIME_PRECISION_MODE,
+                    other,
+                    &[
+                        (
+                            "adaptive_time_microseconds",
+                            TimePrecision::AdaptiveTimeMicroseconds,
+                        ),
+                        ("connect", TimePrecision::Connect),
+                    ],
+                )?,
+            },
+            binary: choice(
+                BINARY_HANDLING_MODE,
+                &text(BINARY_HANDLING_MODE),
+                &[
+                    ("bytes", BinaryMode::Bytes),
+                    ("base64", BinaryMode::Base64),
+                    ("base64-url-safe", BinaryMode::Base64UrlSafe),
+                    ("hex", BinaryMode::Hex),
+                ],
+            )?,
+            bigint_unsigned: choice(
+                BIGINT_UNSIGNED_HANDLING_MODE,
+                &text(BIGINT_UNSIGNED_HANDLING_MODE),
+                &[
+                    ("long", BigintUnsigned::Long),
+                    ("precise", BigintUnsigned::Precise),
+                ],
+            )?,
         };
         let port = parsed.int(PORT).unwrap_or(3306);
         let port =
@@ -449,19 +591,16 @@ impl MySqlConfig {
         })?;
         let filters = Filters::from_config(props)?;
         let history = history_store(props, &text(HISTORY))?;
-        let inconsistent = text(INCONSISTENT_SCHEMA);
-        let inconsistent_schema = match inconsistent.trim().to_ascii_lowercase().as_str() {
-            "fail" => InconsistentSchema::Fail,
-            "warn" => InconsistentSchema::Warn,
-            "skip" | "ignore" => InconsistentSchema::Skip,
-            _ => {
-                return Err(bad(
-                    INCONSISTENT_SCHEMA,
-                    &inconsistent,
-                    "The value must be one of fail, warn, skip",
-                ))
-            }
-        };
+        let inconsistent_schema = choice(
+            INCONSISTENT_SCHEMA,
+            &text(INCONSISTENT_SCHEMA),
+            &[
+                ("fail", InconsistentSchema::Fail),
+                ("warn", InconsistentSchema::Warn),
+                ("skip", InconsistentSchema::Skip),
+                ("ignore", InconsistentSchema::Skip),
+            ],
+        )?;
         Ok(MySqlConfig {
             flavor,
             hostname: text(HOSTNAME),
@@ -472,7 +611,7 @@ impl MySqlConfig {
             topic_prefix: text(TOPIC_PREFIX),
             snapshot_mode,
             tombstones_on_delete: parsed.boolean(TOMBSTONES_ON_DELETE).unwrap_or(true),
-            decimal_mode,
+            types,
             filters,
             fetch_size: parsed.int(SNAPSHOT_FETCH_SIZE).unwrap_or(10_000).max(1) as usize,
             max_batch: parsed.int(MAX_BATCH_SIZE).unwrap_or(2048).max(1) as usize,

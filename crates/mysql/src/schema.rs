@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use ferry_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaType};
 
-use crate::config::{DecimalMode, Flavor};
+use crate::config::{BigintUnsigned, BinaryMode, DecimalMode, Flavor, TimePrecision, TypeModes};
 use crate::table::{Column, Table};
 use crate::values::default_value;
 
@@ -33,6 +33,13 @@ pub enum Repr {
     DecimalAsString,
     /// `io.debezium.time.Date`: days since the epoch.
     Date,
+    /// Kafka Connect's `Date` (days since the epoch), `Time` (milliseconds of the day) and
+    /// `Timestamp` (milliseconds since the epoch), for `time.precision.mode=connect`.
+    ConnectDate,
+    ConnectTime,
+    ConnectTimestamp,
+    /// BIGINT UNSIGNED as a `Decimal` of scale 0 (`bigint.unsigned.handling.mode=precise`).
+    UnsignedDecimal,
     /// `io.debezium.time.MicroTime`: microseconds of the day (may be negative or over a day).
     MicroTime,
     /// `io.debezium.time.Timestamp`: milliseconds since the epoch, the value read as UTC.
@@ -44,7 +51,8 @@ pub enum Repr {
     /// `io.debezium.time.Year`.
     Year,
     Text,
-    Bytes,
+    /// Binary columns, as `binary.handling.mode` says.
+    Bytes(BinaryMode),
     /// `io.debezium.data.Bits` of this many bits.
     Bits(u32),
     Json,
@@ -53,8 +61,9 @@ pub enum Repr {
 }
 
 /// The representation of a column's values.
-pub fn repr(column: &Column, decimals: DecimalMode) -> Result<Repr> {
+pub fn repr(column: &Column, modes: &TypeModes) -> Result<Repr> {
     let unsigned = column.unsigned;
+    let connect = modes.time == TimePrecision::Connect;
     Ok(match column.data_type.as_str() {
         "bit" => match column.length.unwrap_or(1) {
             1 => Repr::Boolean,
@@ -66,22 +75,30 @@ pub fn repr(column: &Column, decimals: DecimalMode) -> Result<Repr> {
         "mediumint" => Repr::Int32,
         "int" | "integer" if unsigned => Repr::Int64,
         "int" | "integer" => Repr::Int32,
+        "bigint" if unsigned && modes.bigint_unsigned == BigintUnsigned::Precise => {
+            Repr::UnsignedDecimal
+        }
         "bigint" => Repr::Int64,
         "float" => Repr::Float32,
         "double" | "real" | "double precision" => Repr::Float64,
-        "decimal" | "numeric" | "dec" | "fixed" => match decimals {
+        "decimal" | "numeric" | "dec" | "fixed" => match modes.decimal {
             DecimalMode::Precise => Repr::Decimal(column.scale.unwrap_or(0) as i32),
             DecimalMode::Double => Repr::DecimalAsDouble,
             DecimalMode::String => Repr::DecimalAsString,
         },
+        "date" if connect => Repr::ConnectDate,
         "date" => Repr::Date,
+        "time" if connect => Repr::ConnectTime,
         "time" => Repr::MicroTime,
+        "datetime" if connect => Repr::ConnectTimestamp,
         "datetime" if column.fsp <= 3 => Repr::TimestampMillis,
         "datetime" => Repr::TimestampMicros,
         "timestamp" => Repr::ZonedTimestamp,
         "year" => Repr::Year,
         "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" => Repr::Text,
-        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => Repr::Bytes,
+        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+            Repr::Bytes(modes.binary)
+        }
         "json" => Repr::Json,
         "enum" => Repr::Enum,
         "set" => Repr::Set,
@@ -95,9 +112,10 @@ pub fn repr(column: &Column, decimals: DecimalMode) -> Result<Repr> {
 }
 
 /// The schema of one column's field.
-pub fn column_schema(column: &Column, decimals: DecimalMode) -> Result<Schema> {
+pub fn column_schema(column: &Column, modes: &TypeModes) -> Result<Schema> {
     let logical = |kind: SchemaType, name: &str| SchemaBuilder::new(kind).name(name).version(1);
-    let builder = match repr(column, decimals)? {
+    let repr = repr(column, modes)?;
+    let builder = match repr {
         Repr::Boolean => SchemaBuilder::new(SchemaType::Boolean),
         Repr::Int16 => SchemaBuilder::new(SchemaType::Int16),
         Repr::Int32 => SchemaBuilder::new(SchemaType::Int32),
@@ -111,14 +129,33 @@ pub fn column_schema(column: &Column, decimals: DecimalMode) -> Result<Schema> {
             }
             b
         }
+        Repr::UnsignedDecimal => {
+            // The precision is the declared display width (`bigint(20)`), when there is one.
+            let width = column
+                .column_type
+                .split_once('(')
+                .and_then(|(_, w)| w.split(')').next())
+                .and_then(|w| w.trim().parse::<u32>().ok());
+            match width {
+                Some(w) => ferry_api::Decimal::builder(0)
+                    .parameter("connect.decimal.precision", w.to_string()),
+                None => ferry_api::Decimal::builder(0),
+            }
+        }
         Repr::DecimalAsString | Repr::Text => SchemaBuilder::new(SchemaType::String),
+        Repr::ConnectDate => logical(SchemaType::Int32, "org.apache.kafka.connect.data.Date"),
+        Repr::ConnectTime => logical(SchemaType::Int32, "org.apache.kafka.connect.data.Time"),
+        Repr::ConnectTimestamp => {
+            logical(SchemaType::Int64, "org.apache.kafka.connect.data.Timestamp")
+        }
         Repr::Date => logical(SchemaType::Int32, "io.debezium.time.Date"),
         Repr::MicroTime => logical(SchemaType::Int64, "io.debezium.time.MicroTime"),
         Repr::TimestampMillis => logical(SchemaType::Int64, "io.debezium.time.Timestamp"),
         Repr::TimestampMicros => logical(SchemaType::Int64, "io.debezium.time.MicroTimestamp"),
         Repr::ZonedTimestamp => logical(SchemaType::String, "io.debezium.time.ZonedTimestamp"),
         Repr::Year => logical(SchemaType::Int32, "io.debezium.time.Year"),
-        Repr::Bytes => SchemaBuilder::new(SchemaType::Bytes),
+        Repr::Bytes(BinaryMode::Bytes) => SchemaBuilder::new(SchemaType::Bytes),
+        Repr::Bytes(_) => SchemaBuilder::new(SchemaType::String),
         Repr::Bits(n) => {
             logical(SchemaType::Bytes, "io.debezium.data.Bits").parameter("length", n.to_string())
         }
@@ -133,7 +170,7 @@ pub fn column_schema(column: &Column, decimals: DecimalMode) -> Result<Schema> {
     } else {
         builder
     };
-    let builder = match default_value(column, repr(column, decimals)?) {
+    let builder = match default_value(column, repr) {
         Some(d) => builder.default_value(d),
         None => builder,
     };
@@ -159,7 +196,7 @@ impl TableSchemas {
     pub fn build(
         table: &Table,
         prefix: &str,
-        decimals: DecimalMode,
+        modes: &TypeModes,
         source: &Arc<Schema>,
     ) -> Result<TableSchemas> {
         let base = format!("{prefix}.{}.{}", table.db, table.name);
@@ -171,8 +208,8 @@ impl TableSchemas {
                 reprs.push(None);
                 continue;
             }
-            reprs.push(Some(repr(column, decimals)?));
-            value = value.field(column.name.clone(), column_schema(column, decimals)?);
+            reprs.push(Some(repr(column, modes)?));
+            value = value.field(column.name.clone(), column_schema(column, modes)?);
             value_columns.push(i);
         }
         let value = Arc::new(value.optional().build()?);
@@ -182,7 +219,7 @@ impl TableSchemas {
             let mut key = SchemaBuilder::new(SchemaType::Struct).name(format!("{base}.Key"));
             for &i in &table.primary_key {
                 let column = &table.columns[i];
-                key = key.field(column.name.clone(), column_schema(column, decimals)?);
+                key = key.field(column.name.clone(), column_schema(column, modes)?);
             }
             Some(Arc::new(key.build()?))
         };

@@ -5,6 +5,7 @@ use chrono::{Datelike, Timelike};
 use ferry_api::{ConnectError, Result, Value};
 use mysql_async::Value as My;
 
+use crate::config::BinaryMode;
 use crate::schema::Repr;
 use crate::table::Column;
 
@@ -99,6 +100,21 @@ fn zoned(micros: i64) -> Option<String> {
     }
 }
 
+/// Binary data as `binary.handling.mode` represents it.
+fn binary(bytes: Vec<u8>, mode: BinaryMode) -> Value {
+    use base64::Engine;
+    match mode {
+        BinaryMode::Bytes => Value::Bytes(bytes),
+        BinaryMode::Base64 => {
+            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+        }
+        BinaryMode::Base64UrlSafe => {
+            Value::String(base64::engine::general_purpose::URL_SAFE.encode(bytes))
+        }
+        BinaryMode::Hex => Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+    }
+}
+
 /// The Connect value of `value` in `column`, represented as `repr`.
 pub fn to_connect(column: &Column, repr: Repr, value: My, origin: Origin) -> Result<Value> {
     if value == My::NULL {
@@ -137,28 +153,43 @@ pub fn to_connect(column: &Column, repr: Repr, value: My, origin: Origin) -> Res
             let t = decimal_text(&value).ok_or_else(|| fail(&value))?;
             Value::Bytes(ferry_api::Decimal::parse(&t, scale)?)
         }
+        Repr::UnsignedDecimal => {
+            let n = integer(column, &value).ok_or_else(|| fail(&value))?;
+            Value::Bytes(ferry_api::Decimal::parse(&n.to_string(), 0)?)
+        }
         Repr::DecimalAsString => Value::String(decimal_text(&value).ok_or_else(|| fail(&value))?),
-        Repr::Date => match value {
+        Repr::Date | Repr::ConnectDate => match value {
             My::Date(0, 0, 0, ..) => Value::Null,
             My::Date(y, m, d, ..) => Value::Int32(
                 epoch_days(y as i32, m as u32, d as u32).ok_or_else(|| fail(&value))? as i32,
             ),
             ref v => return Err(fail(v)),
         },
-        Repr::MicroTime => match value {
+        Repr::MicroTime | Repr::ConnectTime => match value {
             My::Time(negative, days, h, m, s, us) => {
                 let micros = (((days as i64 * 24 + h as i64) * 60 + m as i64) * 60 + s as i64)
                     * 1_000_000
                     + us as i64;
-                Value::Int64(if negative { -micros } else { micros })
+                let micros = if negative { -micros } else { micros };
+                if repr == Repr::ConnectTime {
+                    // Kafka Connect's Time is a time of day: Debezium gives null for the rest.
+                    let millis = micros.div_euclid(1000);
+                    if (0..86_400_000).contains(&millis) {
+                        Value::Int32(millis as i32)
+                    } else {
+                        Value::Null
+                    }
+                } else {
+                    Value::Int64(micros)
+                }
             }
             ref v => return Err(fail(v)),
         },
-        Repr::TimestampMillis | Repr::TimestampMicros => match value {
+        Repr::TimestampMillis | Repr::TimestampMicros | Repr::ConnectTimestamp => match value {
             My::Date(0, 0, 0, ..) => Value::Null,
             My::Date(y, mo, d, h, mi, s, us) => {
                 let micros = epoch_micros(y, mo, d, h, mi, s, us).ok_or_else(|| fail(&value))?;
-                if repr == Repr::TimestampMillis {
+                if repr != Repr::TimestampMicros {
                     Value::Int64(micros.div_euclid(1000))
                 } else {
                     Value::Int64(micros)
@@ -193,16 +224,17 @@ pub fn to_connect(column: &Column, repr: Repr, value: My, origin: Origin) -> Res
             My::Bytes(b) => Value::String(text(&b, column)),
             ref v => return Err(fail(v)),
         },
-        Repr::Bytes => match value {
+        Repr::Bytes(mode) => match value {
             // The binlog drops a BINARY(n)'s trailing zero bytes; the column holds all n.
-            My::Bytes(mut b) if column.data_type == "binary" => {
-                let n = column.length.unwrap_or(0) as usize;
-                if b.len() < n {
-                    b.resize(n, 0);
+            My::Bytes(mut b) => {
+                if column.data_type == "binary" {
+                    let n = column.length.unwrap_or(0) as usize;
+                    if b.len() < n {
+                        b.resize(n, 0);
+                    }
                 }
-                Value::Bytes(b)
+                binary(b, mode)
             }
-            My::Bytes(b) => Value::Bytes(b),
             ref v => return Err(fail(v)),
         },
         Repr::Bits(_) => match value {
@@ -273,9 +305,16 @@ pub fn default_value(column: &Column, repr: Repr) -> Option<Value> {
         Repr::ZonedTimestamp if computed => {
             return Some(Value::String("1970-01-01T00:00:00Z".into()))
         }
-        Repr::TimestampMillis | Repr::TimestampMicros if computed => return Some(Value::Int64(0)),
+        Repr::TimestampMillis | Repr::TimestampMicros | Repr::ConnectTimestamp if computed => {
+            return Some(Value::Int64(0))
+        }
         _ if computed => return None,
-        Repr::Date | Repr::TimestampMillis | Repr::TimestampMicros | Repr::ZonedTimestamp => {
+        Repr::Date
+        | Repr::ConnectDate
+        | Repr::TimestampMillis
+        | Repr::TimestampMicros
+        | Repr::ConnectTimestamp
+        | Repr::ZonedTimestamp => {
             let parsed = chrono::NaiveDateTime::parse_from_str(&literal, "%Y-%m-%d %H:%M:%S%.f")
                 .or_else(|_| {
                     chrono::NaiveDate::parse_from_str(&literal, "%Y-%m-%d")
@@ -422,7 +461,13 @@ mod tests {
     fn binary_columns_keep_their_trailing_zeros_and_mediumint_its_sign() {
         let mut b = column("binary", false);
         b.length = Some(4);
-        let v = to_connect(&b, Repr::Bytes, My::Bytes(vec![0xde]), Origin::Binlog).unwrap();
+        let v = to_connect(
+            &b,
+            Repr::Bytes(BinaryMode::Bytes),
+            My::Bytes(vec![0xde]),
+            Origin::Binlog,
+        )
+        .unwrap();
         assert_eq!(v, Value::Bytes(vec![0xde, 0, 0, 0]));
         let m = column("mediumint", false);
         let v = to_connect(&m, Repr::Int32, My::Int(8_388_608), Origin::Binlog).unwrap();
@@ -441,6 +486,53 @@ mod tests {
         assert_eq!(
             v.unwrap(),
             Value::Bytes(ferry_api::Decimal::parse("-12.50", 2).unwrap())
+        );
+    }
+
+    #[test]
+    fn binary_handling_modes_encode_as_debezium_does() {
+        let b = column("varbinary", false);
+        let read = |mode| {
+            to_connect(
+                &b,
+                Repr::Bytes(mode),
+                My::Bytes(vec![0xfb, 0xff, 0x01]),
+                Origin::Query,
+            )
+            .unwrap()
+        };
+        assert_eq!(read(BinaryMode::Base64), Value::String("+/8B".into()));
+        assert_eq!(
+            read(BinaryMode::Base64UrlSafe),
+            Value::String("-_8B".into())
+        );
+        assert_eq!(read(BinaryMode::Hex), Value::String("fbff01".into()));
+    }
+
+    #[test]
+    fn connect_time_precision_and_precise_unsigned_bigints() {
+        let t = column("time", false);
+        let v = to_connect(
+            &t,
+            Repr::ConnectTime,
+            My::Time(true, 0, 1, 0, 0, 500_000),
+            Origin::Binlog,
+        );
+        assert_eq!(v.unwrap(), Value::Int32(-3_600_500));
+        let d = column("datetime", false);
+        let v = to_connect(
+            &d,
+            Repr::ConnectTimestamp,
+            My::Date(1970, 1, 2, 0, 0, 0, 1500),
+            Origin::Query,
+        );
+        assert_eq!(v.unwrap(), Value::Int64(86_400_001));
+        let u = column("bigint", true);
+        // The binlog reads 18446744073709551615 as -1.
+        let v = to_connect(&u, Repr::UnsignedDecimal, My::Int(-1), Origin::Binlog);
+        assert_eq!(
+            v.unwrap(),
+            Value::Bytes(ferry_api::Decimal::parse("18446744073709551615", 0).unwrap())
         );
     }
 }
