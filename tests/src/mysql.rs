@@ -87,4 +87,90 @@ impl MySql {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+
+    /// Like `sql`, without the panic: the client's output (tab-separated, no column names) or,
+    /// when the server is down or refuses, what the client said.
+    pub fn try_sql(&self, statements: &str) -> Result<String, String> {
+        use std::io::Write;
+        let mut child = self
+            .client()
+            .args(["-N", "-B", "--connect-timeout=5"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("the mysql client does not run: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A client that exits early (it cannot connect) closes its input: not our error.
+            let _ = stdin.write_all(statements.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("the mysql client: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    /// Stops the local MariaDB that scripts/databases.sh manages and starts it again, with the
+    /// scripts' own functions (`_ferry_mariadb_shutdown`, `_ferry_mariadb_start`; as root, or
+    /// through sudo), then waits until this user logs in over TCP again. Every client of the
+    /// server loses its connection meanwhile: only for a test binary that runs alone.
+    pub fn restart_server(&self) {
+        assert!(
+            matches!(self.host.as_str(), "127.0.0.1" | "localhost" | "::1"),
+            "restart_server restarts the local MariaDB of scripts/databases.sh, but \
+             FERRY_TEST_MYSQL points at {}",
+            self.host
+        );
+        let log = std::env::var("FERRY_MARIADB_LOG")
+            .ok()
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "/var/log/ferry-mariadbd.log".into());
+        let log_end = || {
+            let text = std::fs::read_to_string(&log)
+                .unwrap_or_else(|e| format!("(cannot read {log}: {e})"));
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        };
+        let timeout = std::time::Duration::from_secs(60);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(
+                ". scripts/lib.sh && . scripts/databases.sh \
+                 && _ferry_mariadb_shutdown && _ferry_mariadb_start",
+            )
+            .current_dir(&root)
+            // Each of the two waits for at most this long.
+            .env("FERRY_DB_TIMEOUT", (timeout.as_secs() / 2).to_string())
+            .env("FERRY_MARIADB_LOG", &log)
+            .stdin(Stdio::null())
+            .output()
+            .expect("bash runs scripts/databases.sh");
+        assert!(
+            out.status.success(),
+            "restarting MariaDB with scripts/databases.sh failed ({}):\n{}\nthe end of {log}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            log_end()
+        );
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            match self.try_sql("SELECT 1") {
+                Ok(_) => return,
+                Err(e) if std::time::Instant::now() > deadline => panic!(
+                    "MariaDB was restarted but {}@{}:{} cannot log in after {timeout:?}: {e}\n\
+                     the end of {log}:\n{}",
+                    self.user,
+                    self.host,
+                    self.port,
+                    log_end()
+                ),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+    }
 }

@@ -515,10 +515,18 @@ mod tests {
         let v = to_connect(
             &t,
             Repr::ConnectTime,
-            My::Time(true, 0, 1, 0, 0, 500_000),
+            My::Time(false, 0, 1, 0, 0, 500_000),
             Origin::Binlog,
         );
-        assert_eq!(v.unwrap(), Value::Int32(-3_600_500));
+        assert_eq!(v.unwrap(), Value::Int32(3_600_500));
+        // Not a time of day: null, as Debezium gives it.
+        let v = to_connect(
+            &t,
+            Repr::ConnectTime,
+            My::Time(true, 0, 1, 0, 0, 0),
+            Origin::Query,
+        );
+        assert_eq!(v.unwrap(), Value::Null);
         let d = column("datetime", false);
         let v = to_connect(
             &d,
