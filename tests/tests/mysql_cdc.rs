@@ -285,6 +285,15 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
         let (_, s) = ferry.get("/connectors/killed/status");
         (s["tasks"][0]["state"] == "RUNNING").then_some(())
     });
+    // Its schema change events come once the snapshot's transaction has begun: every change
+    // made from then on is streamed, none read by the snapshot.
+    assert!(
+        !broker
+            .consume(&prefix, 1, Duration::from_secs(60))
+            .is_empty(),
+        "the snapshot's schema change events; worker output:\n{}",
+        ferry.output()
+    );
     // 10,000 changes: 100 keys, each updated 99 times after its insert, in transactions of 100.
     let keys = 100;
     let rounds = 100;
@@ -450,5 +459,147 @@ fn after_a_restart_each_change_decodes_with_the_structure_it_was_written_with() 
         .filter(|d| d.starts_with("ALTER"))
         .collect();
     assert_eq!(ddl.len(), 2, "{ddl:?}");
+    db.sql(&format!("DROP DATABASE {database};"));
+}
+
+#[test]
+fn a_user_who_may_not_read_the_binlog_is_told_which_grant_is_missing() {
+    let broker = Broker::shared();
+    let db = MySql::from_env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = format!("low{}", std::process::id());
+    db.sql(&format!(
+        "CREATE USER '{user}'@'%' IDENTIFIED BY 'low'; GRANT SELECT ON *.* TO '{user}'@'%';
+         CREATE USER '{user}'@'localhost' IDENTIFIED BY 'low'; GRANT SELECT ON *.* TO '{user}'@'localhost';"
+    ));
+    let ferry = Ferry::standalone_on(&broker, dir.path());
+    let prefix = unique("lowpriv");
+    let config = json!({
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+        "database.hostname": db.host,
+        "database.port": db.port,
+        "database.user": user,
+        "database.password": "low",
+        "database.server.id": 9100 + (std::process::id() % 500),
+        "topic.prefix": prefix,
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
+    });
+    let mut named = config.clone();
+    named["name"] = json!("lowpriv");
+    let (code, answer) = ferry.call(
+        "PUT",
+        "/connector-plugins/MariaDbConnector/config/validate",
+        Some(named),
+    );
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["error_count"], 1, "{answer}");
+    let errors = answer["configs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["value"]["name"] == "database.hostname"))
+        .map(|c| c["value"]["errors"].to_string())
+        .unwrap_or_default();
+    assert!(
+        errors.contains("REPLICATION SLAVE") && errors.contains("REPLICATION CLIENT"),
+        "{errors}"
+    );
+    let (code, body) = ferry.call("PUT", "/connectors/lowpriv/config", Some(config));
+    assert_eq!(code, 201, "{body}");
+    let status = wait_for("the task FAILED", Duration::from_secs(60), || {
+        let (_, s) = ferry.get("/connectors/lowpriv/status");
+        (s["tasks"][0]["state"] == "FAILED").then_some(s)
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("GRANT REPLICATION SLAVE"), "{trace}");
+    db.sql(&format!(
+        "DROP USER '{user}'@'%'; DROP USER '{user}'@'localhost';"
+    ));
+}
+
+#[test]
+fn a_lost_schema_history_fails_the_task_until_recovery_rebuilds_it() {
+    let broker = Broker::shared();
+    let db = MySql::from_env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = unique("cdcrecover").replace('-', "_");
+    db.sql(&format!(
+        "CREATE DATABASE {database};
+         CREATE TABLE {database}.t (id INT PRIMARY KEY, v VARCHAR(10));
+         INSERT INTO {database}.t VALUES (1, 'a');"
+    ));
+    let mut ferry = Ferry::standalone_on(&broker, dir.path());
+    let prefix = unique("recover");
+    let mut config = json!({
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+        "database.hostname": db.host,
+        "database.port": db.port,
+        "database.user": db.user,
+        "database.password": db.password,
+        "database.server.id": 9600 + (std::process::id() % 300),
+        "topic.prefix": prefix,
+        "database.include.list": database,
+        "schema.history.internal.kafka.bootstrap.servers": broker.address,
+        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+    });
+    let (code, body) = ferry.call("PUT", "/connectors/recover/config", Some(config.clone()));
+    assert_eq!(code, 201, "{body}");
+    let topic = format!("{prefix}.{database}.t");
+    assert_eq!(broker.consume(&topic, 1, Duration::from_secs(60)).len(), 1);
+    db.sql(&format!("INSERT INTO {database}.t VALUES (2, 'b');"));
+    assert_eq!(broker.consume(&topic, 2, Duration::from_secs(60)).len(), 2);
+    wait_for(
+        "a committed streaming offset",
+        Duration::from_secs(60),
+        || {
+            let (_, o) = ferry.get("/connectors/recover/offsets");
+            let offset = &o["offsets"][0]["offset"];
+            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
+        },
+    );
+    ferry.terminate();
+    // The history is lost: the connector now names an empty topic.
+    config["schema.history.internal.kafka.topic"] = json!(format!("{prefix}-history-lost"));
+    db.sql(&format!("INSERT INTO {database}.t VALUES (3, 'c');"));
+    ferry.start_again();
+    // A standalone worker keeps no connector made over REST across a restart: it is made again.
+    let (code, body) = ferry.call("PUT", "/connectors/recover/config", Some(config.clone()));
+    assert!(code == 200 || code == 201, "{code} {body}");
+    let status = wait_for("the task FAILED", Duration::from_secs(60), || {
+        let (_, s) = ferry.get("/connectors/recover/status");
+        (s["tasks"][0]["state"] == "FAILED").then_some(s)
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("history") && trace.contains("snapshot.mode=recovery"),
+        "{trace}"
+    );
+    config["snapshot.mode"] = json!("recovery");
+    let (code, body) = ferry.call("PUT", "/connectors/recover/config", Some(config));
+    assert_eq!(code, 200, "{body}");
+    // From the stored offset: the change made meanwhile, once, and no new snapshot.
+    let values = broker.consume(&topic, 3, Duration::from_secs(60));
+    let after: Vec<Json> = values
+        .iter()
+        .map(|v| serde_json::from_str::<Json>(v).expect("JSON")["after"]["id"].clone())
+        .collect();
+    assert_eq!(
+        after,
+        vec![json!(1), json!(2), json!(3)],
+        "{}",
+        ferry.output()
+    );
+    let history = broker.consume(
+        &format!("{prefix}-history-lost"),
+        1,
+        Duration::from_secs(30),
+    );
+    assert!(
+        !history.is_empty(),
+        "recovery wrote the tables' structure to the new history"
+    );
     db.sql(&format!("DROP DATABASE {database};"));
 }

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod history;
 pub mod schema;
 pub mod schema_change;
+pub mod server;
 pub mod snapshot;
 pub mod table;
 pub mod table_changes;

@@ -20,6 +20,7 @@ use crate::event::{partition, Events, Position};
 use crate::history::{History, HistoryStore};
 use crate::schema::{source_schema, TableSchemas};
 use crate::schema_change::SchemaChanges;
+use crate::server;
 use crate::snapshot;
 
 /// Batches waiting for `poll` at most.
@@ -108,10 +109,23 @@ async fn read(
     let source = source_schema(config.flavor)?;
     let events = Events::new(&config, source.clone())?;
     let mut meta = connect(&config).await?;
-    check_server(&mut meta).await?;
+    server::check(&mut meta, &config.user).await?;
     let history = History::open(config.history.clone(), &config.topic_prefix).await?;
     let changes = SchemaChanges::new(&config, source.clone(), history)?;
-    let (mut catalog, mut resume) = match resume_from(offset.as_ref()) {
+    let stored = match resume_from(offset.as_ref()) {
+        Some(r) if !server::binlog_has(&mut meta, &r.file).await? => {
+            if config.snapshot_mode != SnapshotMode::WhenNeeded {
+                return Err(ConnectError::Config(format!(
+                    "The connector is trying to read binlog starting at file {}, position {}, but this is no longer available on the server (the binlog was purged). Reconfigure the connector to take a new snapshot when needed (snapshot.mode=when_needed), or reset its offsets",
+                    r.file, r.pos
+                )));
+            }
+            tracing::warn!(file = %r.file, pos = r.pos, "the stored binlog position is no longer on the server (purged); snapshot.mode=when_needed: taking a new snapshot");
+            None
+        }
+        stored => stored,
+    };
+    let (mut catalog, mut resume) = match stored {
         Some(resume) => {
             tracing::info!(file = %resume.file, pos = resume.pos, "resuming from the stored offset");
             let catalog = tables_at(&mut meta, &config, &events, &changes, &resume, &out).await?;
@@ -269,49 +283,9 @@ pub async fn check_reachable(config: &MySqlConfig) -> Result<()> {
     let mut quick = config.clone();
     quick.connect_timeout_ms = quick.connect_timeout_ms.min(10_000);
     let mut conn = connect(&quick).await?;
-    let checked = check_server(&mut conn).await;
+    let checked = server::check(&mut conn, &config.user).await;
     let _ = conn.disconnect().await;
     checked
-}
-
-/// What change data capture needs of the server: the binlog on, in ROW format with full row
-/// images. Anything else fails the task with the setting to change.
-async fn check_server(conn: &mut Conn) -> Result<()> {
-    use mysql_async::prelude::Queryable;
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
-        .query_first("SELECT @@log_bin, @@binlog_format, @@binlog_row_image")
-        .await
-        .map_err(|e| {
-            ConnectError::Retriable(format!("cannot read the server's binlog settings: {e}"))
-        })?;
-    let (log_bin, format, image) = row.unwrap_or_default();
-    let on = log_bin
-        .as_deref()
-        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("ON"));
-    if !on {
-        return Err(ConnectError::Config(
-            "the server's binary log is off (log_bin): change data capture reads it; turn it on and restart the server".into(),
-        ));
-    }
-    if !format
-        .as_deref()
-        .is_some_and(|f| f.eq_ignore_ascii_case("ROW"))
-    {
-        return Err(ConnectError::Config(format!(
-            "the server's binlog_format is {}; change data capture needs ROW",
-            format.unwrap_or_default()
-        )));
-    }
-    if !image
-        .as_deref()
-        .is_some_and(|i| i.eq_ignore_ascii_case("FULL"))
-    {
-        return Err(ConnectError::Config(format!(
-            "the server's binlog_row_image is {}; change data capture needs FULL",
-            image.unwrap_or_default()
-        )));
-    }
-    Ok(())
 }
 
 async fn wait(stop: &mut watch::Receiver<bool>, delay: Duration) {
