@@ -103,6 +103,23 @@ import json, sys
 print(json.dumps(json.load(sys.stdin), ensure_ascii=False, sort_keys=True))'
 }
 
+# snapshot_count CONNECTOR.json DB.TABLE: the SQL counting the rows a snapshot of DB.TABLE reads
+# (none outside snapshot.include.collection.list; snapshot.select.statement.overrides honoured).
+snapshot_count() {
+  python3 - "$1" "$2" <<'PY'
+import json, re, sys
+config = json.load(open(sys.argv[1]))["config"]
+table = sys.argv[2]
+include = config.get("snapshot.include.collection.list")
+if include and not any(re.fullmatch(p.strip(), table, re.I) for p in include.split(",")):
+    print("SELECT 0")
+elif table in [t.strip() for t in config.get("snapshot.select.statement.overrides", "").split(",")]:
+    print(f"SELECT COUNT(*) FROM ({config['snapshot.select.statement.overrides.' + table]}) AS chosen")
+else:
+    print(f"SELECT COUNT(*) FROM {table}")
+PY
+}
+
 # run_connector NAME CLASS: one recording. Returns 1 when the connector failed.
 run_connector() {
   local name=$1 class=$2 out=$here/golden/$1
@@ -118,8 +135,6 @@ run_connector() {
   log "creating the database compat and its rows for the snapshot (setup.sql)"
   sql <"$here/setup.sql"
   local snap_all snap_cust
-  snap_all=$(sql -N -B -e 'SELECT COUNT(*) FROM compat.all_types')
-  snap_cust=$(sql -N -B -e 'SELECT COUNT(*) FROM compat.customers')
 
   local port
   port=$(free_port)
@@ -163,6 +178,9 @@ connector["config"].update(json.load(open(extra)))
 json.dump(connector, open(path, "w"), indent=2)
 PY
   fi
+  # The rows the snapshot reads, as the connector's settings choose them.
+  snap_all=$(sql -N -B -e "$(snapshot_count "$WORKDIR/connector.json" compat.all_types)")
+  snap_cust=$(sql -N -B -e "$(snapshot_count "$WORKDIR/connector.json" compat.customers)")
   local code
   code=$(curl -s -o "$WORKDIR/create.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     --data @"$WORKDIR/connector.json" "$REST/connectors" || true)

@@ -128,7 +128,9 @@ fn mariadb_events_are_debeziums() {
 }
 
 /// `time.precision.mode=connect`, `binary.handling.mode=hex`, `bigint.unsigned.handling.mode=precise`,
-/// `decimal.handling.mode=string`, no schema change topic, no tombstones (`connector-mariadb-modes.json`).
+/// `decimal.handling.mode=string`, no schema change topic, no tombstones, deletes skipped, a
+/// message key of another column, a snapshot of one table with its own SELECT
+/// (`connector-mariadb-modes.json`).
 #[test]
 fn mariadb_events_with_other_type_modes_are_debeziums() {
     compare_with_debezium("mariadb-modes");
@@ -217,8 +219,10 @@ fn compare_with_debezium(variant: &str) {
     let mut report = Vec::new();
     for t in tables {
         let want = &expected[t];
+        // Where Debezium wrote nothing, a few seconds show that ferry writes nothing either.
+        let wait = if want.is_empty() { 5 } else { 60 };
         let got: Vec<(Json, Json)> = broker
-            .consume_records(&topic(t), want.len(), Duration::from_secs(60))
+            .consume_records(&topic(t), want.len().max(1), Duration::from_secs(wait))
             .into_iter()
             .map(|(k, v)| {
                 let parse = |t: Option<String>| {

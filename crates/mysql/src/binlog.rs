@@ -17,7 +17,7 @@ use mysql_async::{BinlogStream, BinlogStreamRequest, Conn};
 use tokio::sync::{mpsc, watch};
 
 use crate::catalog::Catalog;
-use crate::config::{InconsistentSchema, MySqlConfig};
+use crate::config::{Handling, MySqlConfig};
 use crate::event::{Events, Op, Position};
 use crate::schema::TableSchemas;
 use crate::schema_change::SchemaChanges;
@@ -365,7 +365,15 @@ pub async fn stream(
                             ..Position::default()
                         };
                         row_events(
-                            events, table, schemas, &rows, tme, at, skip_rows, &mut batch,
+                            events,
+                            table,
+                            schemas,
+                            &rows,
+                            tme,
+                            at,
+                            skip_rows,
+                            config.event_failure,
+                            &mut batch,
                         )?;
                     }
                 }
@@ -409,6 +417,7 @@ fn row_events(
     tme: &TableMapEvent<'_>,
     at: Position,
     skip: u64,
+    failure: Handling,
     batch: &mut Vec<SourceRecord>,
 ) -> Result<()> {
     let op = match rows {
@@ -420,14 +429,30 @@ fn row_events(
     };
     let now = chrono::Utc::now().timestamp_millis();
     for (index, pair) in rows.rows(tme).enumerate() {
-        let (before, after) = pair.map_err(|e| {
-            ConnectError::Data(format!("cannot decode a row of {}: {e}", table.id()))
-        })?;
         if (index as u64) < skip {
             continue;
         }
-        let before = before.map(|r| row_values(table, schemas, r)).transpose()?;
-        let after = after.map(|r| row_values(table, schemas, r)).transpose()?;
+        let decoded = pair
+            .map_err(|e| ConnectError::Data(format!("cannot decode a row of {}: {e}", table.id())))
+            .and_then(|(before, after)| {
+                let before = before.map(|r| row_values(table, schemas, r)).transpose()?;
+                let after = after.map(|r| row_values(table, schemas, r)).transpose()?;
+                Ok((before, after))
+            });
+        let (before, after) = match (decoded, failure) {
+            (Ok(rows), _) => rows,
+            (Err(e), Handling::Fail) => {
+                return Err(ConnectError::Data(format!(
+                    "{e} (binlog {}:{}, row {index}); set event.processing.failure.handling.mode to warn or skip to pass over such rows",
+                    at.file, at.event_pos
+                )))
+            }
+            (Err(e), Handling::Warn) => {
+                tracing::warn!(file = %at.file, pos = at.event_pos, row = index, "{e}; the row is skipped (event.processing.failure.handling.mode=warn)");
+                continue;
+            }
+            (Err(_), Handling::Skip) => continue,
+        };
         let mut position = at.clone();
         position.row = index as i32;
         position.rows_to_skip = index as u64 + 1;
@@ -479,17 +504,17 @@ fn row_values(
 
 /// A change of a captured table whose structure is not known, handled as
 /// `inconsistent.schema.handling.mode` says.
-fn unknown_table(mode: InconsistentSchema, id: &str, file: &str, pos: u64) -> Result<()> {
+fn unknown_table(mode: Handling, id: &str, file: &str, pos: u64) -> Result<()> {
     let what = format!("a change of the captured table {id} was read at {file}:{pos}, but the structure of that table at that point is not known (it is missing from the schema history or does not match the binlog)");
     match mode {
-        InconsistentSchema::Fail => Err(ConnectError::Other(format!(
+        Handling::Fail => Err(ConnectError::Other(format!(
             "{what}; set inconsistent.schema.handling.mode to warn or skip to pass over such changes, or snapshot.mode to recovery to rebuild the history from the tables' current structure"
         ))),
-        InconsistentSchema::Warn => {
+        Handling::Warn => {
             tracing::warn!("{what}; the change is skipped (inconsistent.schema.handling.mode=warn)");
             Ok(())
         }
-        InconsistentSchema::Skip => Ok(()),
+        Handling::Skip => Ok(()),
     }
 }
 

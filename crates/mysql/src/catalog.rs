@@ -12,13 +12,11 @@ use crate::alter;
 use crate::config::MySqlConfig;
 use crate::ddl::{self, ChangeKind};
 use crate::event::{Events, Position};
+use crate::filters::is_system_database;
 use crate::schema::TableSchemas;
 use crate::schema_change::{SchemaChanges, Statement};
 use crate::table::{self, Table};
 use crate::table_changes::TableChange;
-
-/// The databases of the server itself, whose DDL is never recorded.
-pub const SYSTEM_DATABASES: &[&str] = &["mysql", "sys", "performance_schema", "information_schema"];
 
 /// The captured tables, by `DB.TABLE`, with their event schemas.
 pub struct Catalog {
@@ -41,8 +39,19 @@ impl Catalog {
     }
 
     fn put(&mut self, table: Table, events: &Events, config: &MySqlConfig) -> Result<()> {
-        let schemas =
-            TableSchemas::build(&table, &events.prefix, &config.types, &events.source_schema)?;
+        let id = table.id();
+        let key_override = config
+            .key_columns
+            .iter()
+            .find(|(pattern, _)| pattern.is_match(&id))
+            .map(|(_, columns)| columns.as_slice());
+        let schemas = TableSchemas::build(
+            &table,
+            &events.prefix,
+            &config.types,
+            key_override,
+            &events.source_schema,
+        )?;
         self.tables.insert(table.id(), (table, schemas));
         Ok(())
     }
@@ -169,7 +178,7 @@ impl Catalog {
             .map(|e| e.databases.clone())
             .unwrap_or_default();
         let database_level = databases.iter().any(|d| config.filters.database(d));
-        let system = SYSTEM_DATABASES.contains(&db.to_ascii_lowercase().as_str());
+        let system = is_system_database(db);
         let statement = Statement {
             db: db.to_string(),
             table: first_table.filter(|(d, _)| d == db).map(|(_, t)| t),

@@ -4,7 +4,11 @@
 use ferry_api::config::validators;
 use ferry_api::{ConfigDef, ConfigType, ConnectError, Importance, ParsedConfig, Props, Result};
 
-use crate::filters::Filters;
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use crate::filters::{self, Filters};
 use crate::history::HistoryStore;
 
 pub const HOSTNAME: &str = "database.hostname";
@@ -30,6 +34,11 @@ pub const HISTORY_TOPIC: &str = "schema.history.internal.kafka.topic";
 pub const HISTORY_CAPTURED_ONLY: &str = "schema.history.internal.store.only.captured.tables.ddl";
 pub const INCLUDE_SCHEMA_CHANGES: &str = "include.schema.changes";
 pub const INCONSISTENT_SCHEMA: &str = "inconsistent.schema.handling.mode";
+pub const EVENT_FAILURE: &str = "event.processing.failure.handling.mode";
+pub const SKIPPED_OPERATIONS: &str = "skipped.operations";
+pub const MESSAGE_KEY_COLUMNS: &str = "message.key.columns";
+pub const SNAPSHOT_SELECT_OVERRIDES: &str = "snapshot.select.statement.overrides";
+pub const SNAPSHOT_INCLUDE: &str = "snapshot.include.collection.list";
 
 const KAFKA_HISTORY: &str = "io.debezium.storage.kafka.history.KafkaSchemaHistory";
 const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory";
@@ -38,16 +47,11 @@ const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory
 pub const NOT_YET: &[&str] = &[
     "signal.data.collection",
     "snapshot.locking.mode",
-    "snapshot.select.statement.overrides",
-    "snapshot.include.collection.list",
     "incremental.snapshot.chunk.size",
     "provide.transaction.metadata",
     "include.query",
     "column.propagate.source.type",
     "datatype.propagate.source.type",
-    "message.key.columns",
-    "skipped.operations",
-    "event.processing.failure.handling.mode",
     "database.ssl.mode",
     "gtid.source.includes",
     "gtid.source.excludes",
@@ -74,10 +78,11 @@ pub enum SnapshotMode {
     Recovery,
 }
 
-/// What to do with a row event of a captured table whose structure is unknown
-/// (`inconsistent.schema.handling.mode`).
+/// What to do with a problem event: a row event of a captured table whose structure is unknown
+/// (`inconsistent.schema.handling.mode`) or that cannot be decoded
+/// (`event.processing.failure.handling.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InconsistentSchema {
+pub enum Handling {
     Fail,
     Warn,
     Skip,
@@ -160,6 +165,33 @@ impl Default for TypeModes {
     }
 }
 
+/// `message.key.columns`: `DB.TABLE:COL,COL;DB.TABLE:COL`, each table a regular expression.
+fn key_columns(list: &str) -> Result<Vec<(Regex, Vec<String>)>> {
+    list.split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let (table, columns) = entry.rsplit_once(':').ok_or_else(|| {
+                bad(
+                    MESSAGE_KEY_COLUMNS,
+                    list,
+                    &format!("{entry} is not of the form <table>:<column>,<column>"),
+                )
+            })?;
+            let pattern = filters::patterns(MESSAGE_KEY_COLUMNS, table)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| bad(MESSAGE_KEY_COLUMNS, list, "a table pattern is empty"))?;
+            let columns: Vec<String> = columns
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+            Ok((pattern, columns))
+        })
+        .collect()
+}
+
 /// One of `options`, by its name in any case, or why not.
 fn choice<T: Copy>(key: &str, value: &str, options: &[(&str, T)]) -> Result<T> {
     let wanted = value.trim();
@@ -227,7 +259,18 @@ pub struct MySqlConfig {
     /// `schema.history.internal.store.only.captured.tables.ddl`.
     pub history_captured_only: bool,
     pub include_schema_changes: bool,
-    pub inconsistent_schema: InconsistentSchema,
+    pub inconsistent_schema: Handling,
+    /// `event.processing.failure.handling.mode`.
+    pub event_failure: Handling,
+    /// `skipped.operations`: the `op` codes (`c`, `u`, `d`, `t`) not sent.
+    pub skipped_operations: Vec<char>,
+    /// `message.key.columns`: for the tables a pattern matches, the columns of the events' keys.
+    pub key_columns: Vec<(Regex, Vec<String>)>,
+    /// `snapshot.select.statement.overrides`: the query reading a table (`DB.TABLE`) in a snapshot.
+    pub snapshot_selects: BTreeMap<String, String>,
+    /// `snapshot.include.collection.list`: the tables whose rows a snapshot reads (all captured
+    /// tables when unset).
+    pub snapshot_tables: Option<Vec<Regex>>,
 }
 
 pub fn config_def() -> ConfigDef {
@@ -429,6 +472,41 @@ pub fn config_def() -> ConfigDef {
             "Specify how binlog events that belong to a table missing from internal schema representation (i.e. internal representation is not consistent with database) should be handled, including: 'fail' (the default) an exception indicating the problematic event and its binlog position is raised, causing the connector to be stopped; 'warn' the problematic event and its binlog position will be logged and the event will be skipped; 'skip' the problematic event will be skipped.",
         )
         .optional(
+            EVENT_FAILURE,
+            ConfigType::String,
+            Some("fail"),
+            Importance::Medium,
+            "Specify how failures during processing of events (i.e. when encountering a corrupted event) should be handled, including: 'fail' (the default) an exception indicating the problematic event and its position is raised, causing the connector to be stopped; 'warn' the problematic event and its position will be logged and the event will be skipped; 'skip' the problematic event will be skipped.",
+        )
+        .optional(
+            SKIPPED_OPERATIONS,
+            ConfigType::String,
+            Some("t"),
+            Importance::Low,
+            "The comma-separated list of operations to skip during streaming, defined as: 'c' for inserts/create; 'u' for updates; 'd' for deletes, 't' for truncates, and 'none' to indicate nothing skipped. By default, only truncate operations will be skipped.",
+        )
+        .optional(
+            MESSAGE_KEY_COLUMNS,
+            ConfigType::String,
+            None,
+            Importance::Low,
+            "A semicolon-separated list of expressions that match fully-qualified tables and column(s) to be used as message key. Each expression must match the pattern '<fully-qualified table name>:<key columns>', where the table names could be defined as (DB_NAME.TABLE_NAME) or (SCHEMA_NAME.TABLE_NAME), depending on the specific connector, and the key columns are a comma-separated list of columns representing the custom key. For any table without an explicit key configuration the table's primary key column(s) will be used as message key. Example: dbserver1.inventory.orderlines:orderId,orderLineId;dbserver1.inventory.orders:id",
+        )
+        .optional(
+            SNAPSHOT_SELECT_OVERRIDES,
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "This property contains a comma-separated list of fully-qualified tables (DB_NAME.TABLE_NAME) or (SCHEMA_NAME.TABLE_NAME), depending on the specific connectors. Select statements for the individual tables are specified in further configuration properties, one for each table, identified by the id 'snapshot.select.statement.overrides.[DB_NAME].[TABLE_NAME]' or 'snapshot.select.statement.overrides.[SCHEMA_NAME].[TABLE_NAME]', respectively. The value of those properties is the select statement to use when retrieving data from the specific table during snapshotting. A possible use case for large append-only tables is setting a specific point where to start (resume) snapshotting, in case a previous snapshotting was interrupted.",
+        )
+        .optional(
+            SNAPSHOT_INCLUDE,
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "This setting must be set to specify a list of tables/collections whose snapshot must be taken on creating or restarting the connector.",
+        )
+        .optional(
             CONNECT_TIMEOUT_MS,
             ConfigType::Long,
             Some("30000"),
@@ -591,14 +669,68 @@ impl MySqlConfig {
         })?;
         let filters = Filters::from_config(props)?;
         let history = history_store(props, &text(HISTORY))?;
+        let skipped = text(SKIPPED_OPERATIONS);
+        let mut skipped_operations = Vec::new();
+        for op in skipped.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            match op.to_ascii_lowercase().as_str() {
+                "none" => {}
+                "c" | "u" | "d" | "t" => skipped_operations.extend(op.to_ascii_lowercase().chars()),
+                _ => {
+                    return Err(bad(
+                        SKIPPED_OPERATIONS,
+                        &skipped,
+                        "The value must be a list of c, u, d, t, or none",
+                    ))
+                }
+            }
+        }
+        let key_columns = match props.get(MESSAGE_KEY_COLUMNS).map(|v| v.trim()) {
+            Some(list) if !list.is_empty() => key_columns(list)?,
+            _ => Vec::new(),
+        };
+        let snapshot_selects = match props.get(SNAPSHOT_SELECT_OVERRIDES) {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    let key = format!("{SNAPSHOT_SELECT_OVERRIDES}.{t}");
+                    props
+                        .get(&key)
+                        .map(|select| (t.to_string(), select.clone()))
+                        .ok_or_else(|| {
+                            bad(
+                                SNAPSHOT_SELECT_OVERRIDES,
+                                list,
+                                &format!("names {t}, but {key} is not set"),
+                            )
+                        })
+                })
+                .collect::<Result<_>>()?,
+            None => BTreeMap::new(),
+        };
+        let snapshot_tables = match props.get(SNAPSHOT_INCLUDE).map(|v| v.trim()) {
+            Some(list) if !list.is_empty() => Some(filters::patterns(SNAPSHOT_INCLUDE, list)?),
+            _ => None,
+        };
+        let event_failure = choice(
+            EVENT_FAILURE,
+            &text(EVENT_FAILURE),
+            &[
+                ("fail", Handling::Fail),
+                ("warn", Handling::Warn),
+                ("skip", Handling::Skip),
+                ("ignore", Handling::Skip),
+            ],
+        )?;
         let inconsistent_schema = choice(
             INCONSISTENT_SCHEMA,
             &text(INCONSISTENT_SCHEMA),
             &[
-                ("fail", InconsistentSchema::Fail),
-                ("warn", InconsistentSchema::Warn),
-                ("skip", InconsistentSchema::Skip),
-                ("ignore", InconsistentSchema::Skip),
+                ("fail", Handling::Fail),
+                ("warn", Handling::Warn),
+                ("skip", Handling::Skip),
+                ("ignore", Handling::Skip),
             ],
         )?;
         Ok(MySqlConfig {
@@ -622,6 +754,11 @@ impl MySqlConfig {
             history_captured_only: parsed.boolean(HISTORY_CAPTURED_ONLY).unwrap_or(false),
             include_schema_changes: parsed.boolean(INCLUDE_SCHEMA_CHANGES).unwrap_or(true),
             inconsistent_schema,
+            event_failure,
+            skipped_operations,
+            key_columns,
+            snapshot_selects,
+            snapshot_tables,
         })
     }
 

@@ -102,6 +102,8 @@ pub struct Events {
     pub source_schema: Arc<Schema>,
     pub partition: Arc<OffsetMap>,
     pub tombstones: bool,
+    /// `skipped.operations`.
+    skipped: Vec<char>,
     /// `heartbeat.topics.prefix`.`topic.prefix`, where heartbeats go.
     pub heartbeat_topic: String,
     heartbeat_key: Arc<Schema>,
@@ -127,6 +129,7 @@ impl Events {
             source_schema,
             partition: partition(&config.topic_prefix),
             tombstones: config.tombstones_on_delete,
+            skipped: config.skipped_operations.clone(),
             heartbeat_topic: format!("{}.{}", config.heartbeat_topics_prefix, config.topic_prefix),
             heartbeat_key: SchemaBuilder::new(SchemaType::Struct)
                 .name("io.debezium.connector.common.ServerNameKey")
@@ -213,10 +216,10 @@ impl Events {
         Value::Struct(Struct::from_values_unchecked(schemas.value.clone(), values))
     }
 
-    fn key(&self, table: &Table, schemas: &TableSchemas, row: &[Value]) -> Option<Value> {
+    fn key(&self, schemas: &TableSchemas, row: &[Value]) -> Option<Value> {
         let schema = schemas.key.as_ref()?;
-        let values = table
-            .primary_key
+        let values = schemas
+            .key_columns
             .iter()
             .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
             .collect();
@@ -241,10 +244,30 @@ impl Events {
         now_ms: i64,
         out: &mut Vec<SourceRecord>,
     ) -> Result<()> {
+        if op.code().chars().all(|c| self.skipped.contains(&c)) {
+            return Ok(());
+        }
+        self.emit(table, schemas, op, before, after, at, now_ms, out)
+    }
+
+    /// The events of a change not skipped. A key change emits its delete and create whatever
+    /// `skipped.operations` says, as Debezium's do.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        table: &Table,
+        schemas: &TableSchemas,
+        op: Op,
+        before: Option<&[Value]>,
+        after: Option<&[Value]>,
+        at: &Position,
+        now_ms: i64,
+        out: &mut Vec<SourceRecord>,
+    ) -> Result<()> {
         if op == Op::Update {
             if let (Some(b), Some(a)) = (before, after) {
-                let old_key = self.key(table, schemas, b);
-                let new_key = self.key(table, schemas, a);
+                let old_key = self.key(schemas, b);
+                let new_key = self.key(schemas, a);
                 if old_key != new_key {
                     // As Debezium: a new primary key is a delete of the old row (its events
                     // naming the new key) and a create (naming the old one).
@@ -256,12 +279,12 @@ impl Events {
                     let newkey = key_header("__debezium.newkey", new_key);
                     let oldkey = key_header("__debezium.oldkey", old_key);
                     let start = out.len();
-                    self.change(table, schemas, Op::Delete, before, None, at, now_ms, out)?;
+                    self.emit(table, schemas, Op::Delete, before, None, at, now_ms, out)?;
                     for record in &mut out[start..] {
                         record.headers.push(newkey.clone());
                     }
                     let start = out.len();
-                    self.change(table, schemas, Op::Create, None, after, at, now_ms, out)?;
+                    self.emit(table, schemas, Op::Create, None, after, at, now_ms, out)?;
                     for record in &mut out[start..] {
                         record.headers.push(oldkey.clone());
                     }
@@ -270,7 +293,7 @@ impl Events {
             }
         }
         let key_row = after.or(before).unwrap_or(&[]);
-        let key = self.key(table, schemas, key_row);
+        let key = self.key(schemas, key_row);
         let envelope = Struct::from_values_unchecked(
             schemas.envelope.clone(),
             vec![

@@ -9,6 +9,11 @@ use regex::{Regex, RegexBuilder};
 
 const SYSTEM_DATABASES: &[&str] = &["mysql", "sys", "performance_schema", "information_schema"];
 
+/// Whether `db` is one of the server's own databases, never captured nor recorded.
+pub fn is_system_database(db: &str) -> bool {
+    SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(db))
+}
+
 /// An include list or an exclude list (or neither: everything).
 #[derive(Debug, Clone, Default)]
 enum Rule {
@@ -41,7 +46,8 @@ impl Rule {
 }
 
 /// The regular expressions of one list, each anchored to match a whole name.
-fn patterns(key: &str, list: &str) -> Result<Vec<Regex>> {
+/// The regular expressions of a comma-separated list, each matching a whole name, in any case.
+pub fn patterns(key: &str, list: &str) -> Result<Vec<Regex>> {
     split_regexes(list)
         .into_iter()
         .map(|p| {
@@ -97,7 +103,7 @@ impl Filters {
     }
 
     pub fn database(&self, db: &str) -> bool {
-        !SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(db)) && self.databases.allows(db)
+        !is_system_database(db) && self.databases.allows(db)
     }
 
     pub fn table(&self, db: &str, table: &str) -> bool {

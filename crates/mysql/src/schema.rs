@@ -186,6 +186,8 @@ pub struct TableSchemas {
     pub envelope: Arc<Schema>,
     /// For each field of `value`, the index of its column in the table.
     pub value_columns: Vec<usize>,
+    /// The columns of the key, by index: the primary key's, or `message.key.columns`'.
+    pub key_columns: Vec<usize>,
     /// The representation of each column of the table (`None`: not captured).
     pub reprs: Vec<Option<Repr>>,
     /// The table's topic, `PREFIX.DB.TABLE` (also the schemas' base name).
@@ -197,6 +199,7 @@ impl TableSchemas {
         table: &Table,
         prefix: &str,
         modes: &TypeModes,
+        key_override: Option<&[String]>,
         source: &Arc<Schema>,
     ) -> Result<TableSchemas> {
         let base = format!("{prefix}.{}.{}", table.db, table.name);
@@ -213,11 +216,23 @@ impl TableSchemas {
             value_columns.push(i);
         }
         let value = Arc::new(value.optional().build()?);
-        let key = if table.primary_key.is_empty() {
+        let key_columns: Vec<usize> = match key_override {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| {
+                    table
+                        .columns
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case(n))
+                })
+                .collect(),
+            None => table.primary_key.clone(),
+        };
+        let key = if key_columns.is_empty() {
             None
         } else {
             let mut key = SchemaBuilder::new(SchemaType::Struct).name(format!("{base}.Key"));
-            for &i in &table.primary_key {
+            for &i in &key_columns {
                 let column = &table.columns[i];
                 key = key.field(column.name.clone(), column_schema(column, modes)?);
             }
@@ -240,6 +255,7 @@ impl TableSchemas {
             value,
             envelope: Arc::new(envelope),
             value_columns,
+            key_columns,
             reprs,
             topic: base,
         })

@@ -10,10 +10,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 use tokio::sync::mpsc;
 
-use crate::catalog::SYSTEM_DATABASES;
 use crate::config::MySqlConfig;
 use crate::ddl::ChangeKind;
 use crate::event::{Events, Op, Position};
+use crate::filters::is_system_database;
 use crate::schema::TableSchemas;
 use crate::schema_change::{SchemaChanges, Statement};
 use crate::table::{self, quote, Table};
@@ -165,7 +165,7 @@ pub async fn record_schema(
     let mut tables: Vec<(Table, bool)> = captured.iter().map(|t| (t.clone(), true)).collect();
     if !changes.captured_only {
         for (db, name) in table::list(conn).await? {
-            let system = SYSTEM_DATABASES.contains(&db.to_ascii_lowercase().as_str());
+            let system = is_system_database(&db);
             if system || config.filters.table(&db, &name) {
                 continue;
             }
@@ -347,11 +347,17 @@ pub async fn run(
                 .ok()
                 .flatten();
             tracing::info!(table = %table.id(), estimated_rows = estimate.unwrap_or(0), "snapshot of a table started");
-            let sql = format!(
-                "SELECT * FROM {}.{}",
-                table::quote(&table.db),
-                table::quote(&table.name)
-            );
+            let sql = match config.snapshot_selects.get(&table.id()) {
+                Some(select) => {
+                    tracing::info!(table = %table.id(), select = %select, "the snapshot reads the table with snapshot.select.statement.overrides");
+                    select.clone()
+                }
+                None => format!(
+                    "SELECT * FROM {}.{}",
+                    table::quote(&table.db),
+                    table::quote(&table.name)
+                ),
+            };
             let mut result = conn
                 .exec_iter(sql, ())
                 .await

@@ -132,7 +132,15 @@ async fn read(
             (catalog, resume)
         }
         None => {
-            let tables = snapshot::captured_tables(&mut meta, &config).await?;
+            let mut tables = snapshot::captured_tables(&mut meta, &config).await?;
+            if let (Some(patterns), false) = (
+                &config.snapshot_tables,
+                config.snapshot_mode == SnapshotMode::Never,
+            ) {
+                // As Debezium: the snapshot (structure and rows) covers only these tables, and
+                // the others' changes meet inconsistent.schema.handling.mode.
+                tables.retain(|t| patterns.iter().any(|p| p.is_match(&t.id())));
+            }
             log_captured(&tables);
             let catalog = Catalog::new(tables.clone(), &events, &config)?;
             let schemas: BTreeMap<String, TableSchemas> = catalog
