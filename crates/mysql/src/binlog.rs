@@ -148,6 +148,7 @@ pub async fn stream(
         .map_err(stream_error)?;
     tracing::info!(file = %resume.file, pos = resume.pos, "reading the binlog");
     let mut file = resume.file.clone();
+    let mut first_rotate = true;
     // Where the current transaction began, and what of it is done.
     let mut tx_start = resume.pos;
     let start_pos = resume.pos;
@@ -187,7 +188,19 @@ pub async fn stream(
             }
         };
         let Some(event) = next else {
-            break;
+            if *stop.borrow() {
+                break;
+            }
+            // The server ended the stream (a shutdown or restart): what was read goes out, then
+            // the caller reconnects and continues from it.
+            flush(out, &mut batch).await?;
+            if let Some(here) = pending.take() {
+                *resume = here;
+            }
+            let _ = binlog.close().await;
+            return Err(ConnectError::Retriable(
+                "the server ended the binlog stream (shutting down or restarting?)".into(),
+            ));
         };
         let event = event.map_err(stream_error)?;
         let header = event.header();
@@ -215,10 +228,13 @@ pub async fn stream(
         }
         match data {
             Some(EventData::RotateEvent(rotate)) => {
-                // The server's first, artificial rotate names the file asked for; it comes before
-                // the format description that says whether events end with a checksum, so its
-                // name may carry one: the file asked for is kept.
-                if header.log_pos() != 0 {
+                // The server's first rotate of a connection names the file asked for; it comes
+                // before the format description that says whether events end with a checksum, so
+                // its name may carry one: the file asked for is kept. Every later rotate moves on
+                // (with a position of 0 too when the server switched files on a restart).
+                if std::mem::replace(&mut first_rotate, false) && header.log_pos() == 0 {
+                    // the file asked for
+                } else {
                     file = String::from_utf8_lossy(rotate.name_raw()).into_owned();
                 }
                 tx_start = rotate.position();

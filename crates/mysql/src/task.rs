@@ -188,6 +188,7 @@ async fn read(
                 continue;
             }
         };
+        let before = (resume.file.clone(), resume.pos, resume.events_to_skip);
         match binlog::stream(
             conn,
             &mut meta,
@@ -203,6 +204,10 @@ async fn read(
         {
             Ok(()) => break,
             Err(e @ ConnectError::Retriable(_)) => {
+                // A stream that got somewhere before it broke starts the pauses afresh.
+                if before != (resume.file.clone(), resume.pos, resume.events_to_skip) {
+                    delay = RECONNECT_FIRST;
+                }
                 tracing::warn!(file = %resume.file, pos = resume.pos, retry_in_ms = delay.as_millis() as u64, "{e}; reconnecting and continuing from the last event sent");
                 wait(&mut stop, delay).await;
                 delay = (delay * 2).min(RECONNECT_MAX);
