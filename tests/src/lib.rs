@@ -516,6 +516,22 @@ impl Ferry {
         ]
     }
 
+    /// The test worker properties with JsonConverter (schemas on) for keys and values, as
+    /// Debezium's users run their workers.
+    pub fn json_worker_props(
+        broker: &Broker,
+        dir: &Path,
+        rest_port: u16,
+    ) -> Vec<(&'static str, String)> {
+        let mut props = Ferry::worker_props(broker, dir, rest_port);
+        for (key, value) in props.iter_mut() {
+            if key.ends_with(".converter") {
+                *value = "org.apache.kafka.connect.json.JsonConverter".into();
+            }
+        }
+        props
+    }
+
     /// Starts `ferry standalone` on `broker` with the test worker properties and no connectors.
     pub fn standalone_on(broker: &Broker, dir: &Path) -> Ferry {
         Ferry::start(dir, &Ferry::worker_props(broker, dir, free_port()), &[])

@@ -174,3 +174,47 @@ impl MySql {
         }
     }
 }
+
+/// Replica server ids handed out to this process's connectors: each connection to the binlog
+/// needs its own.
+static NEXT_SERVER_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl MySql {
+    /// A `MariaDbConnector` capturing `database` on this server: topic prefix `prefix`, its
+    /// schema history (which Debezium requires) on `broker` as `PREFIX-history`, JSON keys and
+    /// values without schemas, and a server id no other connector of this run has. Tests add or
+    /// change keys.
+    pub fn cdc_config(&self, broker: &crate::Broker, prefix: &str, database: &str) -> crate::Json {
+        let n = NEXT_SERVER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        serde_json::json!({
+            "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+            "database.hostname": self.host,
+            "database.port": self.port,
+            "database.user": self.user,
+            "database.password": self.password,
+            "database.server.id": 10_000 + (std::process::id() % 1000) * 40 + n,
+            "topic.prefix": prefix,
+            "database.include.list": database,
+            "schema.history.internal.kafka.bootstrap.servers": broker.address,
+            "schema.history.internal.kafka.topic": format!("{prefix}-history"),
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "key.converter.schemas.enable": "false",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "false",
+        })
+    }
+}
+
+/// The offset connector `name` has committed once it reads the binlog (not one of its
+/// snapshot: a restart before that takes a new snapshot).
+pub fn streaming_offset(ferry: &crate::Ferry, name: &str) -> crate::Json {
+    crate::wait_for(
+        "a committed offset of the binlog stream",
+        std::time::Duration::from_secs(60),
+        || {
+            let (_, o) = ferry.get(&format!("/connectors/{name}/offsets"));
+            let offset = o["offsets"][0]["offset"].clone();
+            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(offset)
+        },
+    )
+}

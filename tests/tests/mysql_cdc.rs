@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use ferry_e2e::mysql::streaming_offset;
 use ferry_e2e::*;
 use serde_json::{json, Value as Json};
 
@@ -56,12 +57,7 @@ fn the_seeds_connector_snapshots_then_streams_changes_as_debezium_events() {
            (2, 'Brendan', -3.25, NULL, NULL, 'business', b'0', 'hello'),
            (3, 'Chen', 0.00, '1999-12-31', '1999-12-31 23:59:59.000', NULL, NULL, 'x');"
     ));
-    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
-    for (key, value) in worker.iter_mut() {
-        if key.ends_with(".converter") {
-            *value = "org.apache.kafka.connect.json.JsonConverter".into();
-        }
-    }
+    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("seed");
     let server_id = 5000 + (std::process::id() % 1000);
@@ -254,31 +250,10 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
         "CREATE DATABASE {database};
          CREATE TABLE {database}.counter (id INT PRIMARY KEY, n INT NOT NULL);"
     ));
-    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
-    for (key, value) in worker.iter_mut() {
-        if key.ends_with(".converter") {
-            *value = "org.apache.kafka.connect.json.JsonConverter".into();
-        }
-    }
+    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("kill");
-    let config = json!({
-        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
-        "database.hostname": db.host,
-        "database.port": db.port,
-        "database.user": db.user,
-        "database.password": db.password,
-        "database.server.id": 7000 + (std::process::id() % 1000),
-        "topic.prefix": prefix,
-        "database.include.list": database,
-        "snapshot.mode": "initial",
-        "schema.history.internal.kafka.bootstrap.servers": broker.address,
-        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-    });
+    let config = db.cdc_config(&broker, &prefix, &database);
     let (code, body) = ferry.call("PUT", "/connectors/killed/config", Some(config));
     assert_eq!(code, 201, "{body}");
     wait_for("the connector RUNNING", Duration::from_secs(60), || {
@@ -320,11 +295,7 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
     };
     // Killed once an offset of the stream has been committed (with none, a restart would take
     // a new snapshot, as Debezium's does).
-    wait_for("a committed offset", Duration::from_secs(60), || {
-        let (_, o) = ferry.get("/connectors/killed/offsets");
-        let offset = &o["offsets"][0]["offset"];
-        (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
-    });
+    streaming_offset(&ferry, "killed");
     ferry.kill9();
     writer.join().expect("the first half is written");
     db.sql(&second.join("\n"));
@@ -386,43 +357,17 @@ fn after_a_restart_each_change_decodes_with_the_structure_it_was_written_with() 
          CREATE TABLE {database}.items (id INT PRIMARY KEY, name VARCHAR(20));
          INSERT INTO {database}.items VALUES (1, 'a');"
     ));
-    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
-    for (key, value) in worker.iter_mut() {
-        if key.ends_with(".converter") {
-            *value = "org.apache.kafka.connect.json.JsonConverter".into();
-        }
-    }
+    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("alter");
-    let config = json!({
-        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
-        "database.hostname": db.host,
-        "database.port": db.port,
-        "database.user": db.user,
-        "database.password": db.password,
-        "database.server.id": 8000 + (std::process::id() % 1000),
-        "topic.prefix": prefix,
-        "database.include.list": database,
-        "schema.history.internal.kafka.bootstrap.servers": broker.address,
-        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-    });
+    let config = db.cdc_config(&broker, &prefix, &database);
     let (code, body) = ferry.call("PUT", "/connectors/alter/config", Some(config));
     assert_eq!(code, 201, "{body}");
     let topic = format!("{prefix}.{database}.items");
     assert_eq!(events(&broker, &topic, 1).len(), 1, "{}", ferry.output());
     db.sql(&format!("INSERT INTO {database}.items VALUES (2, 'b');"));
     assert_eq!(events(&broker, &topic, 2).len(), 2, "{}", ferry.output());
-    wait_for(
-        "a committed streaming offset",
-        Duration::from_secs(60),
-        || {
-            let (_, o) = ferry.get("/connectors/alter/offsets");
-            let offset = &o["offsets"][0]["offset"];
-            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
-        },
-    );
+    streaming_offset(&ferry, "alter");
     // While the worker is down the table changes twice: each change must come out with the
     // columns the table had when it was made, not with today's.
     ferry.terminate();
@@ -529,37 +474,14 @@ fn a_lost_schema_history_fails_the_task_until_recovery_rebuilds_it() {
     ));
     let mut ferry = Ferry::standalone_on(&broker, dir.path());
     let prefix = unique("recover");
-    let mut config = json!({
-        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
-        "database.hostname": db.host,
-        "database.port": db.port,
-        "database.user": db.user,
-        "database.password": db.password,
-        "database.server.id": 9600 + (std::process::id() % 300),
-        "topic.prefix": prefix,
-        "database.include.list": database,
-        "schema.history.internal.kafka.bootstrap.servers": broker.address,
-        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-    });
+    let mut config = db.cdc_config(&broker, &prefix, &database);
     let (code, body) = ferry.call("PUT", "/connectors/recover/config", Some(config.clone()));
     assert_eq!(code, 201, "{body}");
     let topic = format!("{prefix}.{database}.t");
     assert_eq!(broker.consume(&topic, 1, Duration::from_secs(60)).len(), 1);
     db.sql(&format!("INSERT INTO {database}.t VALUES (2, 'b');"));
     assert_eq!(broker.consume(&topic, 2, Duration::from_secs(60)).len(), 2);
-    wait_for(
-        "a committed streaming offset",
-        Duration::from_secs(60),
-        || {
-            let (_, o) = ferry.get("/connectors/recover/offsets");
-            let offset = &o["offsets"][0]["offset"];
-            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(())
-        },
-    );
+    streaming_offset(&ferry, "recover");
     ferry.terminate();
     // The history is lost: the connector now names an empty topic.
     config["schema.history.internal.kafka.topic"] = json!(format!("{prefix}-history-lost"));

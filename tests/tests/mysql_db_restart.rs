@@ -164,31 +164,10 @@ fn a_database_restart_mid_stream_loses_and_duplicates_nothing() {
          CREATE TABLE {database}.counter (id INT PRIMARY KEY, n INT NOT NULL);
          INSERT INTO {database}.counter VALUES (0, 0);"
     ));
-    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
-    for (key, value) in worker.iter_mut() {
-        if key.ends_with(".converter") {
-            *value = "org.apache.kafka.connect.json.JsonConverter".into();
-        }
-    }
+    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("dbrestart");
-    let config = json!({
-        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
-        "database.hostname": db.host,
-        "database.port": db.port,
-        "database.user": db.user,
-        "database.password": db.password,
-        "database.server.id": 9000 + (std::process::id() % 1000),
-        "topic.prefix": prefix,
-        "database.include.list": database,
-        "snapshot.mode": "initial",
-        "schema.history.internal.kafka.bootstrap.servers": broker.address,
-        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-    });
+    let config = db.cdc_config(&broker, &prefix, &database);
     let (code, body) = ferry.call("PUT", "/connectors/dbrestart/config", Some(config));
     assert_eq!(code, 201, "{body}");
     let topic = format!("{prefix}.{database}.counter");

@@ -143,12 +143,7 @@ fn compare_with_debezium(variant: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = MySql::from_env();
     db.sql_file(&compat().join("setup.sql"));
-    let mut worker = Ferry::worker_props(&broker, dir.path(), free_port());
-    for (key, value) in worker.iter_mut() {
-        if key.ends_with(".converter") {
-            *value = "org.apache.kafka.connect.json.JsonConverter".into();
-        }
-    }
+    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("golden").replace('-', "_");
     let template =

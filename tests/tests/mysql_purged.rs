@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use ferry_e2e::mysql::streaming_offset;
 use ferry_e2e::*;
 use serde_json::{json, Value as Json};
 
@@ -21,37 +22,14 @@ fn a_purged_binlog_position_fails_the_task_unless_a_snapshot_is_allowed_when_nee
     ));
     let mut ferry = Ferry::standalone_on(&broker, dir.path());
     let prefix = unique("purged");
-    let mut config = json!({
-        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
-        "database.hostname": db.host,
-        "database.port": db.port,
-        "database.user": db.user,
-        "database.password": db.password,
-        "database.server.id": 9900 + (std::process::id() % 90),
-        "topic.prefix": prefix,
-        "database.include.list": database,
-        "schema.history.internal.kafka.bootstrap.servers": broker.address,
-        "schema.history.internal.kafka.topic": format!("{prefix}-history"),
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-    });
+    let mut config = db.cdc_config(&broker, &prefix, &database);
     let (code, body) = ferry.call("PUT", "/connectors/purged/config", Some(config.clone()));
     assert_eq!(code, 201, "{body}");
     let topic = format!("{prefix}.{database}.t");
     assert_eq!(broker.consume(&topic, 1, Duration::from_secs(60)).len(), 1);
     db.sql(&format!("INSERT INTO {database}.t VALUES (2, 'b');"));
     assert_eq!(broker.consume(&topic, 2, Duration::from_secs(60)).len(), 2);
-    let stored = wait_for(
-        "a committed streaming offset",
-        Duration::from_secs(60),
-        || {
-            let (_, o) = ferry.get("/connectors/purged/offsets");
-            let offset = o["offsets"][0]["offset"].clone();
-            (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(offset)
-        },
-    );
+    let stored = streaming_offset(&ferry, "purged");
     ferry.terminate();
     // The server moves to new binlog files and drops the one the offset names.
     db.sql(&format!(
