@@ -4,7 +4,7 @@
 //! and carriage return escaped as `\\`, `\t`, `\n`, `\r`. The benchmarks read ferry's status topic
 //! with it to see when each status was written, independently of ferry's REST API.
 //!
-//! `dump_topic --brokers B --topic T`
+//! `dump_topic --brokers B --topic T [--timeout-s 60]`
 
 use std::error::Error;
 use std::io::{BufWriter, Write};
@@ -24,6 +24,9 @@ struct Args {
     brokers: String,
     #[arg(long)]
     topic: String,
+    /// give up (exit 1) when the end was not reached after this long
+    #[arg(long, default_value_t = 60)]
+    timeout_s: u64,
 }
 
 fn escaped(bytes: Option<&[u8]>) -> String {
@@ -76,10 +79,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut next: Vec<(i32, i64, i64)> = ends;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
     while next.iter().any(|(_, at, end)| at < end) {
         if Instant::now() > deadline {
-            return Err(format!("could not read {} to its end within 60 s", args.topic).into());
+            return Err(format!(
+                "could not read {} to its end within {} s",
+                args.topic, args.timeout_s
+            )
+            .into());
         }
         match consumer.poll(Duration::from_millis(200)) {
             None => {}

@@ -5,9 +5,11 @@
 //!
 //! - `ready US END` once the first watermarks were read (start the writer after this line);
 //! - `first US END` when the end first moved past where it was at `ready`;
-//! - `done US END` when it moved `--count` records past it; then the program exits.
+//! - `done US END` when it moved `--count` records past it; then the program exits;
+//! - with `--progress-ms P`, also `at US END` at most every P ms in between (how far it got, e.g.
+//!   to see that a writer stalled).
 //!
-//! `watch_topic --brokers B --topic T --count N [--interval-ms 10] [--timeout-s 600]`
+//! `watch_topic --brokers B --topic T --count N [--interval-ms 10] [--timeout-s 600] [--progress-ms 0]`
 
 use std::error::Error;
 use std::io::Write;
@@ -34,6 +36,9 @@ struct Args {
     /// give up (exit 1) after this long
     #[arg(long, default_value_t = 600)]
     timeout_s: u64,
+    /// print `at US END` at most this often (0: never)
+    #[arg(long, default_value_t = 0)]
+    progress_ms: u64,
 }
 
 fn epoch_us() -> u128 {
@@ -108,9 +113,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     writeln!(out, "ready {} {start}", epoch_us())?;
     out.flush()?;
     let mut first_seen = false;
+    let progress = Duration::from_millis(args.progress_ms);
+    let mut last_progress = Instant::now();
     loop {
         let now = end_retrying()?;
         let at = epoch_us();
+        if args.progress_ms > 0 && last_progress.elapsed() >= progress {
+            last_progress = Instant::now();
+            writeln!(out, "at {at} {now}")?;
+            out.flush()?;
+        }
         if !first_seen && now > start {
             first_seen = true;
             writeln!(out, "first {at} {now}")?;
