@@ -17,6 +17,11 @@ use tokio::sync::Mutex;
 
 use crate::kafka::topic_creation::NewTopicSpec;
 
+/// What a producer holds waiting to be sent when `buffer.memory` does not say: 8 MB, a quarter
+/// of Java's 32 MB default. On a local broker it moved as many records a second as 1 GB did
+/// (bench/results/mysql-cdc-2026-11-26*.md); a distant broker may want more.
+const PRODUCER_QUEUE_KBYTES: u64 = 8 * 1024;
+
 /// Builds a client, dropping (with a warning) settings librdkafka does not know — Java clients
 /// accept keys librdkafka has no equivalent for, and an unknown key must not stop the worker.
 pub fn create_client<T, C>(
@@ -37,6 +42,17 @@ where
         props
             .entry("partitioner".to_string())
             .or_insert_with(|| "murmur2_random".to_string());
+        // Java's `buffer.memory` (bytes) bounds what waits to be sent, as librdkafka's
+        // `queue.buffering.max.kbytes` does. Unbounded by either, librdkafka holds up to 1 GB.
+        let memory = props.remove("buffer.memory");
+        if !props.contains_key("queue.buffering.max.kbytes") {
+            let kbytes = memory
+                .as_deref()
+                .and_then(|b| b.trim().parse::<u64>().ok())
+                .map(|bytes| bytes.div_ceil(1024).max(1))
+                .unwrap_or(PRODUCER_QUEUE_KBYTES);
+            props.insert("queue.buffering.max.kbytes".to_string(), kbytes.to_string());
+        }
     }
     loop {
         let mut config = ClientConfig::new();
