@@ -17,10 +17,10 @@ use tokio::sync::Mutex;
 
 use crate::kafka::topic_creation::NewTopicSpec;
 
-/// What a producer holds waiting to be sent when `buffer.memory` does not say: 8 MB, a quarter
+/// What a producer holds waiting to be sent when `buffer.memory` does not say: 4 MB, an eighth
 /// of Java's 32 MB default. On a local broker it moved as many records a second as 1 GB did
-/// (bench/results/mysql-cdc-2026-11-26*.md); a distant broker may want more.
-const PRODUCER_QUEUE_KBYTES: u64 = 8 * 1024;
+/// (bench/results/mysql-cdc-2026-11-26*.md); a distant broker (long round trips) may want more.
+const PRODUCER_QUEUE_KBYTES: u64 = 4 * 1024;
 
 /// Builds a client, dropping (with a warning) settings librdkafka does not know — Java clients
 /// accept keys librdkafka has no equivalent for, and an unknown key must not stop the worker.
