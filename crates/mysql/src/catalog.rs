@@ -13,7 +13,7 @@ use crate::config::MySqlConfig;
 use crate::ddl::{self, ChangeKind};
 use crate::event::{Events, Position};
 use crate::filters::is_system_database;
-use crate::schema::TableSchemas;
+use crate::schema::{SchemaOptions, TableSchemas};
 use crate::schema_change::{SchemaChanges, Statement};
 use crate::table::{self, Table};
 use crate::table_changes::TableChange;
@@ -45,13 +45,12 @@ impl Catalog {
             .iter()
             .find(|(pattern, _)| pattern.is_match(&id))
             .map(|(_, columns)| columns.as_slice());
-        let schemas = TableSchemas::build(
-            &table,
-            &events.prefix,
-            &config.types,
-            key_override,
-            &events.source_schema,
-        )?;
+        let options = SchemaOptions {
+            modes: &config.types,
+            key_columns: key_override,
+            source_types: &config.source_type_columns,
+        };
+        let schemas = TableSchemas::build(&table, &events.prefix, &options, &events.source_schema)?;
         self.tables.insert(table.id(), (table, schemas));
         Ok(())
     }

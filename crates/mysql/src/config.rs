@@ -39,6 +39,7 @@ pub const SKIPPED_OPERATIONS: &str = "skipped.operations";
 pub const MESSAGE_KEY_COLUMNS: &str = "message.key.columns";
 pub const SNAPSHOT_SELECT_OVERRIDES: &str = "snapshot.select.statement.overrides";
 pub const SNAPSHOT_INCLUDE: &str = "snapshot.include.collection.list";
+pub const PROPAGATE_SOURCE_TYPE: &str = "column.propagate.source.type";
 
 const KAFKA_HISTORY: &str = "io.debezium.storage.kafka.history.KafkaSchemaHistory";
 const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory";
@@ -50,7 +51,6 @@ pub const NOT_YET: &[&str] = &[
     "incremental.snapshot.chunk.size",
     "provide.transaction.metadata",
     "include.query",
-    "column.propagate.source.type",
     "datatype.propagate.source.type",
     "database.ssl.mode",
     "gtid.source.includes",
@@ -271,6 +271,9 @@ pub struct MySqlConfig {
     /// `snapshot.include.collection.list`: the tables whose rows a snapshot reads (all captured
     /// tables when unset).
     pub snapshot_tables: Option<Vec<Regex>>,
+    /// `column.propagate.source.type`: the columns (`DB.TABLE.COLUMN`) whose schemas carry
+    /// their database type.
+    pub source_type_columns: Vec<Regex>,
 }
 
 pub fn config_def() -> ConfigDef {
@@ -505,6 +508,13 @@ pub fn config_def() -> ConfigDef {
             None,
             Importance::Medium,
             "This setting must be set to specify a list of tables/collections whose snapshot must be taken on creating or restarting the connector.",
+        )
+        .optional(
+            PROPAGATE_SOURCE_TYPE,
+            ConfigType::String,
+            None,
+            Importance::Low,
+            "A comma-separated list of regular expressions matching fully-qualified names of columns that adds the columns original type and original length as parameters to the corresponding field schemas in the emitted change records.",
         )
         .optional(
             CONNECT_TIMEOUT_MS,
@@ -759,6 +769,10 @@ impl MySqlConfig {
             key_columns,
             snapshot_selects,
             snapshot_tables,
+            source_type_columns: match props.get(PROPAGATE_SOURCE_TYPE).map(|v| v.trim()) {
+                Some(list) if !list.is_empty() => filters::patterns(PROPAGATE_SOURCE_TYPE, list)?,
+                _ => Vec::new(),
+            },
         })
     }
 

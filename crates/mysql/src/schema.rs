@@ -177,6 +177,36 @@ pub fn column_schema(column: &Column, modes: &TypeModes) -> Result<Schema> {
     builder.build()
 }
 
+/// A column's schema with the parameters `column.propagate.source.type` adds: the column's type
+/// name, length and scale as the database declares them, and its name. Debezium adds them to
+/// the value's fields only, not to the key's.
+fn with_source_type(column: &Column, modes: &TypeModes) -> Result<Schema> {
+    let plain = column_schema(column, modes)?;
+    let (length, scale) = crate::table_changes::dimensions(column);
+    let mut builder = SchemaBuilder::from_schema(plain).parameter(
+        "__debezium.source.column.type",
+        crate::table_changes::type_name(column),
+    );
+    if let Some(l) = length {
+        builder = builder.parameter("__debezium.source.column.length", l.to_string());
+    }
+    if let Some(s) = scale {
+        builder = builder.parameter("__debezium.source.column.scale", s.to_string());
+    }
+    builder
+        .parameter("__debezium.source.column.name", column.name.clone())
+        .build()
+}
+
+/// How a table's event schemas are made, beyond the column types.
+pub struct SchemaOptions<'a> {
+    pub modes: &'a TypeModes,
+    /// `message.key.columns` for this table.
+    pub key_columns: Option<&'a [String]>,
+    /// `column.propagate.source.type`: patterns of `DB.TABLE.COLUMN`.
+    pub source_types: &'a [regex::Regex],
+}
+
 /// The schemas of one table's events.
 #[derive(Debug, Clone)]
 pub struct TableSchemas {
@@ -198,11 +228,20 @@ impl TableSchemas {
     pub fn build(
         table: &Table,
         prefix: &str,
-        modes: &TypeModes,
-        key_override: Option<&[String]>,
+        options: &SchemaOptions,
         source: &Arc<Schema>,
     ) -> Result<TableSchemas> {
+        let modes = options.modes;
+        let key_override = options.key_columns;
         let base = format!("{prefix}.{}.{}", table.db, table.name);
+        let field = |column: &Column| -> Result<Schema> {
+            let id = format!("{}.{}.{}", table.db, table.name, column.name);
+            if options.source_types.iter().any(|p| p.is_match(&id)) {
+                with_source_type(column, modes)
+            } else {
+                column_schema(column, modes)
+            }
+        };
         let mut value = SchemaBuilder::new(SchemaType::Struct).name(format!("{base}.Value"));
         let mut value_columns = Vec::new();
         let mut reprs = Vec::with_capacity(table.columns.len());
@@ -212,7 +251,7 @@ impl TableSchemas {
                 continue;
             }
             reprs.push(Some(repr(column, modes)?));
-            value = value.field(column.name.clone(), column_schema(column, modes)?);
+            value = value.field(column.name.clone(), field(column)?);
             value_columns.push(i);
         }
         let value = Arc::new(value.optional().build()?);

@@ -54,7 +54,7 @@ fn jdbc_type(data_type: &str) -> i32 {
 }
 
 /// The type's name as Debezium writes it: upper case, with UNSIGNED and ZEROFILL.
-fn type_name(column: &Column) -> String {
+pub fn type_name(column: &Column) -> String {
     let mut name = column.data_type.to_ascii_uppercase();
     let declared = column.column_type.to_ascii_lowercase();
     if declared.contains(" unsigned") {
@@ -68,7 +68,7 @@ fn type_name(column: &Column) -> String {
 
 /// Length and scale as the DDL declares them: `int(11)` → 11, `decimal(10,2)` → (10, 2),
 /// `time(3)` → 3. ENUM has length 1, SET one per value and comma.
-fn dimensions(column: &Column) -> (Option<i64>, Option<i64>) {
+pub fn dimensions(column: &Column) -> (Option<i64>, Option<i64>) {
     match column.data_type.as_str() {
         "enum" => return (Some(1), None),
         "set" => return (Some((column.values.len() as i64 * 2 - 1).max(0)), None),
