@@ -4,8 +4,9 @@
 #
 #   ~/.cache/ferry/debezium-3.6.1/plugins/mysql/    io.debezium.connector.mysql.MySqlConnector
 #   ~/.cache/ferry/debezium-3.6.1/plugins/mariadb/  io.debezium.connector.mariadb.MariaDbConnector
+#   ~/.cache/ferry/debezium-3.6.1/plugins/jdbc/     io.debezium.connector.jdbc.JdbcSinkConnector
 #
-#   fetch.sh [mysql|mariadb|all]     (default: all)
+#   fetch.sh [mysql|mariadb|jdbc|all]     (default: all)
 #
 # Kafka's own jars (the org.apache.kafka group: connect-api, kafka-clients...) are left out: Kafka
 # Connect provides them; so are those that come only through them (slf4j-api, lz4-java,
@@ -17,6 +18,16 @@
 # tag v3.6.1.Final (mariadb-src/, unchanged: Apache License 2.0) against the 3.6.1.Final jars it
 # depends on, exactly as its pom.xml at that tag lists them. The folder says which way it was made
 # (its file HOW).
+#
+# The JDBC sink: its folder is Debezium's own plugin archive
+# (io.debezium:debezium-connector-jdbc:VERSION:tar.gz:plugin) unpacked as it is, with every jar it
+# ships: the connector, Hibernate, and the PostgreSQL, MySQL, MariaDB, SQL Server and Oracle JDBC
+# drivers. Maven Central as reached from here has no debezium-connector-jdbc 3.6.1.Final at all
+# (neither the jar, nor the pom, nor the plugin archive); its newest is 3.6.0.Final. So when
+# 3.6.1.Final cannot be had, the 3.6.0.Final archive is taken instead, and the folder's HOW says
+# so. Between the tags v3.6.0.Final and v3.6.1.Final the JDBC sink's code changed only in the
+# PostgreSQL array, pgvector and tsvector types, and debezium-sink not at all. The archive carries
+# kafka-clients-4.3.0.jar itself, which already holds the Sanitizer class named below.
 #
 # One class more, in each folder: Debezium 3.6.1.Final is built against Kafka 4.3.0 and its
 # io.debezium.metrics.Metrics calls org.apache.kafka.common.utils.Sanitizer, which Kafka 4.4.0
@@ -108,6 +119,37 @@ fetch_mariadb() {
   log "Debezium MariaDB connector: $(find "$dest" -name '*.jar' | wc -l) jars in $dest ($(cat "$dest/HOW"))"
 }
 
+# fetch_jdbc: Debezium's plugin archive of the JDBC sink, unpacked into plugins/jdbc/ (see above).
+JDBC_FALLBACK_VERSION=3.6.0.Final # the newest debezium-connector-jdbc Maven Central serves here
+fetch_jdbc() {
+  local dest=$DEBEZIUM_PLUGINS/jdbc
+  if [ -f "$dest/.complete" ]; then
+    log "Debezium JDBC sink: already in $dest ($(cat "$dest/HOW"))"
+    return
+  fi
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  local build version=$DEBEZIUM_VERSION
+  build=$(mktemp -d "${TMPDIR:-/tmp}/debezium-jdbc.XXXXXX")
+  log "Debezium JDBC sink: trying io.debezium:debezium-connector-jdbc:$version:tar.gz:plugin from Maven Central"
+  if ! mvn_quiet "$DEP:copy" -Dartifact="io.debezium:debezium-connector-jdbc:$version:tar.gz:plugin" \
+       -DoutputDirectory="$build" 2>/dev/null; then
+    version=$JDBC_FALLBACK_VERSION
+    log "Maven Central does not serve debezium-connector-jdbc $DEBEZIUM_VERSION here: taking $version, the newest it serves"
+    mvn_quiet "$DEP:copy" -Dartifact="io.debezium:debezium-connector-jdbc:$version:tar.gz:plugin" \
+      -DoutputDirectory="$build"
+  fi
+  tar -xzf "$build/debezium-connector-jdbc-$version-plugin.tar.gz" -C "$dest" --strip-components=1
+  rm -rf "$build"
+  if [ "$version" = "$DEBEZIUM_VERSION" ]; then
+    echo "io.debezium:debezium-connector-jdbc:$version:tar.gz:plugin from Maven Central, unpacked unchanged" >"$dest/HOW"
+  else
+    echo "io.debezium:debezium-connector-jdbc:$version:tar.gz:plugin from Maven Central, unpacked unchanged (NOT $DEBEZIUM_VERSION: Maven Central serves no debezium-connector-jdbc $DEBEZIUM_VERSION; $version is the newest it has)" >"$dest/HOW"
+  fi
+  touch "$dest/.complete"
+  log "Debezium JDBC sink: $(find "$dest" -name '*.jar' | wc -l) jars in $dest ($(cat "$dest/HOW"))"
+}
+
 # sanitizer_shim DEST: kafka-clients 4.3.0's org.apache.kafka.common.utils.Sanitizer into DEST.
 SHIM_KAFKA_VERSION=4.3.0 # the connect-api/kafka-clients version Debezium 3.6.1.Final depends on
 sanitizer_shim() {
@@ -130,9 +172,11 @@ PY
 case ${1:-all} in
   mysql) fetch_mysql; sanitizer_shim "$DEBEZIUM_PLUGINS/mysql" ;;
   mariadb) fetch_mariadb; sanitizer_shim "$DEBEZIUM_PLUGINS/mariadb" ;;
+  jdbc) fetch_jdbc ;;
   all)
     fetch_mysql; sanitizer_shim "$DEBEZIUM_PLUGINS/mysql"
     fetch_mariadb; sanitizer_shim "$DEBEZIUM_PLUGINS/mariadb"
+    fetch_jdbc
     ;;
-  *) echo "usage: fetch.sh [mysql|mariadb|all]" >&2; exit 2 ;;
+  *) echo "usage: fetch.sh [mysql|mariadb|jdbc|all]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,7 @@
+-- connector jdbc-mariadb-all_types (round "recorded"), topics golden.compat.all_types: each statement once, in the order first run
+CREATE TABLE all_types (id integer NOT NULL, c_tinyint smallint NULL, c_tinyint_u smallint NULL, c_smallint smallint NULL, c_smallint_u integer NULL, c_mediumint integer NULL, c_mediumint_u integer NULL, c_int integer NULL, c_int_u bigint NULL, c_bigint bigint NULL, c_bigint_u bigint NULL, c_decimal decimal(10,2) NULL, c_float float(23) NULL, c_double double precision NULL, c_bit1 boolean NULL, c_bit10 bit(10) NULL, c_bool smallint NULL, c_date date NULL, c_time time(6) NULL, c_time3 time(6) NULL, c_datetime datetime(6) NULL, c_datetime6 datetime(6) NULL, c_timestamp timestamp(6) NULL, c_timestamp3 timestamp(6) NULL, c_year year NULL, c_char longtext NULL, c_varchar longtext NULL, c_text longtext NULL, c_binary longblob NULL, c_varbinary longblob NULL, c_blob longblob NULL, c_json longtext NULL, c_enum enum('small','medium','large') NULL, c_set set('red','green','blue') NULL, c_int_def integer DEFAULT 42 NOT NULL, c_str_def longtext NOT NULL, c_ts_def timestamp(6) DEFAULT '1970-01-01T00:00:00' NOT NULL, PRIMARY KEY(id));
+
+-- connector jdbc-mariadb-customers (round "recorded"), topics golden.compat.customers: each statement once, in the order first run
+CREATE TABLE customers (id integer NOT NULL, name longtext NULL, email longtext NULL, PRIMARY KEY(id));
+ALTER TABLE customers ADD COLUMN ( phone longtext NULL);
+

@@ -1,0 +1,7 @@
+-- connector jdbc-postgres-all_types (round "recorded"), topics golden.compat.all_types: each statement once, in the order first run
+CREATE TABLE all_types (id integer NOT NULL, c_tinyint smallint NULL, c_tinyint_u smallint NULL, c_smallint smallint NULL, c_smallint_u integer NULL, c_mediumint integer NULL, c_mediumint_u integer NULL, c_int integer NULL, c_int_u bigint NULL, c_bigint bigint NULL, c_bigint_u bigint NULL, c_decimal decimal(10,2) NULL, c_float float4 NULL, c_double double precision NULL, c_bit1 boolean NULL, c_bit10 bit(10) NULL, c_bool smallint NULL, c_date date NULL, c_time time(6) NULL, c_time3 time(6) NULL, c_datetime timestamp(6) NULL, c_datetime6 timestamp(6) NULL, c_timestamp timestamp(6) with time zone NULL, c_timestamp3 timestamp(6) with time zone NULL, c_year integer NULL, c_char text NULL, c_varchar text NULL, c_text text NULL, c_binary bytea NULL, c_varbinary bytea NULL, c_blob bytea NULL, c_json text NULL, c_enum text NULL, c_set text NULL, c_int_def integer DEFAULT 42 NOT NULL, c_str_def text DEFAULT 'n/a' NOT NULL, c_ts_def timestamp(6) with time zone DEFAULT '1970-01-01T00:00:00Z' NOT NULL, PRIMARY KEY(id));
+
+-- connector jdbc-postgres-customers (round "recorded"), topics golden.compat.customers: each statement once, in the order first run
+CREATE TABLE customers (id integer NOT NULL, name text NULL, email text NULL, PRIMARY KEY(id));
+ALTER TABLE public.customers ADD COLUMN  phone text NULL;
+
