@@ -314,6 +314,7 @@ run_sink() {
     put "$run" create_ms $(((NOW_US - t0) / 1000))
     if [[ $code != 201 ]]; then
         fail_run "$run" "POST /connectors answered HTTP ${code:-nothing}: $(cat "$dir/create.out" 2>/dev/null)"
+        put "$run" equal "not run"
         stop_pid "$GROUP_PID" 5; GROUP_PID=""; stop_pid "$PROG_PID" 30; PROG_PID=""
         return 0
     fi
