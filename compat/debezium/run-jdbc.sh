@@ -292,7 +292,11 @@ run_sink() {
   } >>"$out/statements.$round.sql"
   {
     echo "== round \"$round\", connector $name (topics $topics): $(case $round in full) echo "every golden record" ;; *) echo "the golden records less the skipped ones (info.json)" ;; esac) =="
-    echo "outcome: $state (consumer group connect-$name, committed/end offsets: ${lag% *})"
+    if [ "$state" = done ]; then
+      echo "outcome: done (consumer group connect-$name, committed/end offsets: ${lag% *})"
+    else
+      echo "outcome: $state"
+    fi
     if [ -n "$failed" ]; then
       echo
       echo "The task's failure, its causes:"
@@ -301,7 +305,7 @@ run_sink() {
     echo
     echo "The WARN and ERROR lines of the Connect log while $name ran (timestamps cut):"
     tail -n +"$from" "$WORKDIR/connect.log" | grep -E '^\[[^]]*\] (WARN|ERROR) ' | sed -E 's/^\[[^]]*\] //' \
-      | grep -v 'plugin.discovery=service_load' | uniq || true
+      | grep -v 'plugin.discovery=service_load' | sed -E 's/\(conn=[0-9]+\)/(conn=N)/' | uniq || true
     echo
   } >>"$out/notes.txt"
   echo "$state"
