@@ -20,7 +20,9 @@ pub mod cluster;
 pub mod file_source;
 pub mod java_offsets;
 pub mod mysql;
+pub mod postgres;
 pub use mysql::MySql;
+pub use postgres::Postgres;
 
 /// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {

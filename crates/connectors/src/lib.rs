@@ -10,5 +10,10 @@ pub fn plugins() -> Vec<ConnectorPlugin> {
     let mut plugins = vec![file::source_plugin(), file::sink_plugin()];
     #[cfg(feature = "mysql")]
     plugins.extend([ferry_mysql::mysql_plugin(), ferry_mysql::mariadb_plugin()]);
+    #[cfg(feature = "jdbc")]
+    plugins.extend([
+        ferry_jdbc::debezium_plugin(),
+        ferry_jdbc::confluent_plugin(),
+    ]);
     plugins
 }
