@@ -90,8 +90,19 @@ impl Sql {
             in_key || (!column.schema.optional && (for_create || column.schema.default.is_some()));
         if let Some(default) = &column.schema.default {
             if !in_key {
-                out.push_str(" DEFAULT ");
+                // MySQL (8.0.13 on) takes a default on TEXT, BLOB and JSON columns only as an
+                // expression, in parentheses; MariaDB takes either form and keeps the same.
+                let expression = self.dialect == Dialect::MySql
+                    && matches!(ty.as_str(), "longtext" | "longblob" | "json");
+                out.push_str(if expression {
+                    " DEFAULT ("
+                } else {
+                    " DEFAULT "
+                });
                 literal::push(&mut out, self.dialect, Kind::of(&column.schema), default)?;
+                if expression {
+                    out.push(')');
+                }
             }
         }
         out.push_str(if required { " NOT NULL" } else { " NULL" });
@@ -358,6 +369,54 @@ mod tests {
         assert_eq!(
             sql.create_table(&t, &s).expect("ddl"),
             "CREATE TABLE \"customers\" (\"id\" integer NOT NULL, \"name\" text NULL, PRIMARY KEY (\"id\"))"
+        );
+    }
+
+    #[test]
+    fn defaults_of_text_columns_are_expressions_on_mysql() {
+        let column = |name: &str, schema: Schema| Column {
+            name: name.into(),
+            schema: Arc::new(schema),
+        };
+        let s = Shape {
+            columns: vec![
+                column("id", Schema::int32()),
+                column(
+                    "s",
+                    ferry_api::SchemaBuilder::string()
+                        .default_value("n/a")
+                        .build()
+                        .expect("schema"),
+                ),
+                column(
+                    "n",
+                    ferry_api::SchemaBuilder::int32()
+                        .default_value(42)
+                        .build()
+                        .expect("schema"),
+                ),
+            ],
+            key: vec![0],
+        };
+        let t = TableRef {
+            schema: None,
+            name: "t".into(),
+        };
+        let mysql = Sql {
+            dialect: Dialect::MySql,
+            quoting: Quoting::Always,
+        };
+        assert_eq!(
+            mysql.create_table(&t, &s).expect("ddl"),
+            "CREATE TABLE `t` (`id` int NOT NULL, `s` longtext DEFAULT ('n/a') NOT NULL, `n` int DEFAULT 42 NOT NULL, PRIMARY KEY (`id`))"
+        );
+        let postgres = Sql {
+            dialect: Dialect::Postgres,
+            quoting: Quoting::Always,
+        };
+        assert_eq!(
+            postgres.create_table(&t, &s).expect("ddl"),
+            "CREATE TABLE \"t\" (\"id\" integer NOT NULL, \"s\" text DEFAULT 'n/a' NOT NULL, \"n\" integer DEFAULT 42 NOT NULL, PRIMARY KEY (\"id\"))"
         );
     }
 

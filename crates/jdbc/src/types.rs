@@ -123,7 +123,11 @@ pub fn column_type(dialect: Dialect, schema: &Schema, in_key: bool) -> Result<St
             Kind::Date => "date".into(),
             Kind::Time(unit) => format!("time({})", fraction_digits(unit)),
             Kind::Timestamp(unit) => format!("timestamp({})", fraction_digits(unit)),
-            Kind::ZonedTimestamp => "timestamp with time zone".into(),
+            // With the precision spelled out, as Debezium's sink creates it (the same type as
+            // plain `timestamp with time zone`, but `format_type` shows the difference).
+            Kind::ZonedTimestamp => {
+                format!("timestamp({}) with time zone", fraction_digits(1_000_000))
+            }
             Kind::ZonedTime => "time with time zone".into(),
             Kind::Json => "jsonb".into(),
             Kind::Uuid => "uuid".into(),
@@ -238,7 +242,7 @@ mod tests {
             ),
             (
                 named(SchemaType::String, "io.debezium.time.ZonedTimestamp"),
-                "timestamp with time zone",
+                "timestamp(6) with time zone",
                 "datetime(6)",
             ),
             (
