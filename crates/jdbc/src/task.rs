@@ -1,28 +1,42 @@
 //! The sink task: records become changes, gathered per table until `batch.size` records or a
-//! flush, then written in one transaction. The runtime commits consumer offsets only after
-//! `flush` returned, so everything committed is in the database; whatever was not is read again
-//! after a crash, and the upserts make a second write harmless.
+//! flush, then written in one transaction. While one batch is being written, the next is
+//! gathered: at most one write is in flight, and `flush` waits for it. The runtime commits
+//! consumer offsets only after `flush` returned, so everything committed is in the database;
+//! whatever was not is read again after a crash, and the upserts make a second write harmless.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use ferry_api::{ConnectError, Props, Result, SinkRecord, SinkTask, TopicPartition};
+use tokio::task::JoinHandle;
 
-use crate::batch::Batch;
+use crate::batch::{Batch, TableBatch};
 use crate::config::{Flavor, SinkConfig};
 use crate::record::{self, Origin, Shapes};
-use crate::writer::Writer;
+use crate::sql::Sql;
+use crate::table::TableRef;
+use crate::writer::{refuse, Writer};
 
 pub struct JdbcSinkTask {
     flavor: Flavor,
     running: Option<Running>,
 }
 
+/// The writer, either idle here or busy with a batch on a task of its own.
+enum WriterSlot {
+    Idle(Box<Writer>),
+    Busy(JoinHandle<(Box<Writer>, Result<()>)>),
+    /// A write panicked: the writer is gone.
+    Lost,
+}
+
 struct Running {
     config: Arc<SinkConfig>,
+    sql: Sql,
     shapes: Shapes,
     batch: Batch,
-    writer: Writer,
+    writer: WriterSlot,
 }
 
 impl JdbcSinkTask {
@@ -41,12 +55,49 @@ impl JdbcSinkTask {
 }
 
 impl Running {
-    async fn write(&mut self) -> Result<()> {
+    /// The idle writer, once the write in flight (if any) is done; its error, if it failed.
+    async fn idle_writer(&mut self) -> Result<&mut Writer> {
+        if let WriterSlot::Busy(_) = self.writer {
+            let WriterSlot::Busy(handle) = std::mem::replace(&mut self.writer, WriterSlot::Lost)
+            else {
+                unreachable!("checked above")
+            };
+            let (writer, result) = handle.await.map_err(|e| {
+                ConnectError::Other(format!("the JDBC sink's write stopped abruptly: {e}"))
+            })?;
+            self.writer = WriterSlot::Idle(writer);
+            result?;
+        }
+        match &mut self.writer {
+            WriterSlot::Idle(writer) => Ok(writer),
+            _ => Err(ConnectError::Other(
+                "the JDBC sink's writer was lost in an earlier failure".into(),
+            )),
+        }
+    }
+
+    /// Starts writing what was gathered, after the write before it finished.
+    async fn start_write(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let tables = self.batch.take();
-        self.writer.write(tables).await
+        self.idle_writer().await?;
+        let tables: BTreeMap<TableRef, TableBatch> = self.batch.take();
+        let WriterSlot::Idle(mut writer) = std::mem::replace(&mut self.writer, WriterSlot::Lost)
+        else {
+            unreachable!("idle_writer made it idle")
+        };
+        self.writer = WriterSlot::Busy(tokio::spawn(async move {
+            let result = writer.write(tables).await;
+            (writer, result)
+        }));
+        Ok(())
+    }
+
+    /// Everything gathered written and committed.
+    async fn write_all(&mut self) -> Result<()> {
+        self.start_write().await?;
+        self.idle_writer().await.map(|_| ())
     }
 }
 
@@ -63,10 +114,11 @@ impl SinkTask for JdbcSinkTask {
             "JDBC sink task connected"
         );
         self.running = Some(Running {
+            sql: writer.sql,
             config,
             shapes: Shapes::default(),
             batch: Batch::default(),
-            writer,
+            writer: WriterSlot::Idle(Box::new(writer)),
         });
         Ok(())
     }
@@ -76,7 +128,7 @@ impl SinkTask for JdbcSinkTask {
         for record in &records {
             let outcome = record::interpret(&running.config, &mut running.shapes, record).and_then(
                 |change| match change {
-                    Some(change) => running.batch.add(&running.writer.sql, change),
+                    Some(change) => running.batch.add(&running.sql, change),
                     None => Ok(()),
                 },
             );
@@ -86,10 +138,10 @@ impl SinkTask for JdbcSinkTask {
                     partition: record.kafka_partition,
                     offset: record.kafka_offset,
                 };
-                running.writer.refuse(&origin, &error)?;
+                refuse(&running.config, &origin, &error)?;
             }
             if running.batch.records() >= running.config.batch_size {
-                running.write().await?;
+                running.start_write().await?;
             }
         }
         Ok(())
@@ -97,14 +149,16 @@ impl SinkTask for JdbcSinkTask {
 
     async fn flush(&mut self, _offsets: &[(TopicPartition, i64)]) -> Result<()> {
         match self.running.as_mut() {
-            Some(running) => running.write().await,
+            Some(running) => running.write_all().await,
             None => Ok(()),
         }
     }
 
     async fn stop(&mut self) -> Result<()> {
         if let Some(mut running) = self.running.take() {
-            running.writer.close().await;
+            if let Ok(writer) = running.idle_writer().await {
+                writer.close().await;
+            }
         }
         Ok(())
     }

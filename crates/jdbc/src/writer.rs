@@ -247,16 +247,8 @@ impl Writer {
         Ok(())
     }
 
-    /// A record that cannot be written: skipped under `errors.tolerance=all`, fatal otherwise.
-    pub fn refuse(&self, origin: &Origin, error: &str) -> Result<()> {
-        if self.config.tolerate_all {
-            tracing::warn!("the record at {origin} cannot be written and is skipped (errors.tolerance=all): {error}");
-            Ok(())
-        } else {
-            Err(ConnectError::Data(format!(
-                "the record at {origin} cannot be written: {error}"
-            )))
-        }
+    fn refuse(&self, origin: &Origin, error: &str) -> Result<()> {
+        refuse(&self.config, origin, error)
     }
 
     /// Makes sure the table exists with every column the batch's rows have.
@@ -488,6 +480,20 @@ impl Writer {
                 table: table.clone(),
             });
         }
+    }
+}
+
+/// A record that cannot be written: skipped under `errors.tolerance=all`, fatal otherwise.
+pub fn refuse(config: &SinkConfig, origin: &Origin, error: &str) -> Result<()> {
+    if config.tolerate_all {
+        tracing::warn!(
+            "the record at {origin} cannot be written and is skipped (errors.tolerance=all): {error}"
+        );
+        Ok(())
+    } else {
+        Err(ConnectError::Data(format!(
+            "the record at {origin} cannot be written: {error}"
+        )))
     }
 }
 
