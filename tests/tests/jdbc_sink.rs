@@ -429,7 +429,12 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
             "name": name,
         })
     };
-    create(&ferry, "tolerant", confluent("tolerant", "all"));
+    let dlq = format!("{topic}-dlq");
+    let mut tolerant = confluent("tolerant", "all");
+    tolerant["errors.deadletterqueue.topic.name"] = json!(dlq);
+    tolerant["errors.deadletterqueue.topic.replication.factor"] = json!("1");
+    tolerant["errors.deadletterqueue.context.headers.enable"] = json!("true");
+    create(&ferry, "tolerant", tolerant);
     wait_for("the two good rows", Duration::from_secs(60), || {
         let rows = pg
             .try_sql_in(&target, "SELECT id, name FROM people ORDER BY id")
@@ -438,6 +443,29 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
     });
     let (_, status) = ferry.get("/connectors/tolerant/status");
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    // The refused record is in the dead letter queue, as the converter writes it back, with
+    // Kafka's headers saying where and why.
+    let dead = broker.consume_with_headers(&dlq, 1, Duration::from_secs(30));
+    assert_eq!(dead.len(), 1, "one record in the dead letter queue");
+    let value: Json =
+        serde_json::from_str(dead[0].value.as_deref().unwrap_or("null")).expect("JSON");
+    assert_eq!(value["payload"], json!({"id": 2, "name": "far too long"}));
+    let header = |key: &str| {
+        dead[0]
+            .headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("__connect.errors.stage"), "TASK_PUT");
+    assert_eq!(header("__connect.errors.offset"), "1");
+    assert_eq!(header("__connect.errors.topic"), topic);
+    assert!(
+        header("__connect.errors.exception.message").contains("value too long"),
+        "{:?}",
+        dead[0].headers
+    );
 
     // With errors.tolerance=none the same record fails the task, naming it and the reason.
     pg.sql_in(&target, "DELETE FROM people");

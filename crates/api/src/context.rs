@@ -5,11 +5,12 @@
 //! its next step (a sink task's requests before its next poll), never in the middle of a call.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use crate::error::ConnectError;
-use crate::record::TopicPartition;
+use crate::error::Result;
+use crate::record::{SinkRecord, TopicPartition};
 
 /// What a sink task asked for and the runtime has not yet done.
 #[derive(Debug, Default)]
@@ -33,11 +34,19 @@ struct SinkState {
     retry_timeout: Option<Duration>,
 }
 
+/// Reports a record a sink task cannot write (Kafka's `ErrantRecordReporter`): under
+/// `errors.tolerance=all` the record is logged as asked and sent to the dead letter queue, if
+/// there is one, and the task goes on; under `none` the call fails, and the task with it.
+pub trait ErrantRecordReporter: Send + Sync + std::fmt::Debug {
+    fn report(&self, record: &SinkRecord, error: ConnectError) -> Result<()>;
+}
+
 /// A sink task's view of its consumer: which partitions it has, and requests to rewind, pause,
 /// resume or commit. Cloned handles share one state.
 #[derive(Debug, Clone, Default)]
 pub struct SinkTaskContext {
     state: Arc<Mutex<SinkState>>,
+    reporter: Arc<OnceLock<Arc<dyn ErrantRecordReporter>>>,
 }
 
 impl SinkTaskContext {
@@ -92,6 +101,11 @@ impl SinkTaskContext {
         self.state().requests.commit = true;
     }
 
+    /// Where to report records that cannot be written; `None` outside a worker.
+    pub fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        self.reporter.get().cloned()
+    }
+
     // What follows is the runtime's side.
 
     /// The requests made since the last call, leaving offsets of partitions not assigned
@@ -125,6 +139,12 @@ impl SinkTaskContext {
 
     pub fn retry_timeout(&self) -> Option<Duration> {
         self.state().retry_timeout
+    }
+
+    /// Sets the reporter [`errant_record_reporter`](Self::errant_record_reporter) hands out
+    /// (once; later calls are ignored).
+    pub fn set_errant_record_reporter(&self, reporter: Arc<dyn ErrantRecordReporter>) {
+        let _ = self.reporter.set(reporter);
     }
 
     pub fn assigned(&self, partitions: &[TopicPartition]) {

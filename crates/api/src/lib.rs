@@ -22,7 +22,9 @@ pub use connector::{
     Connector, ConnectorKind, ConnectorPlugin, OffsetReader, SinkTask, SourceTask,
     SourceTaskContext, Task,
 };
-pub use context::{ConnectorContext, ConnectorRequests, SinkRequests, SinkTaskContext};
+pub use context::{
+    ConnectorContext, ConnectorRequests, ErrantRecordReporter, SinkRequests, SinkTaskContext,
+};
 pub use data::{Field, Schema, SchemaBuilder, SchemaType, Struct, Value};
 pub use error::{ConnectError, Result};
 pub use logical::{Date, Decimal, LogicalType, Time, Timestamp};

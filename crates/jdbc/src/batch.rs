@@ -4,7 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::record::{Change, Origin, TableChange};
+use std::sync::Arc;
+
+use ferry_api::SinkRecord;
+
+use crate::record::{Change, TableChange};
 use crate::sql::Sql;
 use crate::table::TableRef;
 use crate::types::Kind;
@@ -14,7 +18,7 @@ use crate::{literal, record};
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub change: Change,
-    pub origin: Origin,
+    pub record: Arc<SinkRecord>,
 }
 
 /// One table's part of a batch.
@@ -55,13 +59,14 @@ impl Batch {
     }
 
     /// Adds a change; a later change of the same row replaces the earlier one.
-    pub fn add(&mut self, sql: &Sql, change: TableChange) -> Result<(), String> {
+    pub fn add(
+        &mut self,
+        sql: &Sql,
+        change: TableChange,
+        record: Arc<SinkRecord>,
+    ) -> Result<(), String> {
         self.records += 1;
-        let TableChange {
-            table,
-            change,
-            origin,
-        } = change;
+        let TableChange { table, change } = change;
         let part = self.tables.entry(table).or_default();
         if let Change::Truncate = change {
             // Whatever came before is gone with the table's rows.
@@ -71,7 +76,7 @@ impl Batch {
             return Ok(());
         }
         let key = row_key(sql, &change)?;
-        let entry = Entry { change, origin };
+        let entry = Entry { change, record };
         match key {
             Some(key) => match part.by_key.get(&key) {
                 Some(&at) => part.entries[at] = entry,
@@ -123,7 +128,21 @@ mod tests {
     use ferry_api::{Schema, Value};
     use std::sync::Arc;
 
-    fn change(shape: &Arc<Shape>, id: i32, name: Option<&str>, offset: i64) -> TableChange {
+    fn record(offset: i64) -> Arc<SinkRecord> {
+        Arc::new(SinkRecord {
+            topic: "t".into(),
+            kafka_partition: 0,
+            kafka_offset: offset,
+            key_schema: None,
+            key: None,
+            value_schema: None,
+            value: None,
+            timestamp: None,
+            headers: Vec::new(),
+        })
+    }
+
+    fn change(shape: &Arc<Shape>, id: i32, name: Option<&str>) -> TableChange {
         let change = match name {
             Some(n) => Change::Write {
                 shape: shape.clone(),
@@ -140,11 +159,6 @@ mod tests {
                 name: "t".into(),
             },
             change,
-            origin: Origin {
-                topic: "t".into(),
-                partition: 0,
-                offset,
-            },
         }
     }
 
@@ -169,12 +183,15 @@ mod tests {
         });
         let mut batch = Batch::default();
         for c in [
-            change(&shape, 1, Some("a"), 0),
-            change(&shape, 2, Some("b"), 1),
-            change(&shape, 1, None, 2),
-            change(&shape, 2, Some("c"), 3),
-        ] {
-            batch.add(&sql, c).expect("add");
+            change(&shape, 1, Some("a")),
+            change(&shape, 2, Some("b")),
+            change(&shape, 1, None),
+            change(&shape, 2, Some("c")),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            batch.add(&sql, c.1, record(c.0 as i64)).expect("add");
         }
         assert_eq!(batch.records(), 4);
         let tables = batch.take();
@@ -182,19 +199,19 @@ mod tests {
             schema: None,
             name: "t".into(),
         }];
-        let offsets: Vec<i64> = part.entries.iter().map(|e| e.origin.offset).collect();
+        let offsets: Vec<i64> = part.entries.iter().map(|e| e.record.kafka_offset).collect();
         assert_eq!(offsets, [2, 3]);
         assert!(matches!(part.entries[0].change, Change::Delete { .. }));
         assert_eq!(batch.records(), 0);
 
         batch
-            .add(&sql, change(&shape, 1, Some("a"), 4))
+            .add(&sql, change(&shape, 1, Some("a")), record(4))
             .expect("add");
-        let mut truncate = change(&shape, 0, None, 5);
+        let mut truncate = change(&shape, 0, None);
         truncate.change = Change::Truncate;
-        batch.add(&sql, truncate).expect("add");
+        batch.add(&sql, truncate, record(5)).expect("add");
         batch
-            .add(&sql, change(&shape, 3, Some("d"), 6))
+            .add(&sql, change(&shape, 3, Some("d")), record(6))
             .expect("add");
         let tables = batch.take();
         let part = &tables[&TableRef {

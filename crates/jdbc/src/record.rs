@@ -26,14 +26,24 @@ pub struct Column {
 }
 
 /// Where a record came from: named in every error about it.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    pub topic: String,
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub topic: &'a str,
     pub partition: i32,
     pub offset: i64,
 }
 
-impl std::fmt::Display for Origin {
+impl Origin<'_> {
+    pub fn of(record: &SinkRecord) -> Origin<'_> {
+        Origin {
+            topic: &record.topic,
+            partition: record.kafka_partition,
+            offset: record.kafka_offset,
+        }
+    }
+}
+
+impl std::fmt::Display for Origin<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -57,12 +67,11 @@ pub enum Change {
     Truncate,
 }
 
-/// A change, the table it applies to, and the record it came from.
+/// A change and the table it applies to.
 #[derive(Debug)]
 pub struct TableChange {
     pub table: TableRef,
     pub change: Change,
-    pub origin: Origin,
 }
 
 /// Why a record cannot be written, in words for the operator.
@@ -244,11 +253,7 @@ pub fn interpret(
     shapes: &mut Shapes,
     record: &SinkRecord,
 ) -> Result<Option<TableChange>, RecordError> {
-    let origin = Origin {
-        topic: record.topic.clone(),
-        partition: record.kafka_partition,
-        offset: record.kafka_offset,
-    };
+    let origin = Origin::of(record);
     let envelope = match (&record.value, &record.value_schema) {
         (Some(Value::Struct(s)), Some(schema))
             if config.flavor == Flavor::Debezium && is_envelope(schema) =>
@@ -272,7 +277,6 @@ pub fn interpret(
         Ok(Some(TableChange {
             table: table.clone(),
             change,
-            origin: origin.clone(),
         }))
     };
     // A tombstone, or a flat record whose value is null: a delete by key.
@@ -336,7 +340,7 @@ fn row_values(
     row: &[Value],
     row_schema: &Schema,
     record: &SinkRecord,
-    origin: &Origin,
+    origin: &Origin<'_>,
 ) -> Result<Vec<Value>, RecordError> {
     let mut values = Vec::with_capacity(shape.columns.len());
     let keys = key_values(config, shape, record, origin)?;
@@ -377,12 +381,12 @@ fn key_values(
     config: &SinkConfig,
     shape: &Shape,
     record: &SinkRecord,
-    origin: &Origin,
+    origin: &Origin<'_>,
 ) -> Result<Vec<Value>, RecordError> {
     Ok(match config.key_mode {
         KeyMode::None | KeyMode::RecordValue => Vec::new(),
         KeyMode::Kafka => vec![
-            Value::String(origin.topic.clone()),
+            Value::String(origin.topic.to_string()),
             Value::Int32(origin.partition),
             Value::Int64(origin.offset),
         ],
@@ -419,12 +423,7 @@ fn delete_of(
     };
     // The shape of a delete is the key's alone: the value has no row.
     let shape = shapes.shape(config, &empty_struct(), Some(key_schema))?;
-    let origin = Origin {
-        topic: record.topic.clone(),
-        partition: record.kafka_partition,
-        offset: record.kafka_offset,
-    };
-    let key = key_values(config, &shape, record, &origin)?;
+    let key = key_values(config, &shape, record, &Origin::of(record))?;
     Ok(Some(Change::Delete { shape, key }))
 }
 

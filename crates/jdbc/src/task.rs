@@ -8,18 +8,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use ferry_api::{ConnectError, Props, Result, SinkRecord, SinkTask, TopicPartition};
+use ferry_api::{
+    ConnectError, ErrantRecordReporter, Props, Result, SinkRecord, SinkTask, SinkTaskContext,
+    TopicPartition,
+};
 use tokio::task::JoinHandle;
 
 use crate::batch::{Batch, TableBatch};
 use crate::config::{Flavor, SinkConfig};
-use crate::record::{self, Origin, Shapes};
+use crate::record::{self, Shapes};
 use crate::sql::Sql;
 use crate::table::TableRef;
 use crate::writer::{refuse, Writer};
 
 pub struct JdbcSinkTask {
     flavor: Flavor,
+    context: Option<SinkTaskContext>,
     running: Option<Running>,
 }
 
@@ -37,12 +41,14 @@ struct Running {
     shapes: Shapes,
     batch: Batch,
     writer: WriterSlot,
+    reporter: Option<Arc<dyn ErrantRecordReporter>>,
 }
 
 impl JdbcSinkTask {
     pub fn new(flavor: Flavor) -> JdbcSinkTask {
         JdbcSinkTask {
             flavor,
+            context: None,
             running: None,
         }
     }
@@ -103,9 +109,17 @@ impl Running {
 
 #[async_trait]
 impl SinkTask for JdbcSinkTask {
+    fn initialize(&mut self, context: SinkTaskContext) {
+        self.context = Some(context);
+    }
+
     async fn start(&mut self, props: &Props) -> Result<()> {
         let config = Arc::new(SinkConfig::parse(self.flavor, props)?);
-        let mut writer = Writer::new(config.clone());
+        let reporter = self
+            .context
+            .as_ref()
+            .and_then(SinkTaskContext::errant_record_reporter);
+        let mut writer = Writer::new(config.clone(), reporter.clone());
         writer.connect().await?;
         tracing::info!(
             database = config.url.dialect.name(),
@@ -119,26 +133,24 @@ impl SinkTask for JdbcSinkTask {
             shapes: Shapes::default(),
             batch: Batch::default(),
             writer: WriterSlot::Idle(Box::new(writer)),
+            reporter,
         });
         Ok(())
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
         let running = self.running()?;
-        for record in &records {
-            let outcome = record::interpret(&running.config, &mut running.shapes, record).and_then(
-                |change| match change {
-                    Some(change) => running.batch.add(&running.sql, change),
-                    None => Ok(()),
-                },
-            );
-            if let Err(error) = outcome {
-                let origin = Origin {
-                    topic: record.topic.clone(),
-                    partition: record.kafka_partition,
-                    offset: record.kafka_offset,
-                };
-                refuse(&running.config, &origin, &error)?;
+        for record in records {
+            let reporter = running.reporter.as_deref();
+            match record::interpret(&running.config, &mut running.shapes, &record) {
+                Ok(Some(change)) => {
+                    let record = Arc::new(record);
+                    if let Err(error) = running.batch.add(&running.sql, change, record.clone()) {
+                        refuse(&running.config, reporter, &record, &error)?;
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => refuse(&running.config, reporter, &record, &error)?,
             }
             if running.batch.records() >= running.config.batch_size {
                 running.start_write().await?;

@@ -18,6 +18,7 @@ use crate::record::{Change, Origin, Shape};
 use crate::sql::{Sql, STATEMENT_BYTES};
 use crate::table::TableRef;
 use crate::url::Dialect;
+use ferry_api::{ErrantRecordReporter, SinkRecord};
 
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 /// Keys per DELETE statement.
@@ -33,12 +34,14 @@ pub struct Writer {
     config: Arc<SinkConfig>,
     pub sql: Sql,
     db: Option<Db>,
+    /// Where records that cannot be written go (the worker's error policy).
+    reporter: Option<Arc<dyn ErrantRecordReporter>>,
     /// The columns of each table seen so far, as the database stores their names.
     columns: HashMap<TableRef, Vec<String>>,
 }
 
 impl Writer {
-    pub fn new(config: Arc<SinkConfig>) -> Writer {
+    pub fn new(config: Arc<SinkConfig>, reporter: Option<Arc<dyn ErrantRecordReporter>>) -> Writer {
         let sql = Sql {
             dialect: config.url.dialect,
             quoting: config.quoting,
@@ -47,6 +50,7 @@ impl Writer {
             config,
             sql,
             db: None,
+            reporter,
             columns: HashMap::new(),
         }
     }
@@ -142,8 +146,8 @@ impl Writer {
             rows += part.entries.len();
         }
         let (statements, refused) = self.statements(&tables);
-        for (origin, error) in refused {
-            self.refuse(&origin, &error)?;
+        for (record, error) in refused {
+            self.refuse(&record, &error)?;
         }
         let texts: Vec<String> = statements.iter().map(|s| s.text.clone()).collect();
         let outcome = self.run_transaction(texts).await?;
@@ -234,12 +238,12 @@ impl Writer {
                 let mut one = BTreeMap::new();
                 one.insert(table.clone(), single);
                 let (statements, refused) = self.statements(&one);
-                for (origin, error) in refused {
-                    self.refuse(&origin, &error)?;
+                for (record, error) in refused {
+                    self.refuse(&record, &error)?;
                 }
                 for statement in statements {
                     if let Err(e) = self.run_one(statement.text).await? {
-                        self.refuse(&entry.origin, &format!("table {table}: {e}"))?;
+                        self.refuse(&entry.record, &format!("table {table}: {e}"))?;
                     }
                 }
             }
@@ -247,8 +251,8 @@ impl Writer {
         Ok(())
     }
 
-    fn refuse(&self, origin: &Origin, error: &str) -> Result<()> {
-        refuse(&self.config, origin, error)
+    fn refuse(&self, record: &SinkRecord, error: &str) -> Result<()> {
+        refuse(&self.config, self.reporter.as_deref(), record, error)
     }
 
     /// Makes sure the table exists with every column the batch's rows have.
@@ -363,7 +367,7 @@ impl Writer {
     fn statements(
         &self,
         tables: &BTreeMap<TableRef, TableBatch>,
-    ) -> (Vec<Statement>, Vec<(Origin, String)>) {
+    ) -> (Vec<Statement>, Vec<(Arc<SinkRecord>, String)>) {
         let mut out = Vec::new();
         let mut refused = Vec::new();
         for (table, part) in tables {
@@ -403,7 +407,7 @@ impl Writer {
                             table: table.clone(),
                         }),
                         Err(e) => {
-                            refused.extend(chunk.iter().map(|c| (c.origin.clone(), e.clone())))
+                            refused.extend(chunk.iter().map(|c| (c.record.clone(), e.clone())))
                         }
                     }
                 }
@@ -421,7 +425,7 @@ impl Writer {
         shape: &Shape,
         entries: &[&Entry],
         out: &mut Vec<Statement>,
-        refused: &mut Vec<(Origin, String)>,
+        refused: &mut Vec<(Arc<SinkRecord>, String)>,
     ) {
         if self.config.insert_mode == InsertMode::Update {
             for entry in entries {
@@ -432,7 +436,7 @@ impl Writer {
                             text,
                             table: table.clone(),
                         }),
-                        Err(e) => refused.push((entry.origin.clone(), e)),
+                        Err(e) => refused.push((entry.record.clone(), e)),
                     }
                 }
             }
@@ -453,7 +457,7 @@ impl Writer {
             };
             row.clear();
             if let Err(e) = self.sql.push_row(&mut row, shape, values) {
-                refused.push((entry.origin.clone(), e));
+                refused.push((entry.record.clone(), e));
                 continue;
             }
             if rows > 0 && (rows >= rows_per_statement || text.len() + row.len() > STATEMENT_BYTES)
@@ -483,17 +487,24 @@ impl Writer {
     }
 }
 
-/// A record that cannot be written: skipped under `errors.tolerance=all`, fatal otherwise.
-pub fn refuse(config: &SinkConfig, origin: &Origin, error: &str) -> Result<()> {
-    if config.tolerate_all {
-        tracing::warn!(
-            "the record at {origin} cannot be written and is skipped (errors.tolerance=all): {error}"
-        );
-        Ok(())
-    } else {
-        Err(ConnectError::Data(format!(
-            "the record at {origin} cannot be written: {error}"
-        )))
+/// A record that cannot be written, handed to the worker's errant record reporter (the task's
+/// error policy: fatal under `errors.tolerance=none`; logged and sent to the dead letter queue
+/// under `all`). Without a reporter (outside a worker) the tolerance is applied here.
+pub fn refuse(
+    config: &SinkConfig,
+    reporter: Option<&dyn ErrantRecordReporter>,
+    record: &SinkRecord,
+    error: &str,
+) -> Result<()> {
+    let origin = Origin::of(record);
+    let error = ConnectError::Data(format!("the record at {origin} cannot be written: {error}"));
+    match reporter {
+        Some(reporter) => reporter.report(record, error),
+        None if config.tolerate_all => {
+            tracing::warn!("{error}; it is skipped (errors.tolerance=all)");
+            Ok(())
+        }
+        None => Err(error),
     }
 }
 

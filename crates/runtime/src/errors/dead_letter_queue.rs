@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ferry_api::{ConnectError, Props};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
@@ -95,13 +95,8 @@ impl DeadLetterQueue {
         record: &Consumed<'_>,
     ) -> Result<(), TaskError> {
         let mut headers = OwnedHeaders::new();
-        if let Some(own) = record.message.headers() {
-            for h in own.iter() {
-                headers = headers.insert(Header {
-                    key: h.key,
-                    value: h.value,
-                });
-            }
+        for (key, value) in record.message.headers() {
+            headers = headers.insert(Header { key, value });
         }
         if self.context_headers {
             let error = &failure.error;
@@ -137,7 +132,7 @@ impl DeadLetterQueue {
         if let Some(value) = record.message.payload() {
             out = out.payload(value);
         }
-        if let Some(ts) = record.message.timestamp().to_millis() {
+        if let Some(ts) = record.message.timestamp() {
             out = out.timestamp(ts);
         }
         let mut out = out;

@@ -5,15 +5,17 @@
 //! and why it failed.
 
 mod dead_letter_queue;
+mod errant;
 mod retry;
 mod task_error;
 
 use dead_letter_queue::DeadLetterQueue;
+pub use errant::ErrantReporter;
 pub use retry::RetryPolicy;
 pub use task_error::TaskError;
 
 use ferry_api::{ConnectError, Props};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
 
 use crate::config::worker::WorkerConfig;
 
@@ -31,6 +33,8 @@ pub enum Stage {
     ValueConverter,
     HeaderConverter,
     Transformation,
+    /// The task's `put`: a record the task reported as errant.
+    TaskPut,
 }
 
 impl Stage {
@@ -40,6 +44,7 @@ impl Stage {
             Stage::ValueConverter => "VALUE_CONVERTER",
             Stage::HeaderConverter => "HEADER_CONVERTER",
             Stage::Transformation => "TRANSFORMATION",
+            Stage::TaskPut => "TASK_PUT",
         }
     }
 }
@@ -70,12 +75,61 @@ pub fn failure(stage: Stage, class: &str, error: ConnectError) -> Failure {
     }
 }
 
-/// The consumed record a sink failed on, as it came from Kafka.
+/// The consumed record a sink failed on.
 pub struct Consumed<'a> {
     pub topic: &'a str,
     pub partition: i32,
     pub offset: i64,
-    pub message: &'a BorrowedMessage<'a>,
+    pub message: Original<'a>,
+}
+
+/// A failed record's bytes: as they came from Kafka, or made again from the record a task
+/// reported (Kafka's errant record reporter converts it back with the task's converters).
+pub enum Original<'a> {
+    Message(&'a BorrowedMessage<'a>),
+    Converted {
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+        headers: Vec<(String, Option<Vec<u8>>)>,
+        timestamp: Option<i64>,
+    },
+}
+
+impl Original<'_> {
+    pub fn key(&self) -> Option<&[u8]> {
+        match self {
+            Original::Message(m) => m.key(),
+            Original::Converted { key, .. } => key.as_deref(),
+        }
+    }
+
+    pub fn payload(&self) -> Option<&[u8]> {
+        match self {
+            Original::Message(m) => m.payload(),
+            Original::Converted { value, .. } => value.as_deref(),
+        }
+    }
+
+    pub fn timestamp(&self) -> Option<i64> {
+        match self {
+            Original::Message(m) => m.timestamp().to_millis(),
+            Original::Converted { timestamp, .. } => *timestamp,
+        }
+    }
+
+    /// The record's own headers, in order.
+    pub fn headers(&self) -> Vec<(&str, Option<&[u8]>)> {
+        match self {
+            Original::Message(m) => m
+                .headers()
+                .map(|h| h.iter().map(|h| (h.key, h.value)).collect())
+                .unwrap_or_default(),
+            Original::Converted { headers, .. } => headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_deref()))
+                .collect(),
+        }
+    }
 }
 
 /// One task's error policy.
@@ -215,4 +269,9 @@ impl ErrorPolicy {
             None => Ok(()),
         }
     }
+}
+
+/// The policy, also when a panic elsewhere poisoned its lock (its data stays usable).
+fn lock_policy(policy: &std::sync::Mutex<ErrorPolicy>) -> std::sync::MutexGuard<'_, ErrorPolicy> {
+    policy.lock().unwrap_or_else(|p| p.into_inner())
 }

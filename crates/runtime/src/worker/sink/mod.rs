@@ -24,7 +24,10 @@ use self::consumer::{consumer_props, Subscription};
 use self::rebalance::{lock, Delivery, SinkConsumerContext};
 use crate::config::connector::{transform_chain, TaskConverters};
 use crate::config::worker::WorkerConfig;
-use crate::errors::{failure, Consumed, ErrorPolicy, Failure, RetryPolicy, Stage, TaskError};
+use crate::errors::{
+    failure, Consumed, ErrantReporter, ErrorPolicy, Failure, Original, RetryPolicy, Stage,
+    TaskError,
+};
 use crate::kafka;
 use crate::worker::task_control::TaskSignals;
 
@@ -95,6 +98,16 @@ impl SinkTaskRunner {
         let retry = errors.retry;
         let errors = Arc::new(Mutex::new(errors));
         let context = SinkTaskContext::new();
+        let task_class = setup
+            .task_props
+            .get("task.class")
+            .cloned()
+            .unwrap_or_default();
+        context.set_errant_record_reporter(Arc::new(ErrantReporter::new(
+            errors.clone(),
+            TaskConverters::new(&setup.worker, &setup.connector_props)?,
+            task_class,
+        )));
         task.initialize(context.clone());
         let delivery = Arc::new(tokio::sync::Mutex::new(Delivery::new(task)));
         let props = consumer_props(
@@ -394,7 +407,7 @@ impl SinkTaskRunner {
                                 topic: message.topic(),
                                 partition: message.partition(),
                                 offset: message.offset(),
-                                message: &message,
+                                message: Original::Message(&message),
                             };
                             lock(&self.errors).sink_failure(failure, &consumed)?;
                             continue;
