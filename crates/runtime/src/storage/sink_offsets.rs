@@ -6,6 +6,7 @@ use std::time::Duration;
 use ferry_api::Props;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::{json, Map, Value as Json};
 
@@ -216,10 +217,32 @@ pub fn write(
     if list.count() == 0 {
         return Ok(());
     }
-    consumer
-        .commit(&list, CommitMode::Sync)
-        .map_err(|e| internal("cannot commit the consumer group's offsets", e))
+    // Just after a stop the group may still hold the task's member for a moment; the broker
+    // refuses commits from outside it until the member has left (Kafka answers 500 here and
+    // asks the user to retry; ferry retries for a while itself).
+    let started = std::time::Instant::now();
+    loop {
+        match consumer.commit(&list, CommitMode::Sync) {
+            Ok(()) => return Ok(()),
+            Err(rdkafka::error::KafkaError::ConsumerCommit(
+                RDKafkaErrorCode::UnknownMemberId
+                | RDKafkaErrorCode::RebalanceInProgress
+                | RDKafkaErrorCode::IllegalGeneration,
+            )) if started.elapsed() < MEMBER_LEAVE_WAIT => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => {
+                return Err(internal(
+                    "cannot commit the consumer group's offsets (if the connector was stopped just now, its tasks may not have left the group yet: try again)",
+                    e,
+                ))
+            }
+        }
+    }
 }
+
+/// How long an offsets change waits for a stopped task's consumer to leave its group.
+const MEMBER_LEAVE_WAIT: Duration = Duration::from_secs(15);
 
 /// Forgets the group's offsets, so the connector starts again from `auto.offset.reset`
 /// (earliest). Where the broker cannot delete groups, every partition is rewound to its start.
