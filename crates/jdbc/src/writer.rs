@@ -289,14 +289,24 @@ impl Writer {
                     .map_err(|e| ConnectError::Other(format!("cannot create {table}: {e}")))?;
                 tracing::info!(%table, "creating the table: {ddl}");
                 if let Err(e) = self.run_one(ddl).await? {
-                    return Err(ConnectError::Other(format!("cannot create {table}: {e}")));
+                    // A CREATE whose answer was lost with the connection ran all the same, and
+                    // its second try finds the table: what counts is whether it is there now.
+                    match self.query_strings(self.sql.columns_query(table)).await? {
+                        Ok(found) if !found.is_empty() => {
+                            self.columns.insert(table.clone(), found);
+                        }
+                        _ => {
+                            return Err(ConnectError::Other(format!("cannot create {table}: {e}")))
+                        }
+                    }
+                } else {
+                    let created = first
+                        .columns
+                        .iter()
+                        .map(|c| self.sql.stored_name(&c.name))
+                        .collect();
+                    self.columns.insert(table.clone(), created);
                 }
-                let created = first
-                    .columns
-                    .iter()
-                    .map(|c| self.sql.stored_name(&c.name))
-                    .collect();
-                self.columns.insert(table.clone(), created);
             } else {
                 self.columns.insert(table.clone(), found);
             }
@@ -326,10 +336,18 @@ impl Writer {
                     .map_err(|e| ConnectError::Other(format!("cannot widen {table}: {e}")))?;
                 tracing::info!(%table, "adding a column: {ddl}");
                 if let Err(e) = self.run_one(ddl).await? {
-                    return Err(ConnectError::Other(format!(
-                        "cannot add the column {} to {table}: {e}",
-                        shape.columns[i].name
-                    )));
+                    // As for CREATE: the column may have been added by a try whose answer was
+                    // lost; read the table again before calling it a failure.
+                    if let Ok(found) = self.query_strings(self.sql.columns_query(table)).await? {
+                        self.columns.insert(table.clone(), found);
+                    }
+                    if !self.has_column(table, &shape.columns[i].name) {
+                        return Err(ConnectError::Other(format!(
+                            "cannot add the column {} to {table}: {e}",
+                            shape.columns[i].name
+                        )));
+                    }
+                    continue;
                 }
                 let stored = self.sql.stored_name(&shape.columns[i].name);
                 self.columns.entry(table.clone()).or_default().push(stored);
