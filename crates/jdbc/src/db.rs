@@ -30,6 +30,17 @@ impl std::fmt::Display for DbError {
     }
 }
 
+/// One step of a transaction.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Sql(String),
+    /// PostgreSQL: `statement` (a `COPY ... FROM STDIN`) fed with `data`, in COPY text format.
+    Copy {
+        statement: String,
+        data: String,
+    },
+}
+
 pub enum Db {
     Postgres(tokio_postgres::Client),
     MySql(mysql_async::Conn),
@@ -141,23 +152,60 @@ impl Db {
         }
     }
 
-    /// Statements applied all or none.
-    pub async fn transaction(&mut self, statements: &[String]) -> Result<(), DbError> {
-        if statements.is_empty() {
+    /// Steps applied all or none.
+    pub async fn transaction(&mut self, steps: &[Step]) -> Result<(), DbError> {
+        if steps.is_empty() {
             return Ok(());
         }
         match self {
-            // One simple-query message: PostgreSQL runs its statements as one transaction and
-            // rolls all back when one fails, in one round trip.
-            Db::Postgres(client) => client
-                .batch_execute(&statements.join(";\n"))
-                .await
-                .map_err(|e| classify_pg(&e)),
+            Db::Postgres(client) => {
+                if steps.iter().all(|s| matches!(s, Step::Sql(_))) {
+                    // One simple-query message: PostgreSQL runs its statements as one
+                    // transaction and rolls all back when one fails, in one round trip.
+                    let text: Vec<&str> = steps
+                        .iter()
+                        .filter_map(|s| match s {
+                            Step::Sql(sql) => Some(sql.as_str()),
+                            Step::Copy { .. } => None,
+                        })
+                        .collect();
+                    return client
+                        .batch_execute(&text.join(";\n"))
+                        .await
+                        .map_err(|e| classify_pg(&e));
+                }
+                let tx = client.transaction().await.map_err(|e| classify_pg(&e))?;
+                for step in steps {
+                    match step {
+                        Step::Sql(sql) => {
+                            tx.batch_execute(sql).await.map_err(|e| classify_pg(&e))?
+                        }
+                        Step::Copy { statement, data } => {
+                            use futures_util::SinkExt;
+                            let sink = tx
+                                .copy_in::<_, bytes::Bytes>(statement.as_str())
+                                .await
+                                .map_err(|e| classify_pg(&e))?;
+                            futures_util::pin_mut!(sink);
+                            sink.send(bytes::Bytes::copy_from_slice(data.as_bytes()))
+                                .await
+                                .map_err(|e| classify_pg(&e))?;
+                            sink.finish().await.map_err(|e| classify_pg(&e))?;
+                        }
+                    }
+                }
+                // Dropped without commit on any error above: rolled back.
+                tx.commit().await.map_err(|e| classify_pg(&e))
+            }
             Db::MySql(conn) => {
                 conn.query_drop("START TRANSACTION")
                     .await
                     .map_err(|e| classify_my(&e))?;
-                for statement in statements {
+                for step in steps {
+                    let Step::Sql(statement) = step else {
+                        let _ = conn.query_drop("ROLLBACK").await;
+                        return Err(DbError::Statement("COPY is PostgreSQL's alone".into()));
+                    };
                     if let Err(e) = conn.query_drop(statement).await {
                         let error = classify_my(&e);
                         if matches!(error, DbError::Statement(_)) {

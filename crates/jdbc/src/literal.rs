@@ -1,120 +1,200 @@
-//! Values written as SQL literals. The sink sends each batch as one statement text rather than
-//! binding parameters: the server then converts a literal to whatever type the target column
-//! has (an existing table's types need not be the ones ferry would choose), and a batch of
-//! thousands of rows costs one round trip. Strings are quoted with `'` doubled, which is all
-//! quoting needs once the session reads backslashes literally (PostgreSQL's
-//! `standard_conforming_strings`, MySQL's `NO_BACKSLASH_ESCAPES`, both set at connect).
+//! Values as the database reads them in text: SQL literals for statements, and PostgreSQL's
+//! COPY text format for bulk loads. The sink sends text rather than binding parameters: the
+//! server then converts each value to whatever type the target column has (an existing table's
+//! types need not be the ones ferry would choose), and a batch of thousands of rows costs one
+//! round trip. Strings are quoted with `'` doubled, which is all quoting needs once the session
+//! reads backslashes literally (PostgreSQL's `standard_conforming_strings`, MySQL's
+//! `NO_BACKSLASH_ESCAPES`, both set at connect).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use ferry_api::{Decimal, Value};
+use ferry_api::{Date, Decimal, Value};
 
 use crate::types::Kind;
 use crate::url::Dialect;
 
-/// Appends the literal for `value` of kind `kind` to `out`.
-pub fn push(out: &mut String, dialect: Dialect, kind: Kind, value: &Value) -> Result<(), String> {
-    match (kind, value) {
-        (_, Value::Null) => out.push_str("NULL"),
-        (Kind::Decimal(scale), Value::Bytes(b)) => {
-            out.push_str(&Decimal::to_plain_string(b, scale))
-        }
+/// A value's text, before it is written for one target.
+enum Text<'a> {
+    Null,
+    Int(i64),
+    Float {
+        value: f64,
+        short: String,
+    },
+    Boolean(bool),
+    /// Digits and signs that need no quotes (decimals).
+    Plain(String),
+    /// Text that is quoted in SQL (strings, dates, times).
+    Quoted(Cow<'a, str>),
+    Bytes(&'a [u8]),
+    /// A bit string, most significant bit first.
+    Bits(String),
+}
+
+fn text<'a>(dialect: Dialect, kind: Kind, value: &'a Value) -> Result<Text<'a>, String> {
+    Ok(match (kind, value) {
+        (_, Value::Null) => Text::Null,
+        (Kind::Decimal(scale), Value::Bytes(b)) => Text::Plain(Decimal::to_plain_string(b, scale)),
         (Kind::VariableDecimal, Value::Struct(s)) => {
             let scale = s.get("scale").and_then(Value::as_i64).unwrap_or(0) as i32;
             match s.get("value").and_then(Value::as_bytes) {
-                Some(b) => out.push_str(&Decimal::to_plain_string(b, scale)),
-                None => out.push_str("NULL"),
+                Some(b) => Text::Plain(Decimal::to_plain_string(b, scale)),
+                None => Text::Null,
             }
         }
         (Kind::Date, v) => {
             let days = v.as_i64().ok_or_else(|| mismatch("a date", v))?;
-            quoted(out, &date(days)?);
+            Text::Quoted(Cow::Owned(date(days)?))
         }
         (Kind::Time(unit), v) => {
             let t = v.as_i64().ok_or_else(|| mismatch("a time", v))?;
-            quoted(out, &time_of_day(t, unit));
+            Text::Quoted(Cow::Owned(time_of_day(t, unit)))
         }
         (Kind::Timestamp(unit), v) => {
             let t = v.as_i64().ok_or_else(|| mismatch("a timestamp", v))?;
-            quoted(out, &timestamp(t, unit)?);
+            Text::Quoted(Cow::Owned(timestamp(t, unit)?))
         }
         (Kind::ZonedTimestamp, Value::String(s)) => match dialect {
-            Dialect::Postgres => quoted(out, s),
+            Dialect::Postgres => Text::Quoted(Cow::Borrowed(s)),
             // MySQL has no zoned type: the instant in UTC.
-            Dialect::MySql => quoted(out, &zoned_to_utc(s)?),
+            Dialect::MySql => Text::Quoted(Cow::Owned(zoned_to_utc(s)?)),
         },
-        (Kind::Bits(n), Value::Bytes(b)) => {
-            out.push_str(match dialect {
-                Dialect::Postgres => "B'",
-                Dialect::MySql => "b'",
-            });
-            for i in (0..n as usize).rev() {
-                let bit = b.get(i / 8).is_some_and(|byte| byte >> (i % 8) & 1 == 1);
-                out.push(if bit { '1' } else { '0' });
-            }
-            out.push('\'');
-        }
-        (_, Value::Int8(v)) => write_display(out, v),
-        (_, Value::Int16(v)) => write_display(out, v),
-        (_, Value::Int32(v)) => write_display(out, v),
-        (_, Value::Int64(v)) => write_display(out, v),
-        (_, Value::Float32(v)) => {
-            float(out, dialect, f64::from(*v), &v.to_string(), v.is_finite())?
-        }
-        (_, Value::Float64(v)) => float(out, dialect, *v, &v.to_string(), v.is_finite())?,
-        (_, Value::Boolean(b)) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        (Kind::Bits(n), Value::Bytes(b)) => Text::Bits(
+            (0..n as usize)
+                .rev()
+                .map(|i| {
+                    if b.get(i / 8).is_some_and(|byte| byte >> (i % 8) & 1 == 1) {
+                        '1'
+                    } else {
+                        '0'
+                    }
+                })
+                .collect(),
+        ),
+        (_, Value::Int8(v)) => Text::Int(i64::from(*v)),
+        (_, Value::Int16(v)) => Text::Int(i64::from(*v)),
+        (_, Value::Int32(v)) => Text::Int(i64::from(*v)),
+        (_, Value::Int64(v)) => Text::Int(*v),
+        (_, Value::Float32(v)) => Text::Float {
+            value: f64::from(*v),
+            short: v.to_string(),
+        },
+        (_, Value::Float64(v)) => Text::Float {
+            value: *v,
+            short: v.to_string(),
+        },
+        (_, Value::Boolean(b)) => Text::Boolean(*b),
         (_, Value::String(s)) => {
             if s.contains('\0') {
                 return Err(
                     "a text value holds a NUL character, which the database refuses".into(),
                 );
             }
-            quoted(out, s)
+            Text::Quoted(Cow::Borrowed(s))
         }
-        (_, Value::Bytes(b)) => bytes(out, dialect, b),
+        (_, Value::Bytes(b)) => Text::Bytes(b),
         (_, other) => {
             return Err(format!(
                 "a {} value cannot be written to a column (flatten it first)",
                 other.type_name()
             ))
         }
+    })
+}
+
+/// Appends the SQL literal for `value` of kind `kind` to `out`.
+pub fn push(out: &mut String, dialect: Dialect, kind: Kind, value: &Value) -> Result<(), String> {
+    match text(dialect, kind, value)? {
+        Text::Null => out.push_str("NULL"),
+        Text::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Text::Float { value, short } => {
+            if value.is_finite() {
+                out.push_str(&short);
+            } else if dialect == Dialect::Postgres {
+                let _ = write!(out, "'{}'", non_finite(value));
+            } else {
+                return Err(format!(
+                    "MySQL cannot store the floating-point value {value}"
+                ));
+            }
+        }
+        Text::Boolean(b) => out.push_str(if b { "TRUE" } else { "FALSE" }),
+        Text::Plain(p) => out.push_str(&p),
+        Text::Quoted(q) => quoted(out, &q),
+        Text::Bytes(b) => {
+            out.push_str(match dialect {
+                Dialect::Postgres => "'\\x",
+                Dialect::MySql => "X'",
+            });
+            hex(out, b);
+            out.push('\'');
+        }
+        Text::Bits(bits) => {
+            out.push_str(match dialect {
+                Dialect::Postgres => "B'",
+                Dialect::MySql => "b'",
+            });
+            out.push_str(&bits);
+            out.push('\'');
+        }
     }
     Ok(())
 }
 
+/// Appends `value` in PostgreSQL's COPY text format (tab-separated fields, `\N` for NULL,
+/// backslash escapes).
+pub fn push_copy(out: &mut String, kind: Kind, value: &Value) -> Result<(), String> {
+    match text(Dialect::Postgres, kind, value)? {
+        Text::Null => out.push_str("\\N"),
+        Text::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Text::Float { value, short } => {
+            if value.is_finite() {
+                out.push_str(&short);
+            } else {
+                out.push_str(non_finite(value));
+            }
+        }
+        Text::Boolean(b) => out.push(if b { 't' } else { 'f' }),
+        Text::Plain(p) => out.push_str(&p),
+        Text::Quoted(q) => {
+            out.reserve(q.len());
+            for c in q.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+        // bytea's hex input, its backslash escaped for COPY.
+        Text::Bytes(b) => {
+            out.push_str("\\\\x");
+            hex(out, b);
+        }
+        Text::Bits(bits) => out.push_str(&bits),
+    }
+    Ok(())
+}
+
+fn non_finite(v: f64) -> &'static str {
+    if v.is_nan() {
+        "NaN"
+    } else if v > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
 fn mismatch(what: &str, v: &Value) -> String {
     format!("{what} must be a number, not a {}", v.type_name())
-}
-
-fn write_display(out: &mut String, v: impl std::fmt::Display) {
-    let _ = write!(out, "{v}");
-}
-
-fn float(
-    out: &mut String,
-    dialect: Dialect,
-    v: f64,
-    text: &str,
-    finite: bool,
-) -> Result<(), String> {
-    if finite {
-        out.push_str(text);
-        return Ok(());
-    }
-    match dialect {
-        Dialect::Postgres => {
-            let word = if v.is_nan() {
-                "NaN"
-            } else if v > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            };
-            let _ = write!(out, "'{word}'");
-            Ok(())
-        }
-        Dialect::MySql => Err(format!("MySQL cannot store the floating-point value {v}")),
-    }
 }
 
 fn quoted(out: &mut String, s: &str) {
@@ -129,25 +209,26 @@ fn quoted(out: &mut String, s: &str) {
     out.push('\'');
 }
 
-fn bytes(out: &mut String, dialect: Dialect, b: &[u8]) {
+fn hex(out: &mut String, b: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(b.len() * 2 + 4);
-    out.push_str(match dialect {
-        Dialect::Postgres => "'\\x",
-        Dialect::MySql => "X'",
-    });
+    out.reserve(b.len() * 2);
     for byte in b {
         out.push(HEX[(byte >> 4) as usize] as char);
         out.push(HEX[(byte & 15) as usize] as char);
     }
-    out.push('\'');
 }
 
 /// `YYYY-MM-DD` of a day count.
 fn date(days: i64) -> Result<String, String> {
-    let date = chrono::NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32)
-        .ok_or_else(|| format!("the date {days} (days since 1970-01-01) is out of range"))?;
-    Ok(date.format("%Y-%m-%d").to_string())
+    let days = i32::try_from(days)
+        .map_err(|_| format!("the date {days} (days since 1970-01-01) is out of range"))?;
+    let (y, m, d) = Date::to_ymd(days);
+    if !(1..=9999).contains(&y) {
+        return Err(format!(
+            "the date {days} (days since 1970-01-01) is out of range"
+        ));
+    }
+    Ok(format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// `HH:MM:SS.ffffff` of a time of day; hours may pass 24 and the time may be negative (MySQL's
@@ -171,11 +252,22 @@ fn time_of_day(t: i64, units_per_second: i64) -> String {
 /// `YYYY-MM-DD HH:MM:SS.ffffff` of a zone-less instant since the epoch.
 fn timestamp(t: i64, units_per_second: i64) -> Result<String, String> {
     let secs = t.div_euclid(units_per_second);
-    let nanos = (i128::from(t.rem_euclid(units_per_second)) * 1_000_000_000
-        / i128::from(units_per_second)) as u32;
-    let at = chrono::DateTime::from_timestamp(secs, nanos)
-        .ok_or_else(|| format!("the timestamp {t} is out of range"))?;
-    Ok(at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string())
+    let micros =
+        i128::from(t.rem_euclid(units_per_second)) * 1_000_000 / i128::from(units_per_second);
+    let day = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (y, m, d) = i32::try_from(day)
+        .map(Date::to_ymd)
+        .map_err(|_| format!("the timestamp {t} is out of range"))?;
+    if !(1..=9999).contains(&y) {
+        return Err(format!("the timestamp {t} is out of range"));
+    }
+    Ok(format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    ))
 }
 
 fn zoned_to_utc(text: &str) -> Result<String, String> {
@@ -243,6 +335,19 @@ mod tests {
             ),
             Ok("'2024-02-29 12:34:56.500000'".into())
         );
+    }
+
+    #[test]
+    fn copy_text_escapes_and_nulls() {
+        let mut out = String::new();
+        push_copy(&mut out, Kind::Text, &Value::String("a\tb\\c\nd".into())).expect("text");
+        out.push('|');
+        push_copy(&mut out, Kind::Bytes, &Value::Bytes(vec![1, 171])).expect("bytes");
+        out.push('|');
+        push_copy(&mut out, Kind::Boolean, &Value::Boolean(true)).expect("bool");
+        out.push('|');
+        push_copy(&mut out, Kind::Text, &Value::Null).expect("null");
+        assert_eq!(out, "a\\tb\\\\c\\nd|\\\\x01ab|t|\\N");
     }
 
     #[test]

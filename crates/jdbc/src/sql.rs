@@ -5,6 +5,7 @@
 use ferry_api::Value;
 
 use crate::config::Quoting;
+use crate::db::Step;
 use crate::literal;
 use crate::record::Shape;
 use crate::table::TableRef;
@@ -313,6 +314,58 @@ impl Sql {
         }
         out.push(')');
         Ok(out)
+    }
+
+    /// One row's fields in COPY text format, ending the line.
+    pub fn push_copy_row(
+        &self,
+        out: &mut String,
+        shape: &Shape,
+        values: &[Value],
+    ) -> Result<(), String> {
+        for (i, (column, value)) in shape.columns.iter().zip(values).enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            literal::push_copy(out, Kind::of(&column.schema), value)
+                .map_err(|e| format!("column {}: {e}", column.name))?;
+        }
+        out.push('\n');
+        Ok(())
+    }
+
+    /// PostgreSQL's bulk path: the rows (`data`, COPY text) loaded into a staging table made
+    /// for this transaction with the table's own column types, then moved into the table by
+    /// one `INSERT ... SELECT` — with `ON CONFLICT` for an upsert.
+    pub fn copy_steps(
+        &self,
+        table: &TableRef,
+        shape: &Shape,
+        stage: &str,
+        data: String,
+        upsert: bool,
+    ) -> Vec<Step> {
+        let columns: Vec<String> = shape.columns.iter().map(|c| self.ident(&c.name)).collect();
+        let columns = columns.join(", ");
+        let stage = self.ident(stage);
+        let mut merge = format!(
+            "INSERT INTO {} ({columns}) SELECT {columns} FROM {stage}",
+            self.table(table)
+        );
+        if upsert {
+            merge.push_str(&self.upsert_tail(shape));
+        }
+        vec![
+            Step::Sql(format!(
+                "CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {} WITH NO DATA",
+                self.table(table)
+            )),
+            Step::Copy {
+                statement: format!("COPY {stage} ({columns}) FROM STDIN"),
+                data,
+            },
+            Step::Sql(merge),
+        ]
     }
 
     pub fn truncate(&self, table: &TableRef) -> String {

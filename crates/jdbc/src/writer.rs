@@ -13,7 +13,7 @@ use ferry_api::{ConnectError, Result, Value};
 
 use crate::batch::{Entry, TableBatch};
 use crate::config::{Flavor, InsertMode, SinkConfig};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Step};
 use crate::record::{Change, Origin, Shape};
 use crate::sql::{Sql, STATEMENT_BYTES};
 use crate::table::TableRef;
@@ -24,9 +24,9 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 /// Keys per DELETE statement.
 const DELETE_CHUNK: usize = 1000;
 
-/// A statement and the table it writes (to read again when the statement is refused).
+/// A step and the table it writes (to read again when the database refuses it).
 struct Statement {
-    text: String,
+    step: Step,
     table: TableRef,
 }
 
@@ -60,8 +60,8 @@ impl Writer {
     pub async fn connect(&mut self) -> Result<()> {
         self.retrying(
             "connect to the database",
-            |db: Db, input: Vec<String>| async move { (db, input, Ok::<_, DbError>(())) },
-            Vec::new(),
+            |db: Db, input: ()| async move { (db, input, Ok::<_, DbError>(())) },
+            (),
         )
         .await
         .map(|_| ())
@@ -76,15 +76,15 @@ impl Writer {
     /// Runs `work` on a connection (made if needed), again on a new connection while the
     /// connection is what fails, for as long as the retry budget allows. `work` takes the
     /// connection and its input and gives both back with its result, to be run again.
-    async fn retrying<T, F, Fut>(
+    async fn retrying<I: Default, T, F, Fut>(
         &mut self,
         what: &str,
         mut work: F,
-        mut input: Vec<String>,
+        mut input: I,
     ) -> Result<std::result::Result<T, String>>
     where
-        F: FnMut(Db, Vec<String>) -> Fut,
-        Fut: std::future::Future<Output = (Db, Vec<String>, std::result::Result<T, DbError>)>,
+        F: FnMut(Db, I) -> Fut,
+        Fut: std::future::Future<Output = (Db, I, std::result::Result<T, DbError>)>,
     {
         let started = Instant::now();
         let mut delay = self.config.retry_delay;
@@ -149,8 +149,8 @@ impl Writer {
         for (record, error) in refused {
             self.refuse(&record, &error)?;
         }
-        let texts: Vec<String> = statements.iter().map(|s| s.text.clone()).collect();
-        let outcome = self.run_transaction(texts).await?;
+        let steps: Vec<Step> = statements.iter().map(|s| s.step.clone()).collect();
+        let outcome = self.run_transaction(steps).await?;
         if let Err(error) = outcome {
             // The table may have changed under the sink: read it again, then try once more
             // before looking for the records at fault.
@@ -161,8 +161,8 @@ impl Writer {
                 self.prepare(table, part).await?;
             }
             let (statements, _) = self.statements(&tables);
-            let texts: Vec<String> = statements.iter().map(|s| s.text.clone()).collect();
-            if self.run_transaction(texts).await?.is_err() {
+            let steps: Vec<Step> = statements.into_iter().map(|s| s.step).collect();
+            if self.run_transaction(steps).await?.is_err() {
                 tracing::warn!("the database refused the batch ({error}); writing its records one by one to find the ones at fault");
                 self.write_one_by_one(&tables).await?;
             }
@@ -178,15 +178,15 @@ impl Writer {
 
     async fn run_transaction(
         &mut self,
-        statements: Vec<String>,
+        steps: Vec<Step>,
     ) -> Result<std::result::Result<(), String>> {
         self.retrying(
             "write to the database",
-            |mut db: Db, input: Vec<String>| async move {
+            |mut db: Db, input: Vec<Step>| async move {
                 let result = db.transaction(&input).await;
                 (db, input, result)
             },
-            statements,
+            steps,
         )
         .await
     }
@@ -241,10 +241,10 @@ impl Writer {
                 for (record, error) in refused {
                     self.refuse(&record, &error)?;
                 }
-                for statement in statements {
-                    if let Err(e) = self.run_one(statement.text).await? {
-                        self.refuse(&entry.record, &format!("table {table}: {e}"))?;
-                    }
+                // The record's steps (a COPY's staging table with them) in one transaction.
+                let steps: Vec<Step> = statements.into_iter().map(|s| s.step).collect();
+                if let Err(e) = self.run_transaction(steps).await? {
+                    self.refuse(&entry.record, &format!("table {table}: {e}"))?;
                 }
             }
         }
@@ -388,10 +388,10 @@ impl Writer {
     ) -> (Vec<Statement>, Vec<(Arc<SinkRecord>, String)>) {
         let mut out = Vec::new();
         let mut refused = Vec::new();
-        for (table, part) in tables {
+        for (n, (table, part)) in tables.iter().enumerate() {
             if part.truncate {
                 out.push(Statement {
-                    text: self.sql.truncate(table),
+                    step: Step::Sql(self.sql.truncate(table)),
                     table: table.clone(),
                 });
             }
@@ -421,7 +421,7 @@ impl Writer {
                         .collect();
                     match self.sql.delete(table, shape, &keys) {
                         Ok(text) => out.push(Statement {
-                            text,
+                            step: Step::Sql(text),
                             table: table.clone(),
                         }),
                         Err(e) => {
@@ -430,11 +430,55 @@ impl Writer {
                     }
                 }
             }
-            for (shape, entries) in writes {
-                self.write_statements(table, shape, &entries, &mut out, &mut refused);
+            for (g, (shape, entries)) in writes.into_iter().enumerate() {
+                if self.sql.dialect == Dialect::Postgres
+                    && self.config.insert_mode != InsertMode::Update
+                {
+                    let stage = format!("ferry_stage_{n}_{g}");
+                    self.copy_statements(table, shape, &entries, &stage, &mut out, &mut refused);
+                } else {
+                    self.write_statements(table, shape, &entries, &mut out, &mut refused);
+                }
             }
         }
         (out, refused)
+    }
+
+    /// PostgreSQL's bulk path for inserts and upserts: COPY into a staging table, then one
+    /// INSERT ... SELECT (about 2.5 times less work for the server than multi-row VALUES).
+    fn copy_statements(
+        &self,
+        table: &TableRef,
+        shape: &Shape,
+        entries: &[&Entry],
+        stage: &str,
+        out: &mut Vec<Statement>,
+        refused: &mut Vec<(Arc<SinkRecord>, String)>,
+    ) {
+        let mut data = String::new();
+        let mut rows = 0;
+        for entry in entries {
+            let Change::Write { values, .. } = &entry.change else {
+                continue;
+            };
+            let mark = data.len();
+            if let Err(e) = self.sql.push_copy_row(&mut data, shape, values) {
+                data.truncate(mark);
+                refused.push((entry.record.clone(), e));
+                continue;
+            }
+            rows += 1;
+        }
+        if rows == 0 {
+            return;
+        }
+        let upsert = self.config.insert_mode == InsertMode::Upsert;
+        for step in self.sql.copy_steps(table, shape, stage, data, upsert) {
+            out.push(Statement {
+                step,
+                table: table.clone(),
+            });
+        }
     }
 
     fn write_statements(
@@ -451,7 +495,7 @@ impl Writer {
                     match self.sql.update(table, shape, values) {
                         Ok(text) if text.is_empty() => {}
                         Ok(text) => out.push(Statement {
-                            text,
+                            step: Step::Sql(text),
                             table: table.clone(),
                         }),
                         Err(e) => refused.push((entry.record.clone(), e)),
@@ -482,7 +526,7 @@ impl Writer {
             {
                 text.push_str(&tail);
                 out.push(Statement {
-                    text: std::mem::take(&mut text),
+                    step: Step::Sql(std::mem::take(&mut text)),
                     table: table.clone(),
                 });
                 rows = 0;
@@ -498,7 +542,7 @@ impl Writer {
         if rows > 0 {
             text.push_str(&tail);
             out.push(Statement {
-                text,
+                step: Step::Sql(text),
                 table: table.clone(),
             });
         }
