@@ -43,7 +43,12 @@ const ENVELOPE_MESSAGE: &str = "JsonConverter with schemas.enable requires \"sch
 /// Schema JSON by schema address, with a copy of the schema to confirm the hit.
 type SchemaJsonCache = HashMap<usize, (Schema, Arc<[u8]>)>;
 /// Schemas by the exact text of their JSON.
-type SchemaCache = HashMap<Box<[u8]>, Option<Arc<Schema>>>;
+// Keyed by the schema's JSON text (kilobytes per record with schemas.enable): a fast hash, as
+// SipHash over that text cost about 5 % of a sink's CPU; the cache is bounded, so crafted
+// collisions could only slow it, never grow it.
+/// A schema's JSON text and the schema read from it.
+type SchemaText = (Box<[u8]>, Option<Arc<Schema>>);
+type SchemaCache = HashMap<Box<[u8]>, Option<Arc<Schema>>, rustc_hash::FxBuildHasher>;
 
 /// Converts between JSON bytes and Connect data. With `schemas.enable=true` (the default) every
 /// record is an envelope `{"schema":{...},"payload":...}`; with `false`, just the payload, read
@@ -54,6 +59,8 @@ pub struct JsonConverter {
     cache_size: usize,
     schema_json_cache: Mutex<SchemaJsonCache>,
     schema_cache: Mutex<SchemaCache>,
+    /// The schema text read last and its schema, for [`read_known_envelope`](Self::read_known_envelope).
+    last_schema: Mutex<Option<SchemaText>>,
 }
 
 impl Default for JsonConverter {
@@ -66,7 +73,8 @@ impl Default for JsonConverter {
             },
             cache_size: 1000,
             schema_json_cache: Mutex::new(HashMap::new()),
-            schema_cache: Mutex::new(HashMap::new()),
+            schema_cache: Mutex::new(HashMap::default()),
+            last_schema: Mutex::new(None),
         }
     }
 }
@@ -135,6 +143,9 @@ impl JsonConverter {
         if let Ok(mut c) = self.schema_cache.lock() {
             c.clear();
         }
+        if let Ok(mut c) = self.last_schema.lock() {
+            *c = None;
+        }
         Ok(())
     }
 
@@ -160,6 +171,34 @@ impl JsonConverter {
             }
         }
         Ok(json)
+    }
+
+    /// An envelope laid out as JsonConverter writes it, `{"schema":S,"payload":P}`, whose `S` is
+    /// the text of the schema read last: the schema is known without scanning its text (a JSON
+    /// object ends where its own text says, so equal bytes are the same object), and only the
+    /// payload is parsed. `None` for anything else, which the general path reads.
+    fn read_known_envelope(&self, bytes: &[u8]) -> Option<Result<SchemaAndValue>> {
+        const HEAD: &[u8] = b"{\"schema\":";
+        const MIDDLE: &[u8] = b",\"payload\":";
+        let after_head = bytes.strip_prefix(HEAD)?;
+        let (schema, schema_len) = {
+            let last = self.last_schema.lock().ok()?;
+            let (text, schema) = last.as_ref()?;
+            after_head.strip_prefix(&**text)?.strip_prefix(MIDDLE)?;
+            (schema.clone(), text.len())
+        };
+        let start = HEAD.len() + schema_len + MIDDLE.len();
+        let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace())?;
+        if bytes.get(end) != Some(&b'}') || end < start {
+            return None;
+        }
+        let payload = parse::parse_exact(bytes, (start, end)).ok()?;
+        Some(
+            read_value(schema.as_ref(), &payload, &self.settings).map(|value| SchemaAndValue {
+                schema,
+                value: Some(value).filter(|v| !v.is_null()),
+            }),
+        )
     }
 
     /// The schema of an envelope, from the cache when the same schema text was read before.
@@ -225,6 +264,9 @@ impl JsonConverter {
                 value: Some(value).filter(|v| !v.is_null()),
             });
         }
+        if let Some(read) = self.read_known_envelope(bytes) {
+            return read;
+        }
         // Only the envelope's members are checked at first; the schema is built only when it is
         // not in the cache.
         let Some(parse::Top::Object(members)) = parse::parse_top(bytes).map_err(syntax_error)?
@@ -244,6 +286,14 @@ impl JsonConverter {
             return data_err(ENVELOPE_MESSAGE);
         }
         let schema = self.connect_schema(bytes, schema_span)?;
+        if let (Some(text), Ok(mut last)) = (
+            bytes.get(schema_span.0..schema_span.1),
+            self.last_schema.lock(),
+        ) {
+            if last.as_ref().is_none_or(|(t, _)| **t != *text) {
+                *last = Some((text.into(), schema.clone()));
+            }
+        }
         let payload = parse::parse_span(bytes, payload_span).map_err(syntax_error)?;
         let value = read_value(schema.as_ref(), &payload, &self.settings)?;
         Ok(SchemaAndValue {

@@ -155,6 +155,31 @@ pub fn parse_span(input: &[u8], span: (usize, usize)) -> Result<Json<'_>, ParseE
     }
 }
 
+/// The one value that fills `input[span]`, whitespace around it allowed; an error when anything
+/// else follows it.
+pub fn parse_exact(input: &[u8], span: (usize, usize)) -> Result<Json<'_>, ParseError> {
+    let bytes = input.get(span.0..span.1).unwrap_or_default();
+    let shift = |mut e: ParseError| {
+        e.offset += span.0;
+        e
+    };
+    let Some(mut p) = Parser::start(bytes).map_err(shift)? else {
+        return Err(ParseError {
+            message: "Unexpected end of input".to_string(),
+            offset: span.0,
+        });
+    };
+    let value = p.value(0).map_err(shift)?;
+    p.skip_ws();
+    if p.pos != bytes.len() {
+        return Err(ParseError {
+            message: "Unexpected content after the value".to_string(),
+            offset: span.0 + p.pos,
+        });
+    }
+    Ok(value)
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -238,6 +263,13 @@ impl<'a> Parser<'a> {
     fn skip_string(&mut self) -> Result<(), ParseError> {
         self.pos += 1;
         loop {
+            // Plain characters in one tight scan; only quotes, escapes and control characters
+            // need a look.
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(rest.len());
             match self.peek() {
                 None => return self.err("Unexpected end of input in a string"),
                 Some(b'"') => {

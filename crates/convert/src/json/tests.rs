@@ -958,3 +958,33 @@ fn parameters_version_doc_escape() {
     );
     assert_eq!(read(&c, &out).schema.as_deref(), Some(&schema));
 }
+
+#[test]
+fn an_envelope_with_the_last_schema_reads_the_same_as_the_first_time() {
+    let c = configured(&[("schemas.enable", "true")]);
+    let first = read(&c, RECORD_JSON);
+    // The same schema text again: read by the known-envelope path, same result.
+    let again = read(&c, RECORD_JSON);
+    assert_eq!(again.schema, first.schema);
+    assert_eq!(again.value, first.value);
+    let other_payload = RECORD_JSON.replace(
+        r#""payload":{"id":1,"name":"a"}"#,
+        r#""payload":{"id":2,"name":null}  "#,
+    );
+    let other = read(&c, &other_payload);
+    let expected = Struct::new(record_schema()).with("id", 2).unwrap();
+    assert_eq!(other.value, Some(Value::Struct(expected)));
+    // What the general path refuses stays refused when the schema is the known one: a member
+    // after the payload, a broken payload.
+    for bad in [
+        RECORD_JSON.replace(r#""name":"a"}}"#, r#""name":"a"},"extra":1}"#),
+        RECORD_JSON.replace(r#""name":"a"}}"#, r#""name":"a"}"#),
+    ] {
+        assert!(c.to_connect(T, Some(bad.as_bytes())).is_err(), "{bad}");
+    }
+    // A second payload member: the general path's answer (the last one, as Jackson's).
+    let twice = RECORD_JSON.replace(r#""name":"a"}}"#, r#""name":"a"},"payload":{"id":3}}"#);
+    let last = read(&c, &twice);
+    let expected = Struct::new(record_schema()).with("id", 3).unwrap();
+    assert_eq!(last.value, Some(Value::Struct(expected)));
+}
