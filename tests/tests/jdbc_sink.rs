@@ -163,6 +163,7 @@ fn mariadb_changes_applied_to_postgres_stay_equal_across_a_kill9_and_a_new_colum
     let prefix = unique("jdbc");
     let topic = format!("{prefix}.{database}.items");
 
+    let sink = unique("jdbc-pg-sink");
     let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
     create(
@@ -172,11 +173,11 @@ fn mariadb_changes_applied_to_postgres_stay_equal_across_a_kill9_and_a_new_colum
     );
     create(
         &ferry,
-        "sink",
+        &sink,
         sink_config(&pg.jdbc_url(&target), &pg.user, &pg.password, &topic),
     );
     wait_running(&ferry, "source");
-    wait_running(&ferry, "sink");
+    wait_running(&ferry, &sink);
     // The snapshot arrives: the sink created the table and wrote the 500 rows.
     let pg_rows = |columns: &str| {
         let pg = Postgres::from_env();
@@ -224,7 +225,7 @@ fn mariadb_changes_applied_to_postgres_stay_equal_across_a_kill9_and_a_new_colum
     ));
     db.sql(&second.join("\n"));
     ferry.start_again();
-    wait_running(&ferry, "sink");
+    wait_running(&ferry, &sink);
 
     let with_color = format!("{COLUMNS}, color");
     wait_equal(
@@ -266,6 +267,7 @@ fn into_mariadb_with_the_mysql_dialect_and_the_seeds_rebuild_recipe() {
     let prefix = unique("jdbcmy");
     let topic = format!("{prefix}.{database}.items");
 
+    let sink = unique("jdbc-my-sink");
     let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
     let ferry = Ferry::start(dir.path(), &worker, &[]);
     create(
@@ -276,10 +278,10 @@ fn into_mariadb_with_the_mysql_dialect_and_the_seeds_rebuild_recipe() {
     let url = format!("jdbc:mariadb://{}:{}/{target}", db.host, db.port);
     create(
         &ferry,
-        "sink",
+        &sink,
         sink_config(&url, &db.user, &db.password, &topic),
     );
-    wait_running(&ferry, "sink");
+    wait_running(&ferry, &sink);
     db.sql(&changes(&database, 0, 2000, 300).join("\n"));
     // A primary-key change: a delete of the old key and a create of the new one.
     db.sql(&format!("UPDATE {database}.items SET id = 100000 WHERE id = (SELECT min(id) FROM (SELECT id FROM {database}.items) k)"));
@@ -298,24 +300,24 @@ fn into_mariadb_with_the_mysql_dialect_and_the_seeds_rebuild_recipe() {
 
     // The seed's recipe to rebuild a sink's table: stop, offsets back to 0, resume.
     db.sql(&format!("DELETE FROM {target}.items"));
-    let (code, body) = ferry.call("PUT", "/connectors/sink/stop", None);
+    let (code, body) = ferry.call("PUT", &format!("/connectors/{sink}/stop"), None);
     assert_eq!(code, 204, "{body}");
     wait_for("the sink STOPPED", Duration::from_secs(30), || {
-        let (_, s) = ferry.get("/connectors/sink/status");
+        let (_, s) = ferry.get(&format!("/connectors/{sink}/status"));
         (s["connector"]["state"] == "STOPPED").then_some(())
     });
     // Right after the stop the group may still hold the task's member for a moment: the
     // worker waits for it to leave rather than answer 500 as Kafka Connect does.
     let (code, body) = ferry.call(
         "PATCH",
-        "/connectors/sink/offsets",
+        &format!("/connectors/{sink}/offsets"),
         Some(json!({"offsets": [{
             "partition": {"kafka_topic": topic, "kafka_partition": 0},
             "offset": {"kafka_offset": 0}
         }]})),
     );
     assert_eq!(code, 200, "{body}");
-    let (code, body) = ferry.call("PUT", "/connectors/sink/resume", None);
+    let (code, body) = ferry.call("PUT", &format!("/connectors/{sink}/resume"), None);
     assert_eq!(code, 202, "{body}");
     wait_equal(
         "the table rebuilt from offset 0",
@@ -428,14 +430,16 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
     tolerant["errors.deadletterqueue.topic.name"] = json!(dlq);
     tolerant["errors.deadletterqueue.topic.replication.factor"] = json!("1");
     tolerant["errors.deadletterqueue.context.headers.enable"] = json!("true");
-    create(&ferry, "tolerant", tolerant);
+    let tolerant_name = unique("jdbc-tolerant");
+    tolerant["name"] = json!(tolerant_name);
+    create(&ferry, &tolerant_name, tolerant);
     wait_for("the two good rows", Duration::from_secs(60), || {
         let rows = pg
             .try_sql_in(&target, "SELECT id, name FROM people ORDER BY id")
             .ok()?;
         (rows == "1\tann\n3\tcy\n").then_some(())
     });
-    let (_, status) = ferry.get("/connectors/tolerant/status");
+    let (_, status) = ferry.get(&format!("/connectors/{tolerant_name}/status"));
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     // The refused record is in the dead letter queue, as the converter writes it back, with
     // Kafka's headers saying where and why.
@@ -463,9 +467,10 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
 
     // With errors.tolerance=none the same record fails the task, naming it and the reason.
     pg.sql_in(&target, "DELETE FROM people");
-    create(&ferry, "strict", confluent("strict", "none"));
+    let strict_name = unique("jdbc-strict");
+    create(&ferry, &strict_name, confluent(&strict_name, "none"));
     let trace = wait_for("the strict sink FAILED", Duration::from_secs(60), || {
-        let (_, s) = ferry.get("/connectors/strict/status");
+        let (_, s) = ferry.get(&format!("/connectors/{strict_name}/status"));
         (s["tasks"][0]["state"] == "FAILED").then(|| s["tasks"][0]["trace"].to_string())
     });
     assert!(

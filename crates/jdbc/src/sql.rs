@@ -334,9 +334,9 @@ impl Sql {
         Ok(())
     }
 
-    /// PostgreSQL's bulk path: the rows (`data`, COPY text) loaded into a staging table made
-    /// for this transaction with the table's own column types, then moved into the table by
-    /// one `INSERT ... SELECT` — with `ON CONFLICT` for an upsert.
+    /// PostgreSQL's bulk path: the rows (`data`, COPY text) loaded into a staging table with the
+    /// table's own column types (a temporary table of the session, one per table and shape),
+    /// then moved into the table by one `INSERT ... SELECT` — with `ON CONFLICT` for an upsert.
     pub fn copy_steps(
         &self,
         table: &TableRef,
@@ -356,8 +356,9 @@ impl Sql {
             merge.push_str(&self.upsert_tail(shape));
         }
         vec![
+            // Made once per connection and shape, emptied by each commit.
             Step::Sql(format!(
-                "CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {} WITH NO DATA",
+                "CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {columns} FROM {} WITH NO DATA",
                 self.table(table)
             )),
             Step::Copy {

@@ -388,7 +388,8 @@ impl Writer {
     ) -> (Vec<Statement>, Vec<(Arc<SinkRecord>, String)>) {
         let mut out = Vec::new();
         let mut refused = Vec::new();
-        for (n, (table, part)) in tables.iter().enumerate() {
+        let mut stages = std::collections::HashSet::new();
+        for (table, part) in tables {
             if part.truncate {
                 out.push(Statement {
                     step: Step::Sql(self.sql.truncate(table)),
@@ -430,11 +431,16 @@ impl Writer {
                     }
                 }
             }
-            for (g, (shape, entries)) in writes.into_iter().enumerate() {
+            for (shape, entries) in writes {
                 if self.sql.dialect == Dialect::Postgres
                     && self.config.insert_mode != InsertMode::Update
                 {
-                    let stage = format!("ferry_stage_{n}_{g}");
+                    // Each staging table once per transaction: a second shape with the same
+                    // columns gets one of its own, so no rows are moved twice.
+                    let mut stage = stage_name(table, shape);
+                    while !stages.insert(stage.clone()) {
+                        stage.push('x');
+                    }
                     self.copy_statements(table, shape, &entries, &stage, &mut out, &mut refused);
                 } else {
                     self.write_statements(table, shape, &entries, &mut out, &mut refused);
@@ -568,6 +574,18 @@ pub fn refuse(
         }
         None => Err(error),
     }
+}
+
+/// The staging table of a table and shape: a name of their own, so that a column added later
+/// gets a new staging table rather than a stale one.
+fn stage_name(table: &TableRef, shape: &Shape) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    table.hash(&mut hasher);
+    for column in &shape.columns {
+        column.name.hash(&mut hasher);
+    }
+    format!("ferry_stage_{:016x}", hasher.finish())
 }
 
 fn distinct_shapes<'a>(shapes: impl Iterator<Item = &'a Arc<Shape>>) -> Vec<&'a Arc<Shape>> {
