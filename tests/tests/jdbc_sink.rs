@@ -361,8 +361,7 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
             .contains("password authentication failed"),
         "{body}"
     );
-    // Contradictions: validate names the keys and why; a connector created anyway is FAILED
-    // with the same reason, and the worker goes on.
+    // Contradictions: validate names the keys and why, and a create is refused with them.
     config["connection.password"] = json!(pg.password);
     config["primary.key.mode"] = json!("none");
     let (code, body) = ferry.call(
@@ -383,12 +382,12 @@ fn bad_configs_are_refused_with_the_reason_and_unwritable_records_follow_the_tol
         "{body}"
     );
     assert!(errors("delete.enabled").contains("record_key"), "{body}");
-    create(&ferry, "bad", config);
-    let trace = wait_for("the bad connector FAILED", Duration::from_secs(30), || {
-        let (_, s) = ferry.get("/connectors/bad/status");
-        (s["connector"]["state"] == "FAILED").then(|| s["connector"]["trace"].to_string())
-    });
-    assert!(trace.contains("primary.key.mode"), "{trace}");
+    let (code, body) = ferry.call("PUT", "/connectors/bad/config", Some(config));
+    assert_eq!(code, 400, "a create is refused as Kafka refuses it: {body}");
+    assert!(
+        body["message"].to_string().contains("primary.key.mode"),
+        "{body}"
+    );
 
     // Flat records (Confluent's configuration) into a table whose name column is too short
     // for one of them: with errors.tolerance=all that record is skipped and the rest written.

@@ -531,6 +531,8 @@ fn plugins_validation_loggers_health_and_expand() {
     assert_eq!(
         connectors,
         [
+            "io.confluent.connect.jdbc.JdbcSinkConnector sink",
+            "io.debezium.connector.jdbc.JdbcSinkConnector sink",
             "io.debezium.connector.mariadb.MariaDbConnector source",
             "io.debezium.connector.mysql.MySqlConnector source",
             "org.apache.kafka.connect.file.FileStreamSinkConnector sink",

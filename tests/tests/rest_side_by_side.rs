@@ -288,6 +288,8 @@ fn compare(expect: Expect, (jc, jb): (u16, &Json), (fc, fb): (u16, &Json)) -> Re
             let built_in = [
                 "io.debezium.connector.mysql.MySqlConnector",
                 "io.debezium.connector.mariadb.MariaDbConnector",
+                "io.debezium.connector.jdbc.JdbcSinkConnector",
+                "io.confluent.connect.jdbc.JdbcSinkConnector",
             ];
             if let Some(other) = extra
                 .iter()

@@ -50,6 +50,14 @@ pub trait Connector: Send + Sync {
         let _ = props;
         Vec::new()
     }
+    /// Problems of a configuration that the keys' own definitions cannot see (keys that
+    /// contradict each other), found without reaching any external system: a create or update
+    /// with any is refused (400), as Kafka refuses what `Connector.validate` reports. Called once
+    /// every key parses; values may still hold config-provider placeholders (`${file:...}`).
+    fn check_config(&self, props: &Props) -> Vec<ConfigProblem> {
+        let _ = props;
+        Vec::new()
+    }
     /// At most `max_tasks` task configurations.
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>>;
     fn stop(&mut self) -> Result<()>;

@@ -58,16 +58,23 @@ impl Connector for JdbcSinkConnector {
         Ok(())
     }
 
+    fn check_config(&self, props: &Props) -> Vec<ConfigProblem> {
+        // A config provider's placeholder (`${file:...}`) is resolved only at start.
+        if props.values().any(|v| has_provider_placeholder(v)) {
+            return Vec::new();
+        }
+        SinkConfig::check(self.flavor, props)
+            .err()
+            .unwrap_or_default()
+    }
+
     fn validate(&self, props: &Props) -> Vec<ConfigProblem> {
         let config = match SinkConfig::check(self.flavor, props) {
             Ok(config) => config,
             Err(problems) => return problems,
         };
         // A placeholder of a config provider is resolved only when the connector starts.
-        if props
-            .values()
-            .any(|v| v.contains("${") && !v.contains("${topic}") && !v.contains("${source."))
-        {
+        if props.values().any(|v| has_provider_placeholder(v)) {
             return Vec::new();
         }
         let reached = tokio::runtime::Handle::try_current().map(|handle| {
@@ -101,6 +108,16 @@ impl Connector for JdbcSinkConnector {
     }
 }
 
+/// Whether a value holds a config provider's `${provider:...}` (the table name formats'
+/// `${topic}` and `${source.table}` have no colon).
+fn has_provider_placeholder(value: &str) -> bool {
+    value.split("${").skip(1).any(|rest| {
+        rest.split('}')
+            .next()
+            .is_some_and(|inside| inside.contains(':'))
+    })
+}
+
 pub fn debezium_plugin() -> ConnectorPlugin {
     ConnectorPlugin {
         class: "io.debezium.connector.jdbc.JdbcSinkConnector",
@@ -120,5 +137,30 @@ pub fn confluent_plugin() -> ConnectorPlugin {
         kind: ConnectorKind::Sink,
         version: env!("CARGO_PKG_VERSION"),
         create: || Box::new(JdbcSinkConnector::new(Flavor::Confluent)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_api::config::props_of;
+
+    #[test]
+    fn contradictions_refuse_a_create_but_placeholders_wait_for_the_start() {
+        let connector = JdbcSinkConnector::new(Flavor::Debezium);
+        let bad = props_of(&[
+            ("connection.url", "jdbc:postgresql://h/db"),
+            ("insert.mode", "upsert"),
+        ]);
+        let problems = connector.check_config(&bad);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "primary.key.mode");
+        let later = props_of(&[
+            ("connection.url", "${file:/etc/secrets.properties:url}"),
+            ("collection.name.format", "${source.table}"),
+        ]);
+        assert!(connector.check_config(&later).is_empty());
+        assert!(!has_provider_placeholder("${topic}_${source.table}"));
+        assert!(has_provider_placeholder("x${env:URL}"));
     }
 }

@@ -218,7 +218,15 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
     let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
     let mut problems: Vec<String> = match def.parse(props) {
         Ok(parsed) => {
-            let problems = extra_checks(plugin.kind, &parsed);
+            let mut problems = extra_checks(plugin.kind, &parsed);
+            if problems.is_empty() {
+                problems.extend(
+                    (plugin.create)()
+                        .check_config(props)
+                        .into_iter()
+                        .map(|p| p.message),
+                );
+            }
             if problems.is_empty() {
                 return Ok(ValidConnectorConfig { plugin, parsed });
             }
