@@ -225,6 +225,16 @@ fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes
             .is_some_and(|e| e.contains("Access denied")),
         "{host}"
     );
+    // A value the connector cannot take is refused at create, naming the key (as Kafka refuses
+    // what Debezium's validation reports).
+    let mut bogus = config.clone();
+    bogus["snapshot.mode"] = json!("sometimes");
+    let (code, body) = ferry.call("PUT", "/connectors/bogus/config", Some(bogus));
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["message"].to_string().contains("snapshot.mode"),
+        "{body}"
+    );
     let (code, body) = ferry.call("PUT", "/connectors/badcreds/config", Some(config));
     assert_eq!(code, 201, "{body}");
     let status = wait_for("the task FAILED", Duration::from_secs(60), || {

@@ -347,6 +347,17 @@ pub fn props_of(pairs: &[(&str, &str)]) -> Props {
         .collect()
 }
 
+/// Whether a value holds a config provider's placeholder (`${file:/path:key}`, `${env:VAR}`),
+/// which is resolved only when the connector starts: checks of the value wait until then. A
+/// connector's own templates (`${topic}`, `${source.table}`) have no colon and do not count.
+pub fn has_provider_placeholder(value: &str) -> bool {
+    value.split("${").skip(1).any(|rest| {
+        rest.split('}')
+            .next()
+            .is_some_and(|inside| inside.contains(':'))
+    })
+}
+
 pub fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')

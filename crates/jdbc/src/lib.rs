@@ -16,7 +16,7 @@ pub mod types;
 pub mod url;
 pub mod writer;
 
-use ferry_api::config::ConfigProblem;
+use ferry_api::config::{has_provider_placeholder, ConfigProblem};
 use ferry_api::{ConfigDef, Connector, ConnectorKind, ConnectorPlugin, Props, Result, Task};
 
 use config::{Flavor, SinkConfig};
@@ -106,16 +106,6 @@ impl Connector for JdbcSinkConnector {
     fn create_task(&self) -> Task {
         Task::Sink(Box::new(task::JdbcSinkTask::new(self.flavor)))
     }
-}
-
-/// Whether a value holds a config provider's `${provider:...}` (the table name formats'
-/// `${topic}` and `${source.table}` have no colon).
-fn has_provider_placeholder(value: &str) -> bool {
-    value.split("${").skip(1).any(|rest| {
-        rest.split('}')
-            .next()
-            .is_some_and(|inside| inside.contains(':'))
-    })
 }
 
 pub fn debezium_plugin() -> ConnectorPlugin {

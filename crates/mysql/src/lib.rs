@@ -20,7 +20,7 @@ pub mod table_changes;
 pub mod task;
 pub mod values;
 
-use ferry_api::config::ConfigProblem;
+use ferry_api::config::{has_provider_placeholder, ConfigProblem};
 use ferry_api::{ConfigDef, Connector, ConnectorKind, ConnectorPlugin, Props, Result, Task};
 
 use config::{Flavor, MySqlConfig};
@@ -65,6 +65,23 @@ impl Connector for MySqlConnector {
         Ok(())
     }
 
+    fn check_config(&self, props: &Props) -> Vec<ConfigProblem> {
+        // A config provider's placeholder is resolved only at start.
+        if props.values().any(|v| has_provider_placeholder(v)) {
+            return Vec::new();
+        }
+        let mut problems = config::history_problems(props);
+        if problems.is_empty() {
+            if let Err(e) = MySqlConfig::parse(self.flavor, props) {
+                problems.push(ConfigProblem {
+                    key: config::HOSTNAME.to_string(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        problems
+    }
+
     fn validate(&self, props: &Props) -> Vec<ConfigProblem> {
         let problems = config::history_problems(props);
         if !problems.is_empty() {
@@ -74,7 +91,7 @@ impl Connector for MySqlConnector {
             return Vec::new();
         };
         // A placeholder of a config provider is resolved only when the connector starts.
-        if props.values().any(|v| v.contains("${")) {
+        if props.values().any(|v| has_provider_placeholder(v)) {
             return Vec::new();
         }
         let checked = tokio::runtime::Handle::try_current().map(|handle| {
