@@ -3,6 +3,7 @@
 mod error;
 mod forward;
 pub mod loggers;
+mod metrics;
 mod routes;
 
 pub use error::ApiError;

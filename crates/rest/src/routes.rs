@@ -35,6 +35,7 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/connectors", get(list_connectors).post(create_connector))
         .route(
             "/connectors/{name}",
