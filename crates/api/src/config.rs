@@ -347,6 +347,24 @@ pub fn props_of(pairs: &[(&str, &str)]) -> Props {
         .collect()
 }
 
+/// One of `options` by its name in any case, or a problem on `key` that lists them.
+pub fn choice<T: Copy>(key: &str, value: &str, options: &[(&str, T)]) -> Result<T, ConfigProblem> {
+    options
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(value.trim()))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            ConfigProblem {
+                key: key.to_string(),
+                message: format!(
+                    "Invalid value {value} for configuration {key}: The value must be one of {}",
+                    names.join(", ")
+                ),
+            }
+        })
+}
+
 /// Whether a value holds a config provider's placeholder (`${file:/path:key}`, `${env:VAR}`),
 /// which is resolved only when the connector starts: checks of the value wait until then. A
 /// connector's own templates (`${topic}`, `${source.table}`) have no colon and do not count.

@@ -11,7 +11,6 @@ use ferry_api::SinkRecord;
 use crate::record::{Change, TableChange};
 use crate::sql::Sql;
 use crate::table::TableRef;
-use crate::types::Kind;
 use crate::{literal, record};
 
 /// A change and the record it came from.
@@ -109,11 +108,7 @@ fn row_key(sql: &Sql, change: &Change) -> Result<Option<String>, String> {
     }
     let mut out = String::new();
     for (&i, value) in shape.key.iter().zip(values) {
-        out.push_str(&literal::render(
-            sql.dialect,
-            Kind::of(&shape.columns[i].schema),
-            value,
-        )?);
+        out.push_str(&literal::render(sql.dialect, shape.columns[i].kind, value)?);
         out.push('\u{1}');
     }
     Ok(Some(out))
@@ -170,14 +165,8 @@ mod tests {
         };
         let shape = Arc::new(Shape {
             columns: vec![
-                Column {
-                    name: "id".into(),
-                    schema: Arc::new(Schema::int32()),
-                },
-                Column {
-                    name: "name".into(),
-                    schema: Arc::new(Schema::string()),
-                },
+                Column::new("id", Arc::new(Schema::int32())),
+                Column::new("name", Arc::new(Schema::string())),
             ],
             key: vec![0],
         });

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ferry_api::config::ConfigProblem;
+use ferry_api::config::{choice, ConfigProblem};
 use ferry_api::{ConfigDef, ConfigType, ConnectError, Importance, Props, Result};
 
 use crate::url::JdbcUrl;
@@ -203,26 +203,6 @@ fn problem(key: &str, value: &str, why: &str) -> ConfigProblem {
         key: key.to_string(),
         message: format!("Invalid value {value} for configuration {key}: {why}"),
     }
-}
-
-/// One of `options` by name in any case.
-fn choice<T: Copy>(
-    key: &str,
-    value: &str,
-    options: &[(&str, T)],
-) -> std::result::Result<T, ConfigProblem> {
-    options
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(value.trim()))
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            problem(
-                key,
-                value,
-                &format!("The value must be one of {}", names.join(", ")),
-            )
-        })
 }
 
 impl SinkConfig {

@@ -9,6 +9,7 @@ use ferry_api::{Schema, SchemaType, SinkRecord, Value};
 
 use crate::config::{Flavor, KeyMode, SinkConfig};
 use crate::table::TableRef;
+use crate::types::Kind;
 
 /// The columns of a row, in order, and which of them make its primary key. Shared by every row
 /// of the same record schema.
@@ -23,6 +24,19 @@ pub struct Shape {
 pub struct Column {
     pub name: String,
     pub schema: Arc<Schema>,
+    /// What the schema's values mean, worked out once for every row of the shape.
+    pub kind: Kind,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, schema: Arc<Schema>) -> Column {
+        let kind = Kind::of(&schema);
+        Column {
+            name: name.into(),
+            schema,
+            kind,
+        }
+    }
 }
 
 /// Where a record came from: named in every error about it.
@@ -84,9 +98,11 @@ struct Cached {
     shape: Arc<Shape>,
 }
 
-/// Builds shapes once per schema pair, as the records of a topic share their schemas.
+/// What the records of a topic share, worked out once: row shapes per schema pair, and the
+/// table name when it depends on the topic alone (no `${source.*}` in the format).
 #[derive(Default)]
 pub struct Shapes {
+    tables: HashMap<String, TableRef>,
     cache: HashMap<(usize, usize), Cached>,
     /// Each distinct shape once: schemas equal in content but built anew (by a transform, say)
     /// get the same shape, so that their rows share statements.
@@ -96,6 +112,24 @@ pub struct Shapes {
 const KAFKA_COLUMNS: [&str; 3] = ["__connect_topic", "__connect_partition", "__connect_offset"];
 
 impl Shapes {
+    /// The table a record of `topic` goes to.
+    fn table(
+        &mut self,
+        config: &SinkConfig,
+        topic: &str,
+        source: Option<&ferry_api::Struct>,
+    ) -> Result<TableRef, RecordError> {
+        if config.table_format.contains("${source.") {
+            return TableRef::from_format(config, topic, source);
+        }
+        if let Some(table) = self.tables.get(topic) {
+            return Ok(table.clone());
+        }
+        let table = TableRef::from_format(config, topic, None)?;
+        self.tables.insert(topic.to_string(), table.clone());
+        Ok(table)
+    }
+
     /// The shape of rows whose values have `row_schema` (a struct) and whose record key has
     /// `key_schema`.
     fn shape(
@@ -164,10 +198,7 @@ fn build_shape(
             let types = [Schema::string(), Schema::int32(), Schema::int64()];
             for (name, schema) in names.into_iter().zip(types) {
                 key.push(columns.len());
-                columns.push(Column {
-                    name,
-                    schema: Arc::new(schema),
-                });
+                columns.push(Column::new(name, Arc::new(schema)));
             }
         }
         KeyMode::RecordKey => {
@@ -178,10 +209,7 @@ fn build_shape(
                 for field in &schema.fields {
                     if config.key_fields.is_empty() || config.key_fields.contains(&field.name) {
                         key.push(columns.len());
-                        columns.push(Column {
-                            name: field.name.clone(),
-                            schema: field.schema.clone(),
-                        });
+                        columns.push(Column::new(field.name.clone(), field.schema.clone()));
                     }
                 }
                 if key.is_empty() {
@@ -195,10 +223,7 @@ fn build_shape(
                     "the record key is a primitive value: name its column in primary.key.fields (pk.fields)",
                 )?;
                 key.push(0);
-                columns.push(Column {
-                    name: name.clone(),
-                    schema: schema.clone(),
-                });
+                columns.push(Column::new(name.clone(), schema.clone()));
             } else {
                 return Err(format!(
                     "a record key of type {} cannot be a primary key",
@@ -212,10 +237,7 @@ fn build_shape(
         if columns.iter().any(|c| c.name == field.name) {
             continue;
         }
-        columns.push(Column {
-            name: field.name.clone(),
-            schema: field.schema.clone(),
-        });
+        columns.push(Column::new(field.name.clone(), field.schema.clone()));
     }
     if config.key_mode == KeyMode::RecordValue {
         let names: Vec<String> = if config.key_fields.is_empty() {
@@ -272,7 +294,7 @@ pub fn interpret(
         tracing::debug!(%origin, "a tombstone skipped: the table name needs the source block");
         return Ok(None);
     }
-    let table = TableRef::from_format(config, &record.topic, source)?;
+    let table = shapes.table(config, &record.topic, source)?;
     let with = |change| {
         Ok(Some(TableChange {
             table: table.clone(),

@@ -100,7 +100,7 @@ impl Sql {
                 } else {
                     " DEFAULT "
                 });
-                literal::push(&mut out, self.dialect, Kind::of(&column.schema), default)?;
+                literal::push(&mut out, self.dialect, column.kind, default)?;
                 if expression {
                     out.push(')');
                 }
@@ -165,7 +165,7 @@ impl Sql {
             if i > 0 {
                 out.push_str(", ");
             }
-            literal::push(out, self.dialect, Kind::of(&column.schema), value)
+            literal::push(out, self.dialect, column.kind, value)
                 .map_err(|e| format!("column {}: {e}", column.name))?;
         }
         out.push(')');
@@ -239,13 +239,8 @@ impl Sql {
                 continue;
             }
             let mut assignment = format!("{} = ", self.ident(&column.name));
-            literal::push(
-                &mut assignment,
-                self.dialect,
-                Kind::of(&column.schema),
-                &values[i],
-            )
-            .map_err(|e| format!("column {}: {e}", column.name))?;
+            literal::push(&mut assignment, self.dialect, column.kind, &values[i])
+                .map_err(|e| format!("column {}: {e}", column.name))?;
             set.push(assignment);
         }
         if set.is_empty() {
@@ -265,7 +260,7 @@ impl Sql {
         for (&i, value) in shape.key.iter().zip(key) {
             let column = &shape.columns[i];
             let mut part = format!("{} = ", self.ident(&column.name));
-            literal::push(&mut part, self.dialect, Kind::of(&column.schema), value)?;
+            literal::push(&mut part, self.dialect, column.kind, value)?;
             parts.push(part);
         }
         Ok(parts.join(" AND "))
@@ -301,12 +296,7 @@ impl Sql {
                 if j > 0 {
                     out.push_str(", ");
                 }
-                literal::push(
-                    &mut out,
-                    self.dialect,
-                    Kind::of(&shape.columns[i].schema),
-                    value,
-                )?;
+                literal::push(&mut out, self.dialect, shape.columns[i].kind, value)?;
             }
             if compound {
                 out.push(')');
@@ -327,7 +317,7 @@ impl Sql {
             if i > 0 {
                 out.push('\t');
             }
-            literal::push_copy(out, Kind::of(&column.schema), value)
+            literal::push_copy(out, column.kind, value)
                 .map_err(|e| format!("column {}: {e}", column.name))?;
         }
         out.push('\n');
@@ -384,14 +374,8 @@ mod tests {
     fn shape() -> Shape {
         Shape {
             columns: vec![
-                Column {
-                    name: "Id".into(),
-                    schema: Arc::new(Schema::int32()),
-                },
-                Column {
-                    name: "name".into(),
-                    schema: Arc::new(Schema::optional_string()),
-                },
+                Column::new("Id", Arc::new(Schema::int32())),
+                Column::new("name", Arc::new(Schema::optional_string())),
             ],
             key: vec![0],
         }
@@ -428,10 +412,7 @@ mod tests {
 
     #[test]
     fn defaults_of_text_columns_are_expressions_on_mysql() {
-        let column = |name: &str, schema: Schema| Column {
-            name: name.into(),
-            schema: Arc::new(schema),
-        };
+        let column = |name: &str, schema: Schema| Column::new(name, Arc::new(schema));
         let s = Shape {
             columns: vec![
                 column("id", Schema::int32()),

@@ -194,19 +194,7 @@ fn key_columns(list: &str) -> Result<Vec<(Regex, Vec<String>)>> {
 
 /// One of `options`, by its name in any case, or why not.
 fn choice<T: Copy>(key: &str, value: &str, options: &[(&str, T)]) -> Result<T> {
-    let wanted = value.trim();
-    options
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            bad(
-                key,
-                value,
-                &format!("The value must be one of {}", names.join(", ")),
-            )
-        })
+    ferry_api::config::choice(key, value, options).map_err(|p| ConnectError::Config(p.message))
 }
 
 /// Which Debezium connector the configuration names; it decides the `source` block's schema name
