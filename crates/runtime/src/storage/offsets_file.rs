@@ -285,25 +285,26 @@ impl FileOffsetStore {
         })
     }
 
-    /// Changes the data under the lock, then writes it out.
+    /// Changes the data, writes it out, and only then lets readers see it: an offset that
+    /// `GET .../offsets` shows is already on disk (a kill -9 right after cannot lose it).
     fn rewrite(
         &self,
         change: impl FnOnce(&mut BTreeMap<String, Stored>),
     ) -> Result<(), OffsetStoreError> {
         let _writer = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let snapshot = {
-            let mut data = self.data.lock().unwrap_or_else(|p| p.into_inner());
-            change(&mut data);
-            write_byte_map(
-                data.values()
-                    .map(|s| (Some(s.key.as_slice()), s.value.as_deref())),
-            )
-        };
-        let snapshot = snapshot.map_err(|e| OffsetStoreError::Write {
+        let mut next = self.data.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        change(&mut next);
+        let snapshot = write_byte_map(
+            next.values()
+                .map(|s| (Some(s.key.as_slice()), s.value.as_deref())),
+        )
+        .map_err(|e| OffsetStoreError::Write {
             path: self.path.display().to_string(),
             source: std::io::Error::other(e),
         })?;
-        self.write_atomically(&snapshot)
+        self.write_atomically(&snapshot)?;
+        *self.data.lock().unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(())
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> Result<(), OffsetStoreError> {
