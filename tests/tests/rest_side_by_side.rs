@@ -22,7 +22,6 @@ const VOLATILE: &[&str] = &["worker_id", "version", "commit", "trace", "last_mod
 /// (it does not implement them yet): `GET /connector-plugins/{p}/config` and validation list
 /// them in Kafka only.
 const KAFKA_ONLY_SOURCE_KEYS: &[&str] = &[
-    "connector.plugin.version",
     "tasks.max.enforce",
     "key.converter.plugin.version",
     "value.converter.plugin.version",
@@ -33,7 +32,6 @@ const KAFKA_ONLY_SOURCE_KEYS: &[&str] = &[
     "offsets.storage.topic",
 ];
 const KAFKA_ONLY_SINK_KEYS: &[&str] = &[
-    "connector.plugin.version",
     "tasks.max.enforce",
     "key.converter.plugin.version",
     "value.converter.plugin.version",

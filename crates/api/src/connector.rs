@@ -63,6 +63,13 @@ pub trait Connector: Send + Sync {
     fn stop(&mut self) -> Result<()>;
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Task;
+    /// [`create_task`](Connector::create_task) for task `task_id` of the connector configured
+    /// by `connector_config` (placeholders resolved): for tasks that need their connector's
+    /// configuration beside their own, as Java tasks do for their converters and transforms.
+    fn create_task_for(&self, connector_config: &Props, task_id: u32) -> Task {
+        let _ = (connector_config, task_id);
+        self.create_task()
+    }
 
     /// Checks offsets a user alters or resets over REST (KIP-875) while the connector is stopped,
     /// given as (partition, offset) pairs, `None` resetting a partition; an error refuses the
@@ -177,10 +184,38 @@ pub struct ConnectorPlugin {
     pub task_class: &'static str,
     pub kind: ConnectorKind,
     pub version: &'static str,
-    pub create: fn() -> Box<dyn Connector>,
+    pub create: Arc<dyn Fn() -> Box<dyn Connector> + Send + Sync>,
+    /// A Java plugin run by the plugin host: its tasks hand over and take records as Kafka's
+    /// bytes, the host running the connector's converters and transforms.
+    pub runs_in_java: bool,
 }
 
 impl ConnectorPlugin {
+    /// A connector built into ferry.
+    pub fn builtin(
+        class: &'static str,
+        aliases: &'static [&'static str],
+        task_class: &'static str,
+        kind: ConnectorKind,
+        version: &'static str,
+        create: fn() -> Box<dyn Connector>,
+    ) -> ConnectorPlugin {
+        ConnectorPlugin {
+            class,
+            aliases,
+            task_class,
+            kind,
+            version,
+            create: Arc::new(create),
+            runs_in_java: false,
+        }
+    }
+
+    /// A new, unstarted instance.
+    pub fn create(&self) -> Box<dyn Connector> {
+        (self.create)()
+    }
+
     /// Whether `name` is this plugin's class, simple class name or alias.
     pub fn answers_to(&self, name: &str) -> bool {
         self.class == name || self.aliases.contains(&name)

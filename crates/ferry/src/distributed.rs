@@ -11,7 +11,6 @@ use ferry_runtime::distributed::herder::{DistributedHerder, InternalTopics};
 use ferry_runtime::distributed::settings::DistributedSettings;
 use ferry_runtime::herder::Herder;
 use ferry_runtime::kafka::TopicCreator;
-use ferry_runtime::plugins::Plugins;
 use ferry_runtime::storage::offset_store::KafkaOffsetStore;
 use ferry_runtime::worker::{Worker, WorkerContext};
 
@@ -76,7 +75,7 @@ pub async fn run(worker_file: PathBuf, filter: FilterHandle) -> Result<()> {
         topics: admin.clone(),
         worker_id: worker_id.clone(),
     }));
-    let plugins = Arc::new(Plugins::new(ferry_connectors::plugins()));
+    let plugins = Arc::new(crate::plugins::load(&config).await);
     let herder = Arc::new(DistributedHerder::new(
         worker,
         plugins,

@@ -5,6 +5,7 @@
 
 mod distributed;
 mod logging;
+mod plugins;
 mod rolling_log;
 mod standalone;
 

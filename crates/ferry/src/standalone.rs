@@ -10,7 +10,6 @@ use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::herder::standalone::StandaloneHerder;
 use ferry_runtime::herder::Herder;
 use ferry_runtime::kafka::TopicCreator;
-use ferry_runtime::plugins::Plugins;
 use ferry_runtime::storage::connector_store::ConnectorStore;
 use ferry_runtime::storage::offsets_file::FileOffsetStore;
 use ferry_runtime::worker::{Worker, WorkerContext};
@@ -50,7 +49,7 @@ pub async fn run(
         worker_id: worker_id.clone(),
     }));
     worker.follow_connector_requests();
-    let plugins = Arc::new(Plugins::new(ferry_connectors::plugins()));
+    let plugins = Arc::new(crate::plugins::load(&config).await);
     let store = ConnectorStore::beside(Path::new(config.offset_file()));
     let herder = Arc::new(StandaloneHerder::new(worker, plugins, store));
 

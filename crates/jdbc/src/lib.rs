@@ -109,25 +109,25 @@ impl Connector for JdbcSinkConnector {
 }
 
 pub fn debezium_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "io.debezium.connector.jdbc.JdbcSinkConnector",
-        aliases: &["JdbcSinkConnector", "FerryJdbcSink"],
-        task_class: "io.debezium.connector.jdbc.JdbcSinkConnectorTask",
-        kind: ConnectorKind::Sink,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(JdbcSinkConnector::new(Flavor::Debezium)),
-    }
+    ConnectorPlugin::builtin(
+        "io.debezium.connector.jdbc.JdbcSinkConnector",
+        &["JdbcSinkConnector", "FerryJdbcSink"],
+        "io.debezium.connector.jdbc.JdbcSinkConnectorTask",
+        ConnectorKind::Sink,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(JdbcSinkConnector::new(Flavor::Debezium)),
+    )
 }
 
 pub fn confluent_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "io.confluent.connect.jdbc.JdbcSinkConnector",
-        aliases: &["FerryConfluentJdbcSink"],
-        task_class: "io.confluent.connect.jdbc.sink.JdbcSinkTask",
-        kind: ConnectorKind::Sink,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(JdbcSinkConnector::new(Flavor::Confluent)),
-    }
+    ConnectorPlugin::builtin(
+        "io.confluent.connect.jdbc.JdbcSinkConnector",
+        &["FerryConfluentJdbcSink"],
+        "io.confluent.connect.jdbc.sink.JdbcSinkTask",
+        ConnectorKind::Sink,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(JdbcSinkConnector::new(Flavor::Confluent)),
+    )
 }
 
 #[cfg(test)]

@@ -121,23 +121,23 @@ impl Connector for MySqlConnector {
 }
 
 pub fn mysql_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "io.debezium.connector.mysql.MySqlConnector",
-        aliases: &["MySqlConnector", "FerryMySqlCdc"],
-        task_class: "io.debezium.connector.mysql.MySqlConnectorTask",
-        kind: ConnectorKind::Source,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(MySqlConnector::new(Flavor::MySql)),
-    }
+    ConnectorPlugin::builtin(
+        "io.debezium.connector.mysql.MySqlConnector",
+        &["MySqlConnector", "FerryMySqlCdc"],
+        "io.debezium.connector.mysql.MySqlConnectorTask",
+        ConnectorKind::Source,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(MySqlConnector::new(Flavor::MySql)),
+    )
 }
 
 pub fn mariadb_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "io.debezium.connector.mariadb.MariaDbConnector",
-        aliases: &["MariaDbConnector", "FerryMariaDbCdc"],
-        task_class: "io.debezium.connector.mariadb.MariaDbConnectorTask",
-        kind: ConnectorKind::Source,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(MySqlConnector::new(Flavor::MariaDb)),
-    }
+    ConnectorPlugin::builtin(
+        "io.debezium.connector.mariadb.MariaDbConnector",
+        &["MariaDbConnector", "FerryMariaDbCdc"],
+        "io.debezium.connector.mariadb.MariaDbConnectorTask",
+        ConnectorKind::Source,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(MySqlConnector::new(Flavor::MariaDb)),
+    )
 }

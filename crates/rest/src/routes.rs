@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use ferry_api::Props;
-use ferry_runtime::config::connector::CONNECTOR_CLASS;
 use ferry_runtime::distributed::session_key;
 use ferry_runtime::herder::{
     ConnectorOffsets, ConnectorStateInfo, Herder, HerderError, InitialState, InternalSignature,
@@ -150,7 +149,7 @@ fn task_number(raw: &str) -> Result<u32, ApiError> {
 /// task that was started (KIP-891). ferry has one version of each plugin: the one it runs.
 async fn plugin_version(s: &AppState, name: &str) -> Option<String> {
     let config = s.herder.connector_config(name).await.ok()?;
-    let plugin = s.herder.plugins().connector(config.get(CONNECTOR_CLASS)?)?;
+    let plugin = s.herder.plugins().connector_of(&config)?;
     Some(plugin.version.to_string())
 }
 

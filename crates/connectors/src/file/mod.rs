@@ -12,23 +12,23 @@ use ferry_api::{ConnectorKind, ConnectorPlugin};
 pub const FILE_CONFIG: &str = "file";
 
 pub fn source_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
-        aliases: &["FileStreamSourceConnector", "FileStreamSource"],
-        task_class: "org.apache.kafka.connect.file.FileStreamSourceTask",
-        kind: ConnectorKind::Source,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(FileStreamSourceConnector::default()),
-    }
+    ConnectorPlugin::builtin(
+        "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        &["FileStreamSourceConnector", "FileStreamSource"],
+        "org.apache.kafka.connect.file.FileStreamSourceTask",
+        ConnectorKind::Source,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(FileStreamSourceConnector::default()),
+    )
 }
 
 pub fn sink_plugin() -> ConnectorPlugin {
-    ConnectorPlugin {
-        class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        aliases: &["FileStreamSinkConnector", "FileStreamSink"],
-        task_class: "org.apache.kafka.connect.file.FileStreamSinkTask",
-        kind: ConnectorKind::Sink,
-        version: env!("CARGO_PKG_VERSION"),
-        create: || Box::new(FileStreamSinkConnector::default()),
-    }
+    ConnectorPlugin::builtin(
+        "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        &["FileStreamSinkConnector", "FileStreamSink"],
+        "org.apache.kafka.connect.file.FileStreamSinkTask",
+        ConnectorKind::Sink,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(FileStreamSinkConnector::default()),
+    )
 }

@@ -12,6 +12,8 @@ use crate::plugins::{self, Plugins};
 
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
+/// Which version of the connector's plugin runs (KIP-891).
+pub const CONNECTOR_PLUGIN_VERSION: &str = "connector.plugin.version";
 pub const TASKS_MAX: &str = "tasks.max";
 pub const TOPICS: &str = "topics";
 pub const TOPICS_REGEX: &str = "topics.regex";
@@ -38,6 +40,17 @@ pub fn common_def(kind: ConnectorKind) -> ConfigDef {
             "Name or alias of the class for this connector.",
         )
         .in_group("Common", "Connector class")
+        .optional(
+            CONNECTOR_PLUGIN_VERSION,
+            ConfigType::String,
+            None,
+            Importance::Medium,
+            "Version of the connector plugin to run when several answer to its class (a Java \
+             plugin in plugin.path beside a connector built into ferry, say): a version, or a \
+             Maven range such as [4.4.0]. Unset runs the built-in connector when there is one, \
+             else the latest version.",
+        )
+        .in_group("Common", "Connector version")
         .optional(
             TASKS_MAX,
             ConfigType::Int,
@@ -209,11 +222,11 @@ impl ValidConnectorConfig {
 
 /// Checks a connector configuration; returns every problem found, in words a user can act on.
 pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig, Vec<String>> {
-    let Some(class) = props.get(CONNECTOR_CLASS) else {
+    if !props.contains_key(CONNECTOR_CLASS) {
         return Err(vec![NO_CONNECTOR_TYPE.to_string()]);
-    };
-    let Some(plugin) = plugins.connector(class).cloned() else {
-        return Err(vec![plugins.unknown_connector(class)]);
+    }
+    let Some(plugin) = plugins.connector_of(props).cloned() else {
+        return Err(vec![plugins.unknown_connector_of(props)]);
     };
     let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
     let mut problems: Vec<String> = match def.parse(props) {
@@ -343,6 +356,20 @@ impl TaskConverters {
             key_class,
             value_class,
             header_class,
+        })
+    }
+
+    /// Bytes in, bytes out: for Java tasks, whose plugin host runs the configured converters.
+    pub fn bytes() -> Result<TaskConverters, ferry_api::ConnectError> {
+        let class = "org.apache.kafka.connect.converters.ByteArrayConverter";
+        let props = Props::new();
+        Ok(TaskConverters {
+            key: plugins::converter(class, &props, true)?,
+            value: plugins::converter(class, &props, false)?,
+            header: plugins::header_converter(class, &props)?,
+            key_class: class.to_string(),
+            value_class: class.to_string(),
+            header_class: class.to_string(),
         })
     }
 }

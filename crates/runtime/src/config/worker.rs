@@ -17,6 +17,7 @@ pub const OFFSET_FILE: &str = "offset.storage.file.filename";
 pub const OFFSET_FLUSH_INTERVAL: &str = "offset.flush.interval.ms";
 pub const OFFSET_FLUSH_TIMEOUT: &str = "offset.flush.timeout.ms";
 pub const PLUGIN_PATH: &str = "plugin.path";
+pub const PLUGIN_DISCOVERY: &str = "plugin.discovery";
 pub const LISTENERS: &str = "listeners";
 pub const ADVERTISED_HOST: &str = "rest.advertised.host.name";
 pub const ADVERTISED_PORT: &str = "rest.advertised.port";
@@ -131,8 +132,22 @@ pub fn config_def() -> ConfigDef {
             ConfigType::List,
             None,
             Importance::Low,
-            "Directories with plugins. ferry's connectors are built in; the value is accepted and logged.",
+            "Where Java plugins are (comma-separated): folders of plugin folders, folders of jars, or jars. \
+             Their connectors run in ferry's Java plugin host; ferry's own connectors are built in.",
         )
+        .optional(
+            PLUGIN_DISCOVERY,
+            ConfigType::String,
+            Some("hybrid_warn"),
+            Importance::Low,
+            "How Java plugins are found in plugin.path: only_scan, hybrid_warn, hybrid_fail or service_load, as in Kafka.",
+        )
+        .validate_with(validators::one_of(&[
+            "only_scan",
+            "hybrid_warn",
+            "hybrid_fail",
+            "service_load",
+        ]))
         .optional(
             LISTENERS,
             ConfigType::List,
@@ -310,18 +325,10 @@ impl WorkerConfig {
         self.millis(TASK_SHUTDOWN_TIMEOUT, 5_000)
     }
 
-    /// Says, once at start-up, which keys the worker accepts but does not act on: unknown keys,
-    /// and `plugin.path` (ferry's connectors are built in).
+    /// Says, once at start-up, which keys the worker accepts but does not act on.
     pub fn warn_about_ignored_keys(&self) {
         for key in self.unknown_keys() {
             tracing::warn!(key, "unknown worker configuration key; it is ignored");
-        }
-        let plugin_path = self.plugin_path();
-        if !plugin_path.is_empty() {
-            tracing::warn!(
-                ?plugin_path,
-                "plugin.path is ignored: ferry's connectors are built in"
-            );
         }
     }
 

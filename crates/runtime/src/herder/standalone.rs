@@ -292,12 +292,7 @@ impl Herder for StandaloneHerder {
                 .target_state(name)
                 .unwrap_or(TargetState::Started),
         )?;
-        target.alter_checked(
-            self.plugins
-                .connector_for(config.get(connector::CONNECTOR_CLASS))?
-                .as_ref(),
-            offsets,
-        )
+        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -311,11 +306,7 @@ impl Herder for StandaloneHerder {
                 .unwrap_or(TargetState::Started),
         )?;
         target
-            .reset_checked(
-                self.plugins
-                    .connector_for(config.get(connector::CONNECTOR_CLASS))?
-                    .as_ref(),
-            )
+            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
             .await
     }
 

@@ -117,6 +117,8 @@ pub fn validate(
             props.insert(CONNECTOR_CLASS.to_string(), plugin_name.to_string());
         }
     }
+    // `connector.plugin.version` may pick another plugin of the same class (a Java one).
+    let plugin = plugins.connector_of(&props).cloned().unwrap_or(plugin);
     let def = connector::common_def(plugin.kind)
         .merge(&(plugin.create)().config_def())
         .merge(&transform_keys(&props));

@@ -1,11 +1,17 @@
-//! The plugins a worker can run: connectors (registered by the binary) and converters.
+//! The plugins a worker can run: connectors (built in, and Java plugins from `plugin.path`) and
+//! converters.
+
+mod version;
 
 use ferry_api::{ConnectError, Connector, ConnectorPlugin, Converter, HeaderConverter, Props};
 
+use crate::config::connector::{CONNECTOR_CLASS, CONNECTOR_PLUGIN_VERSION};
 use crate::entities::{HerderError, PluginInfo};
 
 /// Every plugin known to this worker.
 pub struct Plugins {
+    /// Built-in connectors first: where a Java plugin answers to the same name, the built-in
+    /// runs unless `connector.plugin.version` asks for the other.
     connectors: Vec<ConnectorPlugin>,
 }
 
@@ -19,15 +25,56 @@ impl Plugins {
         self.connectors.iter().find(|p| p.answers_to(name.trim()))
     }
 
+    /// The connector plugin a configuration asks for: its `connector.class`, and the version
+    /// `connector.plugin.version` names when it is set.
+    pub fn connector_of(&self, props: &Props) -> Option<&ConnectorPlugin> {
+        let name = props.get(CONNECTOR_CLASS)?.trim();
+        match props
+            .get(CONNECTOR_PLUGIN_VERSION)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            None => self.connector(name),
+            Some(wanted) => self
+                .connectors
+                .iter()
+                .filter(|p| p.answers_to(name) && version::matches(wanted, p.version))
+                .max_by(|a, b| version::compare(a.version, b.version)),
+        }
+    }
+
+    /// Kafka's answer to a configuration whose class or version no plugin answers to.
+    pub fn unknown_connector_of(&self, props: &Props) -> String {
+        let class = props.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or("");
+        match props
+            .get(CONNECTOR_PLUGIN_VERSION)
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(wanted) if self.connector(class).is_some() => {
+                let versions: Vec<&str> = self
+                    .connectors
+                    .iter()
+                    .filter(|p| p.answers_to(class.trim()))
+                    .map(|p| p.version)
+                    .collect();
+                format!(
+                    "Plugin {class} has no version matching {wanted}; the versions there are: {}",
+                    versions.join(", ")
+                )
+            }
+            _ => self.unknown_connector(class),
+        }
+    }
+
     pub fn new_connector(&self, name: &str) -> Option<Box<dyn Connector>> {
-        self.connector(name).map(|p| (p.create)())
+        self.connector(name).map(ConnectorPlugin::create)
     }
 
     /// A new instance of the connector a stored configuration names (to check offsets a user
     /// alters, as Kafka asks the connector).
-    pub fn connector_for(&self, class: Option<&String>) -> Result<Box<dyn Connector>, HerderError> {
-        class
-            .and_then(|class| self.new_connector(class))
+    pub fn connector_for(&self, config: &Props) -> Result<Box<dyn Connector>, HerderError> {
+        self.connector_of(config)
+            .map(ConnectorPlugin::create)
             .ok_or_else(|| HerderError::Internal("the connector's plugin is gone".into()))
     }
 

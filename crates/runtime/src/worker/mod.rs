@@ -542,6 +542,10 @@ fn running_state(target: TargetState) -> State {
 
 /// not look changed.
 fn naming_the_task_class(mut configs: Vec<Props>, plugin: &ConnectorPlugin) -> Vec<Props> {
+    // A Java connector names its task class itself (known once it runs).
+    if plugin.task_class.is_empty() {
+        return configs;
+    }
     for config in &mut configs {
         config.insert("task.class".to_string(), plugin.task_class.to_string());
     }

@@ -50,7 +50,10 @@ impl Worker {
             Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>,
             // Tasks are made from the plugin, as Kafka makes them from the task class: they need no
             // connector object on this worker.
-        > = match resolved.map(|props| (props, (entry.plugin.create)().create_task())) {
+        > = match resolved.map(|props| {
+            let task = entry.plugin.create().create_task_for(&props.1, id);
+            (props, task)
+        }) {
             Err(e) => Box::pin(async move { Err(TaskError::Connect(e)) }),
             Ok(((task_props, connector_props), Task::Source(task))) => {
                 let setup = SourceTaskSetup {
@@ -61,6 +64,7 @@ impl Worker {
                     worker: self.ctx.config.clone(),
                     offsets: self.ctx.offsets.clone(),
                     topics: self.ctx.topics.clone(),
+                    runs_in_java: entry.plugin.runs_in_java,
                 };
                 let task = Box::new(ControlledSource::new(task, &signals));
                 let stop = signals.stop.clone();
@@ -75,6 +79,7 @@ impl Worker {
                     task_props,
                     connector_props,
                     worker: self.ctx.config.clone(),
+                    runs_in_java: entry.plugin.runs_in_java,
                 };
                 Box::pin(async move {
                     SinkTaskRunner::new(setup, task, signals)

@@ -234,9 +234,7 @@ impl DistributedHerder {
 
     fn kind(&self, name: &str) -> Option<ConnectorKind> {
         let config = self.shared().config.connectors.get(name).cloned()?;
-        self.plugins
-            .connector(config.get(connector::CONNECTOR_CLASS)?)
-            .map(|p| p.kind)
+        self.plugins.connector_of(&config).map(|p| p.kind)
     }
 
     fn info_of(&self, name: &str) -> Option<ConnectorInfo> {
@@ -245,12 +243,7 @@ impl DistributedHerder {
         let tasks = shared.config.tasks.get(name).map_or(0, Vec::len) as u32;
         let kind = self
             .plugins
-            .connector(
-                config
-                    .get(connector::CONNECTOR_CLASS)
-                    .map(String::as_str)
-                    .unwrap_or(""),
-            )
+            .connector_of(&config)
             .map_or("unknown", |p| p.kind.as_str());
         Some(ConnectorInfo {
             name: name.to_string(),
@@ -531,12 +524,7 @@ impl Herder for DistributedHerder {
         let target = self.offsets_of(name, &config)?;
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
-        target.alter_checked(
-            self.plugins
-                .connector_for(config.get(connector::CONNECTOR_CLASS))?
-                .as_ref(),
-            offsets,
-        )
+        target.alter_checked(self.plugins.connector_for(&config)?.as_ref(), offsets)
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
@@ -545,11 +533,7 @@ impl Herder for DistributedHerder {
         require_stopped(name, self.shared().config.target(name))?;
         self.offsets.refresh().await.map_err(log_error)?;
         target
-            .reset_checked(
-                self.plugins
-                    .connector_for(config.get(connector::CONNECTOR_CLASS))?
-                    .as_ref(),
-            )
+            .reset_checked(self.plugins.connector_for(&config)?.as_ref())
             .await
     }
 

@@ -47,6 +47,8 @@ pub struct SinkTaskSetup {
     pub task_props: Props,
     pub connector_props: Props,
     pub worker: Arc<WorkerConfig>,
+    /// A Java task: it takes Kafka's bytes, the plugin host converting and transforming them.
+    pub runs_in_java: bool,
 }
 
 /// What one round of polling read.
@@ -86,8 +88,14 @@ impl SinkTaskRunner {
         mut task: Box<dyn SinkTask>,
         signals: TaskSignals,
     ) -> Result<SinkTaskRunner, TaskError> {
-        let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
-        let transforms = transform_chain(&setup.connector_props)?;
+        let (converters, transforms) = if setup.runs_in_java {
+            (TaskConverters::bytes()?, TransformChain::default())
+        } else {
+            (
+                TaskConverters::new(&setup.worker, &setup.connector_props)?,
+                transform_chain(&setup.connector_props)?,
+            )
+        };
         let errors = ErrorPolicy::new(
             &setup.worker,
             &setup.connector,

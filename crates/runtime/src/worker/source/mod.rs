@@ -108,6 +108,9 @@ pub struct SourceTaskSetup {
     pub worker: Arc<WorkerConfig>,
     pub offsets: Arc<dyn OffsetStore>,
     pub topics: Arc<TopicCreator>,
+    /// A Java task: its records are Kafka's bytes already, converted and transformed by the
+    /// plugin host.
+    pub runs_in_java: bool,
 }
 
 /// A record ready for the producer.
@@ -151,8 +154,14 @@ impl SourceTaskRunner {
         task: Box<dyn SourceTask>,
         stop: watch::Receiver<bool>,
     ) -> Result<SourceTaskRunner, TaskError> {
-        let converters = TaskConverters::new(&setup.worker, &setup.connector_props)?;
-        let transforms = transform_chain(&setup.connector_props)?;
+        let (converters, transforms) = if setup.runs_in_java {
+            (TaskConverters::bytes()?, TransformChain::default())
+        } else {
+            (
+                TaskConverters::new(&setup.worker, &setup.connector_props)?,
+                transform_chain(&setup.connector_props)?,
+            )
+        };
         let worker_allows = setup
             .worker
             .originals()

@@ -1,0 +1,332 @@
+//! The plugin host process: a JVM running `dev.ferry.host.Main`, started when a Java plugin is
+//! first used, its output logged, its death noticed and explained.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::HostError;
+use crate::lane::{Lane, LaneHandler};
+
+/// How long a starting host has to say it listens.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// Lines of the host's output kept to explain its death.
+const TAIL_LINES: usize = 50;
+
+/// Where the host and Java are, and the JVM's options, as Kafka's scripts take them.
+#[derive(Debug, Clone)]
+pub struct HostSettings {
+    pub host_dir: PathBuf,
+    pub java: PathBuf,
+    pub jvm_options: Vec<String>,
+}
+
+impl HostSettings {
+    /// From the environment: `FERRY_JAVA_HOST` (the built host: `host.jar` and `lib/`),
+    /// `JAVA_HOME`, and `KAFKA_HEAP_OPTS`, `KAFKA_JVM_PERFORMANCE_OPTS`, `KAFKA_OPTS` as
+    /// `kafka-run-class.sh` reads them.
+    pub fn from_env() -> Result<HostSettings, String> {
+        let host_dir = std::env::var_os("FERRY_JAVA_HOST")
+            .map(PathBuf::from)
+            .or_else(beside_the_binary)
+            .ok_or_else(|| {
+                "running a Java plugin needs ferry's plugin host: set FERRY_JAVA_HOST to its \
+                 folder (built by `. scripts/lib.sh; ensure_java_host`)"
+                    .to_string()
+            })?;
+        if !host_dir.join("host.jar").is_file() {
+            return Err(format!(
+                "FERRY_JAVA_HOST={} has no host.jar: build the plugin host with \
+                 `. scripts/lib.sh; ensure_java_host`",
+                host_dir.display()
+            ));
+        }
+        let java = std::env::var_os("JAVA_HOME")
+            .map(|home| PathBuf::from(home).join("bin/java"))
+            .filter(|java| java.is_file())
+            .unwrap_or_else(|| PathBuf::from("java"));
+        let env_words = |key: &str, default: &str| -> Vec<String> {
+            let value = std::env::var(key).unwrap_or_else(|_| default.to_string());
+            value.split_whitespace().map(str::to_string).collect()
+        };
+        // Kafka's defaults, less -Xms so that an idle host stays small.
+        let mut jvm_options = env_words("KAFKA_HEAP_OPTS", "-Xmx2G");
+        jvm_options.extend(env_words(
+            "KAFKA_JVM_PERFORMANCE_OPTS",
+            "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true",
+        ));
+        jvm_options.extend(env_words("KAFKA_OPTS", ""));
+        Ok(HostSettings {
+            host_dir,
+            java,
+            jvm_options,
+        })
+    }
+}
+
+/// A packaged install keeps the host in `../share/ferry/java-host` next to the binary.
+fn beside_the_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?.join("share/ferry/java-host");
+    dir.join("host.jar").is_file().then_some(dir)
+}
+
+/// One running JVM.
+pub struct HostProcess {
+    pid: u32,
+    socket: PathBuf,
+    dir: PathBuf,
+    ended: Arc<Mutex<Option<String>>>,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    kill: Arc<AtomicBool>,
+}
+
+static HOSTS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+impl HostProcess {
+    pub fn spawn(settings: &HostSettings, purpose: &str) -> Result<Arc<HostProcess>, HostError> {
+        let fail = |what: String| HostError::Host(what);
+        let n = HOSTS_STARTED.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ferry-java-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+        let socket = dir.join("host.sock");
+        let classpath = format!(
+            "{}:{}",
+            settings.host_dir.join("host.jar").display(),
+            settings.host_dir.join("lib/*").display()
+        );
+        let started = Instant::now();
+        let mut child = Command::new(&settings.java)
+            .args(&settings.jvm_options)
+            .arg(format!("-XX:ErrorFile={}/hs_err_%p.log", dir.display()))
+            .arg("-cp")
+            .arg(&classpath)
+            .arg("dev.ferry.host.Main")
+            .arg("--socket")
+            .arg(&socket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                fail(format!(
+                    "cannot start the Java plugin host with {}: {e} (is Java 17 or later \
+                     installed, or JAVA_HOME set?)",
+                    settings.java.display()
+                ))
+            })?;
+        let pid = child.id();
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(stderr) = child.stderr.take() {
+            log_lines(stderr, tail.clone(), pid);
+        }
+        let ready = child
+            .stdout
+            .take()
+            .map(|stdout| wait_ready(stdout, tail.clone(), pid));
+        let host = Arc::new(HostProcess {
+            pid,
+            socket,
+            dir,
+            ended: Arc::new(Mutex::new(None)),
+            tail,
+            kill: Arc::new(AtomicBool::new(false)),
+        });
+        host.watch(child);
+        let ready = ready.map(|rx| rx.recv_timeout(START_TIMEOUT));
+        if !matches!(ready, Some(Ok(()))) {
+            host.kill();
+            std::thread::sleep(Duration::from_millis(200));
+            return Err(fail(format!(
+                "the Java plugin host did not start within {} s; {}",
+                START_TIMEOUT.as_secs(),
+                host.why_ended()
+            )));
+        }
+        tracing::info!(
+            pid,
+            purpose,
+            millis = started.elapsed().as_millis() as u64,
+            "the Java plugin host is up"
+        );
+        Ok(host)
+    }
+
+    /// Reaps the child on a thread of its own and records how it ended.
+    fn watch(&self, mut child: Child) {
+        let ended = self.ended.clone();
+        let kill = self.kill.clone();
+        let pid = self.pid;
+        let _ = std::thread::Builder::new()
+            .name("java-host-watch".into())
+            .spawn(move || {
+                // Keeping stdin open keeps the host alive; it exits when ferry does.
+                let _stdin = child.stdin.take();
+                loop {
+                    if kill.load(Ordering::Relaxed) {
+                        let _ = child.kill();
+                    }
+                    match child.try_wait() {
+                        Ok(Some(status)) => {
+                            let how = status.to_string();
+                            tracing::warn!(pid, %how, "the Java plugin host ended");
+                            *ended.lock().unwrap_or_else(|p| p.into_inner()) = Some(how);
+                            return;
+                        }
+                        Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+                        Err(e) => {
+                            *ended.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(format!("lost track of it: {e}"));
+                            return;
+                        }
+                    }
+                }
+            });
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.ended
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+
+    pub fn kill(&self) {
+        self.kill.store(true, Ordering::Relaxed);
+    }
+
+    /// Opens a lane to the host.
+    pub fn connect(
+        self: &Arc<Self>,
+        name: &str,
+        handler: Arc<dyn LaneHandler>,
+    ) -> Result<Lane, HostError> {
+        let socket = UnixStream::connect(&self.socket).map_err(|e| {
+            HostError::Host(format!(
+                "cannot connect to the Java plugin host: {e}; {}",
+                self.why_ended()
+            ))
+        })?;
+        let host = self.clone();
+        Lane::new(
+            name.to_string(),
+            socket,
+            handler,
+            Arc::new(move || host.why_ended_after(Duration::from_secs(1))),
+        )
+    }
+
+    fn why_ended(&self) -> String {
+        self.why_ended_after(Duration::ZERO)
+    }
+
+    /// Whether and how the host ended (waiting a little for the exit to be seen), with the
+    /// last lines it wrote.
+    fn why_ended_after(&self, wait: Duration) -> String {
+        let deadline = Instant::now() + wait;
+        let ended = loop {
+            let ended = self.ended.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if ended.is_some() || Instant::now() >= deadline {
+                break ended;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let tail: Vec<String> = self
+            .tail
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let crash = crash_report(&self.dir);
+        match ended {
+            None => "the plugin host is still running".to_string(),
+            Some(how) => format!(
+                "the Java plugin host (pid {}) ended: {how}{}\nIts last output:\n{}",
+                self.pid,
+                crash
+                    .map(|c| format!("; crash report: {c}"))
+                    .unwrap_or_default(),
+                tail.join("\n")
+            ),
+        }
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+/// The `hs_err` file of a JVM crash, if the host left one.
+fn crash_report(dir: &Path) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("hs_err"))
+        })
+        .map(|p| p.display().to_string())
+}
+
+/// Waits for the ready line on the host's stdout, then logs the rest like stderr.
+fn wait_ready(
+    stdout: std::process::ChildStdout,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    pid: u32,
+) -> std::sync::mpsc::Receiver<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("java-host-stdout".into())
+        .spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref().map_while(Result::ok) {
+                if line.trim() == "FERRY-HOST-READY" {
+                    let _ = tx.send(());
+                    break;
+                }
+                keep_and_log(&tail, pid, line);
+            }
+            for line in lines.map_while(Result::ok) {
+                keep_and_log(&tail, pid, line);
+            }
+        });
+    rx
+}
+
+fn log_lines(stderr: std::process::ChildStderr, tail: Arc<Mutex<VecDeque<String>>>, pid: u32) {
+    let _ = std::thread::Builder::new()
+        .name("java-host-stderr".into())
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                keep_and_log(&tail, pid, line);
+            }
+        });
+}
+
+fn keep_and_log(tail: &Mutex<VecDeque<String>>, pid: u32, line: String) {
+    tracing::info!(target: "java", pid, "{line}");
+    let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+    if tail.len() == TAIL_LINES {
+        tail.pop_front();
+    }
+    tail.push_back(line);
+}

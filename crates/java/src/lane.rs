@@ -1,0 +1,183 @@
+//! One conversation with the plugin host: a connector's or a task's connection.
+//!
+//! ferry sends a request and waits for its reply; meanwhile the host may ask questions of its own
+//! on the same connection (a task reading its offsets from inside `poll`) or send events (a
+//! connector asking for new task configurations). A reader thread answers those and hands the
+//! reply to the waiting caller. Calls block: async callers run them with `spawn_blocking`.
+
+use std::io::{BufReader, BufWriter};
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::error::HostError;
+use crate::wire::{self, Kind};
+
+/// Answers what the host asks or tells on a lane. Runs on the lane's reader thread.
+pub trait LaneHandler: Send + Sync {
+    /// A request from the host: the reply's body, or an error message for it.
+    fn request(&self, ty: u16, body: &[u8]) -> Result<Vec<u8>, String> {
+        let _ = body;
+        Err(format!("ferry does not answer message type {ty} here"))
+    }
+    /// An event from the host (no reply).
+    fn event(&self, ty: u16, body: &[u8]) {
+        let _ = body;
+        tracing::warn!(
+            ty,
+            "the plugin host sent an event ferry does not know; ignored"
+        );
+    }
+}
+
+/// A handler for lanes where the host asks nothing.
+pub struct NoQuestions;
+impl LaneHandler for NoQuestions {}
+
+enum Reply {
+    Ok(Vec<u8>),
+    Err(Vec<u8>),
+    Closed(String),
+}
+
+pub struct Lane {
+    name: String,
+    writer: Arc<Mutex<BufWriter<UnixStream>>>,
+    /// Held for a whole call: a lane carries one conversation at a time.
+    replies: Mutex<Receiver<Reply>>,
+    socket: UnixStream,
+    /// Why the lane closed, once it has; says whether the host died.
+    why_closed: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
+impl Lane {
+    pub fn new(
+        name: String,
+        socket: UnixStream,
+        handler: Arc<dyn LaneHandler>,
+        why_closed: Arc<dyn Fn() -> String + Send + Sync>,
+    ) -> Result<Lane, HostError> {
+        let io = |e: std::io::Error| HostError::Host(format!("plugin host connection: {e}"));
+        let reader = socket.try_clone().map_err(io)?;
+        let writer = Arc::new(Mutex::new(BufWriter::new(socket.try_clone().map_err(io)?)));
+        let (tx, rx) = mpsc::sync_channel(1);
+        let thread_writer = writer.clone();
+        std::thread::Builder::new()
+            .name(format!("java-lane-{name}"))
+            .spawn(move || read_loop(reader, thread_writer, handler, tx))
+            .map_err(io)?;
+        Ok(Lane {
+            name,
+            writer,
+            replies: Mutex::new(rx),
+            socket,
+            why_closed,
+        })
+    }
+
+    /// Sends a request and waits for its reply, at most `timeout` when given (then the lane is
+    /// cut, so the host drops what it was doing for it).
+    pub fn call(
+        &self,
+        ty: u16,
+        body: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<u8>, HostError> {
+        let replies = self.replies.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = wire::write_frame(&mut *writer, Kind::Request, ty, body) {
+                return Err(HostError::Host(format!(
+                    "could not reach the plugin host for {}: {e}; {}",
+                    self.name,
+                    (self.why_closed)()
+                )));
+            }
+        }
+        let reply = match timeout {
+            None => replies.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(t) => replies.recv_timeout(t),
+        };
+        match reply {
+            Ok(Reply::Ok(body)) => Ok(body),
+            Ok(Reply::Err(body)) => Err(HostError::from_reply(&body)),
+            Ok(Reply::Closed(why)) => Err(self.closed(why)),
+            Err(RecvTimeoutError::Disconnected) => Err(self.closed(String::new())),
+            Err(RecvTimeoutError::Timeout) => {
+                self.cut();
+                Err(HostError::Host(format!(
+                    "the plugin host did not answer for {} within {} ms; its connection was cut",
+                    self.name,
+                    timeout.unwrap_or_default().as_millis()
+                )))
+            }
+        }
+    }
+
+    fn closed(&self, why: String) -> HostError {
+        let what = if why.is_empty() {
+            format!("the plugin host closed the connection of {}", self.name)
+        } else {
+            why
+        };
+        HostError::Host(format!("{what}; {}", (self.why_closed)()))
+    }
+
+    /// Ends the conversation: the host stops what this lane served.
+    pub fn cut(&self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        self.cut();
+    }
+}
+
+fn read_loop(
+    socket: UnixStream,
+    writer: Arc<Mutex<BufWriter<UnixStream>>>,
+    handler: Arc<dyn LaneHandler>,
+    replies: SyncSender<Reply>,
+) {
+    let mut input = BufReader::new(socket);
+    let end = loop {
+        let frame = match wire::read_frame(&mut input) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break String::new(),
+            Err(e) => break format!("the plugin host connection broke: {e}"),
+        };
+        match frame.kind {
+            Kind::Reply => {
+                let _ = replies.send(Reply::Ok(frame.body));
+            }
+            Kind::ErrorReply => {
+                let _ = replies.send(Reply::Err(frame.body));
+            }
+            Kind::Event => handler.event(frame.ty, &frame.body),
+            Kind::Request => {
+                let (kind, body) = match handler.request(frame.ty, &frame.body) {
+                    Ok(body) => (Kind::Reply, body),
+                    Err(message) => (
+                        Kind::ErrorReply,
+                        serde_json::json!({
+                            "class": "ferry",
+                            "message": message,
+                            "trace": message,
+                            "retriable": false,
+                        })
+                        .to_string()
+                        .into_bytes(),
+                    ),
+                };
+                let mut writer = writer.lock().unwrap_or_else(|p| p.into_inner());
+                if wire::write_frame(&mut *writer, kind, frame.ty, &body).is_err() {
+                    break String::new();
+                }
+            }
+        }
+    };
+    let _ = replies.try_send(Reply::Closed(end));
+}

@@ -1,0 +1,246 @@
+//! A Java sink task in the plugin host: ferry's consumer hands over Kafka's bytes; the host
+//! converts, transforms and puts them. What the task asks of its context comes back as an event
+//! before the reply of the call during which it asked.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferry_api::{
+    ConnectError, Props, Result, SinkRecord, SinkTask, SinkTaskContext, TopicPartition,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::calls;
+use crate::connector::JavaPluginRef;
+use crate::lane::{Lane, LaneHandler};
+use crate::records::encode_sink_records;
+use crate::wire::msg;
+
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct JavaSinkTask {
+    plugin: JavaPluginRef,
+    connector_config: Props,
+    task_id: u32,
+    context: SinkTaskContext,
+    lane: Option<Arc<Lane>>,
+}
+
+impl JavaSinkTask {
+    pub fn new(plugin: JavaPluginRef, connector_config: Props, task_id: u32) -> JavaSinkTask {
+        JavaSinkTask {
+            plugin,
+            connector_config,
+            task_id,
+            context: SinkTaskContext::new(),
+            lane: None,
+        }
+    }
+
+    fn lane(&self) -> Result<&Arc<Lane>> {
+        self.lane
+            .as_ref()
+            .ok_or_else(|| ConnectError::Other("the Java task is not started".into()))
+    }
+
+    async fn call_json(&self, ty: u16, body: serde_json::Value) -> Result<Vec<u8>> {
+        Ok(calls::call(self.lane()?, ty, body.to_string().into_bytes(), None).await?)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Partition {
+    topic: String,
+    partition: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartitionOffset {
+    topic: String,
+    partition: i32,
+    offset: i64,
+}
+
+fn partitions(list: &[TopicPartition]) -> serde_json::Value {
+    json!({
+        "partitions": list
+            .iter()
+            .map(|tp| Partition { topic: tp.topic.clone(), partition: tp.partition })
+            .collect::<Vec<_>>()
+    })
+}
+
+fn topic_partitions(list: Vec<Partition>) -> Vec<TopicPartition> {
+    list.into_iter()
+        .map(|p| TopicPartition {
+            topic: p.topic,
+            partition: p.partition,
+        })
+        .collect()
+}
+
+/// What the task asked of its `SinkTaskContext` during one call.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ContextCalls {
+    offsets: Vec<PartitionOffset>,
+    timeout_ms: Option<u64>,
+    pause: Vec<Partition>,
+    resume: Vec<Partition>,
+    request_commit: bool,
+}
+
+struct ContextEvents {
+    context: SinkTaskContext,
+}
+
+impl LaneHandler for ContextEvents {
+    fn event(&self, ty: u16, body: &[u8]) {
+        if ty != msg::SINK_CONTEXT {
+            tracing::warn!(ty, "unknown event from a Java sink task; ignored");
+            return;
+        }
+        let calls: ContextCalls = match serde_json::from_slice(body) {
+            Ok(calls) => calls,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable sink context event from the plugin host");
+                return;
+            }
+        };
+        if !calls.offsets.is_empty() {
+            self.context.offsets(calls.offsets.into_iter().map(|o| {
+                (
+                    TopicPartition {
+                        topic: o.topic,
+                        partition: o.partition,
+                    },
+                    o.offset,
+                )
+            }));
+        }
+        if let Some(ms) = calls.timeout_ms {
+            self.context.timeout(Duration::from_millis(ms));
+        }
+        if !calls.pause.is_empty() {
+            self.context.pause(&topic_partitions(calls.pause));
+        }
+        if !calls.resume.is_empty() {
+            self.context.resume(&topic_partitions(calls.resume));
+        }
+        if calls.request_commit {
+            self.context.request_commit();
+        }
+    }
+}
+
+#[async_trait]
+impl SinkTask for JavaSinkTask {
+    fn initialize(&mut self, context: SinkTaskContext) {
+        self.context = context;
+    }
+
+    async fn start(&mut self, props: &Props) -> Result<()> {
+        let connector = self
+            .connector_config
+            .get("name")
+            .cloned()
+            .unwrap_or_default();
+        let host = self.plugin.host.clone();
+        let body = host.first_message(json!({
+            "connector": connector,
+            "task_id": self.task_id,
+            "class": self.plugin.class,
+            "version": self.plugin.version_range(),
+            "task_config": props,
+            "connector_config": self.connector_config,
+        }));
+        let name = format!("task-{connector}-{}", self.task_id);
+        let handler = Arc::new(ContextEvents {
+            context: self.context.clone(),
+        });
+        let lane = calls::run(move || {
+            let lane = host.lane(&name, handler)?;
+            lane.call(msg::START_SINK_TASK, &body, None)?;
+            Ok(lane)
+        })
+        .await?;
+        self.lane = Some(Arc::new(lane));
+        Ok(())
+    }
+
+    async fn open(&mut self, list: &[TopicPartition]) -> Result<()> {
+        self.call_json(msg::OPEN, partitions(list)).await?;
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+        let body = encode_sink_records(&records)?;
+        calls::call(self.lane()?, msg::PUT, body, None).await?;
+        Ok(())
+    }
+
+    /// Kafka flushes a sink only through `preCommit`, before a commit; ferry's extra flush when
+    /// the stream goes idle is not a Kafka call, so a Java task does not see it.
+    async fn flush(&mut self, _offsets: &[(TopicPartition, i64)]) -> Result<()> {
+        Ok(())
+    }
+
+    async fn pre_commit(
+        &mut self,
+        offsets: &[(TopicPartition, i64)],
+    ) -> Result<Vec<(TopicPartition, i64)>> {
+        let list: Vec<PartitionOffset> = offsets
+            .iter()
+            .map(|(tp, offset)| PartitionOffset {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                offset: *offset,
+            })
+            .collect();
+        let reply = self
+            .call_json(msg::PRE_COMMIT, json!({ "offsets": list }))
+            .await?;
+        #[derive(Deserialize)]
+        struct Reply {
+            offsets: Vec<PartitionOffset>,
+        }
+        let reply: Reply = serde_json::from_slice(&reply).map_err(|e| {
+            ConnectError::Other(format!(
+                "the plugin host's preCommit answer is unreadable: {e}"
+            ))
+        })?;
+        Ok(reply
+            .offsets
+            .into_iter()
+            .map(|o| {
+                (
+                    TopicPartition {
+                        topic: o.topic,
+                        partition: o.partition,
+                    },
+                    o.offset,
+                )
+            })
+            .collect())
+    }
+
+    async fn close(&mut self, list: &[TopicPartition]) -> Result<()> {
+        if self.lane.is_none() {
+            return Ok(());
+        }
+        self.call_json(msg::CLOSE, partitions(list)).await?;
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        let Some(lane) = self.lane.take() else {
+            return Ok(());
+        };
+        let stopped = calls::call(&lane, msg::STOP_TASK, Vec::new(), Some(STOP_TIMEOUT)).await;
+        lane.cut();
+        stopped?;
+        Ok(())
+    }
+}
