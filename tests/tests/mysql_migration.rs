@@ -238,6 +238,8 @@ fn debezium_to_ferry_and_back_without_losing_or_repeating_a_change() {
             ("key.converter.schemas.enable", "true".into()),
             ("value.converter.schemas.enable", "true".into()),
             ("plugin.path", plugins.display().to_string()),
+            // Debezium ships its manifests; a reflective scan of its jars only costs time.
+            ("plugin.discovery", "service_load".into()),
         ],
     );
     eprintln!(

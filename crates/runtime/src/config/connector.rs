@@ -231,7 +231,7 @@ pub fn validate(plugins: &Plugins, props: &Props) -> Result<ValidConnectorConfig
     let def = common_def(plugin.kind).merge(&(plugin.create)().config_def());
     let mut problems: Vec<String> = match def.parse(props) {
         Ok(parsed) => {
-            let mut problems = extra_checks(plugin.kind, &parsed);
+            let mut problems = extra_checks(&plugin, &parsed);
             if problems.is_empty() {
                 problems.extend(
                     (plugin.create)()
@@ -286,12 +286,17 @@ pub fn topics_problem(has_topics: bool, has_regex: bool) -> Option<&'static str>
     }
 }
 
-fn extra_checks(kind: ConnectorKind, parsed: &ParsedConfig) -> Vec<String> {
-    let mut problems: Vec<String> = transform_problems(parsed.originals())
-        .into_iter()
-        .map(|p| p.message)
-        .collect();
-    if kind == ConnectorKind::Sink {
+fn extra_checks(plugin: &ConnectorPlugin, parsed: &ParsedConfig) -> Vec<String> {
+    // A Java connector's transforms are Java classes, checked by the plugin host.
+    let mut problems: Vec<String> = if plugin.runs_in_java {
+        Vec::new()
+    } else {
+        transform_problems(parsed.originals())
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
+    };
+    if plugin.kind == ConnectorKind::Sink {
         let topics = !parsed.list(TOPICS).is_empty();
         let regex = parsed.string(TOPICS_REGEX).is_some_and(|r| !r.is_empty());
         problems.extend(topics_problem(topics, regex).map(str::to_string));

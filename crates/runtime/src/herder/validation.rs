@@ -156,7 +156,14 @@ pub fn validate(
     if plugin.kind == ConnectorKind::Sink {
         add_topic_errors(&props, &mut configs);
     }
-    for problem in connector::transform_problems(&props) {
+    // A Java connector's transforms are Java classes: its plugin host checks them when its
+    // tasks start.
+    let transform_problems = if plugin.runs_in_java {
+        Vec::new()
+    } else {
+        connector::transform_problems(&props)
+    };
+    for problem in transform_problems {
         let at = configs
             .iter()
             .position(|c| c.definition.name == problem.key)
