@@ -19,6 +19,7 @@ pub use serde_json::Value as Json;
 pub mod cluster;
 pub mod file_source;
 pub mod java_offsets;
+pub mod java_plugins;
 pub mod mysql;
 pub mod postgres;
 pub use mysql::MySql;
