@@ -1,7 +1,7 @@
 //! The test database (MariaDB, started by scripts/databases.sh, which exports its URL as
 //! `FERRY_TEST_MYSQL`), changed with the `mysql` command-line client: an independent client.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub struct MySql {
@@ -217,4 +217,34 @@ pub fn streaming_offset(ferry: &crate::Ferry, name: &str) -> crate::Json {
             (offset["file"].is_string() && offset.get("snapshot").is_none()).then_some(offset)
         },
     )
+}
+
+/// `FERRY_TEST_DEBEZIUM_PLUGINS` (default `~/.cache/ferry/debezium-3.6.1/plugins`), checked to
+/// hold the MariaDB connector that `compat/debezium/fetch.sh` puts there.
+pub fn debezium_plugins() -> PathBuf {
+    let dir = std::env::var_os("FERRY_TEST_DEBEZIUM_PLUGINS")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/ferry/debezium-3.6.1/plugins")
+        });
+    assert!(
+        dir.join("mariadb/.complete").exists(),
+        "Debezium 3.6.1's MariaDB connector is not in {} (no mariadb/.complete): run \
+         compat/debezium/fetch.sh (scripts/test.sh does), or set FERRY_TEST_DEBEZIUM_PLUGINS to \
+         the folder that holds mariadb/",
+        dir.display()
+    );
+    dir
+}
+
+/// A `plugin.path` folder holding only the MariaDB connector (a link to it), so that Kafka
+/// Connect scans no more than it needs.
+pub fn mariadb_plugin_path(debezium: &Path, dir: &Path) -> PathBuf {
+    let path = dir.join("plugins");
+    std::fs::create_dir_all(&path).expect("plugin folder");
+    std::os::unix::fs::symlink(debezium.join("mariadb"), path.join("mariadb"))
+        .expect("link to the MariaDB connector");
+    path
 }

@@ -124,7 +124,14 @@ static COMPAT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn mariadb_events_are_debeziums() {
-    compare_with_debezium("mariadb");
+    compare_with_debezium("mariadb", Runs::Native);
+}
+
+/// Debezium's own jar (the MariaDB connector 3.6.1 from `plugin.path`) run by ferry's Java
+/// plugin host: its events through ferry's runtime equal its events through Kafka Connect's.
+#[test]
+fn debeziums_jar_under_ferry_writes_what_it_writes_under_kafka_connect() {
+    compare_with_debezium("mariadb", Runs::DebeziumJar);
 }
 
 /// `time.precision.mode=connect`, `binary.handling.mode=hex`, `bigint.unsigned.handling.mode=precise`,
@@ -133,17 +140,31 @@ fn mariadb_events_are_debeziums() {
 /// (`connector-mariadb-modes.json`).
 #[test]
 fn mariadb_events_with_other_type_modes_are_debeziums() {
-    compare_with_debezium("mariadb-modes");
+    compare_with_debezium("mariadb-modes", Runs::Native);
+}
+
+/// Which MariaDB connector ferry runs.
+#[derive(PartialEq)]
+enum Runs {
+    /// ferry's own (built in).
+    Native,
+    /// Debezium's jar, through the Java plugin host.
+    DebeziumJar,
 }
 
 /// Runs ferry with the configuration Debezium's `variant` was recorded with and compares.
-fn compare_with_debezium(variant: &str) {
+fn compare_with_debezium(variant: &str, runs: Runs) {
     let _compat = COMPAT.lock().unwrap_or_else(|e| e.into_inner());
     let broker = Broker::shared();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = MySql::from_env();
     db.sql_file(&compat().join("setup.sql"));
-    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    let mut worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    if runs == Runs::DebeziumJar {
+        let plugins = mysql::mariadb_plugin_path(&mysql::debezium_plugins(), dir.path());
+        worker.push(("plugin.path", plugins.display().to_string()));
+        worker.push(("plugin.discovery", "service_load".to_string()));
+    }
     let ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("golden").replace('-', "_");
     let template =
@@ -164,6 +185,10 @@ fn compare_with_debezium(variant: &str) {
         "connector.class".into(),
         json!("io.debezium.connector.mariadb.MariaDbConnector"),
     );
+    if runs == Runs::DebeziumJar {
+        // The jar's version, not ferry's built-in connector of the same class.
+        config.insert("connector.plugin.version".into(), json!("3.6.1.Final"));
+    }
     config.insert("topic.prefix".into(), json!(prefix));
     config.insert("database.hostname".into(), json!(db.host));
     config.insert("database.port".into(), json!(db.port));
@@ -188,6 +213,14 @@ fn compare_with_debezium(variant: &str) {
         Some(connector["config"].clone()),
     );
     assert_eq!(code, 201, "{body}");
+    if runs == Runs::DebeziumJar {
+        // The jar runs, not ferry's connector of the same class: the status says whose version.
+        let status = wait_for("the connector to run", Duration::from_secs(60), || {
+            let (_, status) = ferry.get("/connectors/golden/status");
+            (status["tasks"][0]["state"] == "RUNNING").then_some(status)
+        });
+        assert_eq!(status["connector"]["version"], "3.6.1.Final", "{status}");
+    }
 
     let tables = ["golden.compat.all_types", "golden.compat.customers"];
     let expected: BTreeMap<&str, Vec<(Json, Json)>> =

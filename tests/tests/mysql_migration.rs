@@ -12,10 +12,10 @@
 //! `FERRY_TEST_DEBEZIUM_PLUGINS` names the folder holding `mariadb/`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ferry_e2e::cluster::*;
+use ferry_e2e::mysql::{debezium_plugins, mariadb_plugin_path};
 use ferry_e2e::*;
 use serde_json::json;
 
@@ -27,36 +27,6 @@ type Change = (String, i64, Option<i64>);
 
 fn change(op: &str, id: i64, n: Option<i64>) -> Change {
     (op.to_string(), id, n)
-}
-
-/// `FERRY_TEST_DEBEZIUM_PLUGINS` (default `~/.cache/ferry/debezium-3.6.1/plugins`), checked to
-/// hold the MariaDB connector that `compat/debezium/fetch.sh` puts there.
-fn debezium_plugins() -> PathBuf {
-    let dir = std::env::var_os("FERRY_TEST_DEBEZIUM_PLUGINS")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/ferry/debezium-3.6.1/plugins")
-        });
-    assert!(
-        dir.join("mariadb/.complete").exists(),
-        "Debezium 3.6.1's MariaDB connector is not in {} (no mariadb/.complete): run \
-         compat/debezium/fetch.sh (scripts/test.sh does), or set FERRY_TEST_DEBEZIUM_PLUGINS to \
-         the folder that holds mariadb/",
-        dir.display()
-    );
-    dir
-}
-
-/// A `plugin.path` folder holding only the MariaDB connector (a link to it), so that Kafka
-/// Connect scans no more than it needs.
-fn plugin_path(debezium: &Path, dir: &Path) -> PathBuf {
-    let path = dir.join("plugins");
-    std::fs::create_dir_all(&path).expect("plugin folder");
-    std::os::unix::fs::symlink(debezium.join("mariadb"), path.join("mariadb"))
-        .expect("link to the MariaDB connector");
-    path
 }
 
 /// The records of `topic` as changes, in the topic's order (one partition), reading until
@@ -193,7 +163,7 @@ fn debezium_to_ferry_and_back_without_losing_or_repeating_a_change() {
     let broker = Broker::shared();
     let db = MySql::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
-    let plugins = plugin_path(&debezium, dir.path());
+    let plugins = mariadb_plugin_path(&debezium, dir.path());
 
     let database = unique("mig").replace('-', "_");
     let table = format!("{database}.items");
