@@ -266,6 +266,156 @@ fn kill_9_mid_stream_then_the_restarted_task_goes_on_from_its_committed_offset()
     }
 }
 
+/// Waits until the connector is in `state` and its tasks in `tasks`' states.
+fn wait_states(ferry: &Ferry, name: &str, state: &str, tasks: &[&str]) -> Json {
+    wait_until(
+        ferry,
+        &format!("{name} {state} with tasks {tasks:?}"),
+        Duration::from_secs(60),
+        || {
+            let s = connector_status(ferry, name);
+            let got: Vec<&str> = s["tasks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["state"].as_str().unwrap_or("?"))
+                .collect();
+            if s["connector"]["state"] == state && got == tasks {
+                Ok(s)
+            } else {
+                Err(s.to_string())
+            }
+        },
+    )
+}
+
+/// Waits until the REST offsets of a one-partition counting source are `{"n": n}`.
+fn wait_offset(ferry: &Ferry, name: &str, n: i64) {
+    let want = vec![json!({"partition": {"p": 0}, "offset": {"n": n}})];
+    wait_until(
+        ferry,
+        &format!("the offset of {name} at n={n}"),
+        Duration::from_secs(120),
+        || {
+            let got = offsets(ferry, name);
+            if got == want {
+                Ok(())
+            } else {
+                Err(json!(got).to_string())
+            }
+        },
+    );
+}
+
+#[test]
+fn a_java_source_pauses_resumes_restarts_stops_rewinds_and_is_deleted() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("java-life");
+    broker.create_topic(&topic, 1);
+    let name = unique("count-life");
+    let count = 3000i64;
+    let ferry = start_java(&broker, dir.path(), &[]);
+    create_connector(
+        &ferry,
+        &counting_source(&name, &topic, &[("count", "3000"), ("tasks.max", "1")]),
+    );
+    wait_running(&ferry, &name, 1, Duration::from_secs(120));
+    wait_until(
+        &ferry,
+        "a first offset past n=300",
+        Duration::from_secs(60),
+        || match offsets(&ferry, &name).first() {
+            Some(o) if o["offset"]["n"].as_i64() >= Some(300) => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    let everything = BTreeSet::new();
+
+    // Paused: nothing more reaches the topic.
+    let call = |method: &str, path: &str| {
+        let (code, body) = ferry.call(method, &format!("/connectors/{name}{path}"), None);
+        (code, body)
+    };
+    assert_eq!(call("PUT", "/pause").0, 202);
+    wait_states(&ferry, &name, "PAUSED", &["PAUSED"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let paused_at =
+        keyed_records_to_end(&broker, &topic, &everything, Duration::from_secs(30)).len();
+    std::thread::sleep(Duration::from_secs(2));
+    let later = keyed_records_to_end(&broker, &topic, &everything, Duration::from_secs(30)).len();
+    assert_eq!(paused_at, later, "a paused Java source must not produce");
+    assert!(
+        (paused_at as i64) < count,
+        "the source was done before the pause: raise the count"
+    );
+    // A restart does not revive a paused connector.
+    assert_eq!(call("POST", "/restart").0, 204);
+    wait_states(&ferry, &name, "PAUSED", &["PAUSED"]);
+
+    assert_eq!(call("PUT", "/resume").0, 202);
+    wait_states(&ferry, &name, "RUNNING", &["RUNNING"]);
+    wait_offset(&ferry, &name, count - 1);
+
+    // Stopped: no tasks; the offset moved back to n=2989, and the resumed task goes on from it.
+    assert_eq!(call("PUT", "/stop").0, 204);
+    wait_states(&ferry, &name, "STOPPED", &[]);
+    let (code, body) = ferry.call(
+        "PATCH",
+        &format!("/connectors/{name}/offsets"),
+        Some(json!({"offsets": [{"partition": {"p": 0}, "offset": {"n": count - 11}}]})),
+    );
+    assert_eq!(code, 200, "{body}");
+    wait_offset(&ferry, &name, count - 11);
+    assert_eq!(call("PUT", "/resume").0, 202);
+    wait_states(&ferry, &name, "RUNNING", &["RUNNING"]);
+    wait_offset(&ferry, &name, count - 1);
+    let expected = counting_keys(0..1, count);
+    let records = keyed_records_to_end(&broker, &topic, &expected, Duration::from_secs(60));
+    let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
+    for (key, _) in &records {
+        *seen.entry(n_of(key)).or_default() += 1;
+    }
+    let wrong: Vec<(i64, usize)> = (0..count)
+        .map(|n| (n, seen.get(&n).copied().unwrap_or(0)))
+        .filter(|(n, c)| *c != if *n > count - 11 { 2 } else { 1 })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "each record once, the last 10 twice (rewound); (n, times) that differ: {:?}\n{}",
+        &wrong[..wrong.len().min(10)],
+        output_tail(&ferry, 100)
+    );
+
+    // Restarted with its task: RUNNING again, nothing more to send.
+    let (code, body) = call("POST", "/restart?includeTasks=true");
+    assert_eq!(code, 202, "{body}");
+    wait_states(&ferry, &name, "RUNNING", &["RUNNING"]);
+
+    // Deleted: gone.
+    assert_eq!(call("DELETE", "").0, 204);
+    wait_until(
+        &ferry,
+        "the connector gone",
+        Duration::from_secs(30),
+        || {
+            let (code, body) = call("GET", "/status");
+            if code == 404 {
+                Ok(())
+            } else {
+                Err(format!("{code} {body}"))
+            }
+        },
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let total = keyed_records_to_end(&broker, &topic, &everything, Duration::from_secs(30)).len();
+    assert_eq!(
+        total,
+        records.len(),
+        "nothing sent after the restart and delete"
+    );
+}
+
 #[test]
 fn a_java_exception_fails_the_task_with_its_stack_trace_and_the_worker_goes_on() {
     let broker = Broker::shared();
