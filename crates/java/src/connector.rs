@@ -82,6 +82,13 @@ impl LaneHandler for ContextEvents {
             other => tracing::warn!(ty = other, "unknown event from a Java connector; ignored"),
         }
     }
+
+    /// A connector whose host died cannot go on: it fails, with the host's end as the trace.
+    fn lost(&self, why: String) {
+        if let Some(context) = &self.context {
+            context.raise_error(ConnectError::Other(why));
+        }
+    }
 }
 
 impl Connector for JavaConnector {
@@ -190,9 +197,9 @@ impl Connector for JavaConnector {
         let Some(lane) = self.lane.take() else {
             return Ok(());
         };
-        let stopped =
-            blocking(|| lane.call(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30))));
-        drop(lane);
+        let stopped = blocking(|| {
+            lane.call_last(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30)))
+        });
         stopped.map(|_| ()).map_err(ConnectError::from)
     }
 

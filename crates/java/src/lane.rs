@@ -7,6 +7,7 @@
 
 use std::io::{BufReader, BufWriter};
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,6 +30,10 @@ pub trait LaneHandler: Send + Sync {
             "the plugin host sent an event ferry does not know; ignored"
         );
     }
+    /// The connection ended without ferry ending it (the host died, say), as `why` explains.
+    fn lost(&self, why: String) {
+        let _ = why;
+    }
 }
 
 /// A handler for lanes where the host asks nothing.
@@ -49,6 +54,8 @@ pub struct Lane {
     socket: UnixStream,
     /// Why the lane closed, once it has; says whether the host died.
     why_closed: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Set when ferry ends the conversation, so that its end is not taken for a loss.
+    ended_by_ferry: Arc<AtomicBool>,
 }
 
 impl Lane {
@@ -63,9 +70,22 @@ impl Lane {
         let writer = Arc::new(Mutex::new(BufWriter::new(socket.try_clone().map_err(io)?)));
         let (tx, rx) = mpsc::sync_channel(1);
         let thread_writer = writer.clone();
+        let ended_by_ferry = Arc::new(AtomicBool::new(false));
+        let ended = ended_by_ferry.clone();
+        let why = why_closed.clone();
         std::thread::Builder::new()
             .name(format!("java-lane-{name}"))
-            .spawn(move || read_loop(reader, thread_writer, handler, tx))
+            .spawn(move || {
+                let end = read_loop(reader, thread_writer, handler.as_ref(), tx);
+                if !ended.load(Ordering::SeqCst) {
+                    let what = if end.is_empty() {
+                        "the plugin host closed the connection".to_string()
+                    } else {
+                        end
+                    };
+                    handler.lost(format!("{what}; {}", why()));
+                }
+            })
             .map_err(io)?;
         Ok(Lane {
             name,
@@ -73,6 +93,7 @@ impl Lane {
             replies: Mutex::new(rx),
             socket,
             why_closed,
+            ended_by_ferry,
         })
     }
 
@@ -124,8 +145,23 @@ impl Lane {
         HostError::Host(format!("{what}; {}", (self.why_closed)()))
     }
 
+    /// The conversation's last call (a stop): the host may close once it answered, which is
+    /// then no loss; the lane is cut afterwards either way.
+    pub fn call_last(
+        &self,
+        ty: u16,
+        body: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<u8>, HostError> {
+        self.ended_by_ferry.store(true, Ordering::SeqCst);
+        let reply = self.call(ty, body, timeout);
+        self.cut();
+        reply
+    }
+
     /// Ends the conversation: the host stops what this lane served.
     pub fn cut(&self) {
+        self.ended_by_ferry.store(true, Ordering::SeqCst);
         let _ = self.socket.shutdown(std::net::Shutdown::Both);
     }
 }
@@ -136,12 +172,13 @@ impl Drop for Lane {
     }
 }
 
+/// Serves the connection until it ends; returns why it ended (empty for a clean close).
 fn read_loop(
     socket: UnixStream,
     writer: Arc<Mutex<BufWriter<UnixStream>>>,
-    handler: Arc<dyn LaneHandler>,
+    handler: &dyn LaneHandler,
     replies: SyncSender<Reply>,
-) {
+) -> String {
     let mut input = BufReader::new(socket);
     let end = loop {
         let frame = match wire::read_frame(&mut input) {
@@ -179,5 +216,6 @@ fn read_loop(
             }
         }
     };
-    let _ = replies.try_send(Reply::Closed(end));
+    let _ = replies.try_send(Reply::Closed(end.clone()));
+    end
 }

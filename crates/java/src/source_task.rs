@@ -121,9 +121,7 @@ impl SourceTask for JavaSourceTask {
         let Some(lane) = self.lane.take() else {
             return Ok(());
         };
-        let stopped = calls::call(&lane, msg::STOP_TASK, Vec::new(), Some(STOP_TIMEOUT)).await;
-        lane.cut();
-        stopped?;
+        calls::run(move || lane.call_last(msg::STOP_TASK, &[], Some(STOP_TIMEOUT))).await?;
         Ok(())
     }
 }
