@@ -35,6 +35,7 @@ impl HostSettings {
         let host_dir = std::env::var_os("FERRY_JAVA_HOST")
             .map(PathBuf::from)
             .or_else(beside_the_binary)
+            .or_else(newest_built)
             .ok_or_else(|| {
                 "running a Java plugin needs ferry's plugin host: set FERRY_JAVA_HOST to its \
                  folder (built by `. scripts/lib.sh; ensure_java_host`)"
@@ -75,6 +76,23 @@ fn beside_the_binary() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?.parent()?.join("share/ferry/java-host");
     dir.join("host.jar").is_file().then_some(dir)
+}
+
+/// The newest complete build of `ensure_java_host` under `~/.cache/ferry/java-host/`.
+fn newest_built() -> Option<PathBuf> {
+    let cache = std::env::var_os("FERRY_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/ferry")))?;
+    std::fs::read_dir(cache.join("java-host"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|dir| dir.join(".complete").is_file() && dir.join("host.jar").is_file())
+        .max_by_key(|dir| {
+            std::fs::metadata(dir.join(".complete"))
+                .and_then(|m| m.modified())
+                .ok()
+        })
 }
 
 /// One running JVM.
