@@ -80,6 +80,37 @@ ensure_connect_file() {
   touch "$dest/.complete"
 }
 
+# ferry's Java plugin host (java/plugin-host, docs/design/java-host-protocol.md) built into
+# $FERRY_CACHE/java-host/<hash of its pom.xml and src/>/ (host.jar, lib/*.jar), once per change of
+# those files, and exported as FERRY_JAVA_HOST. Maven builds a copy in a temporary folder, so the
+# work tree gets no target/; the finished folder is moved into place whole, .complete written last.
+ensure_java_host() {
+  local src="$FERRY_SCRIPTS/../java/plugin-host" hash dest build
+  # tools/ (the probe) and a stray target/ do not change what is built.
+  hash=$(cd "$src" && find pom.xml src -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+  dest="$FERRY_CACHE/java-host/$hash"
+  export FERRY_JAVA_HOST="$dest"
+  if [ -f "$dest/.complete" ]; then
+    return
+  fi
+  command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
+  command -v mvn >/dev/null 2>&1 || apt_install maven
+  log "building ferry's Java plugin host into $dest (once per change of java/plugin-host)"
+  build=$(mktemp -d "${TMPDIR:-/tmp}/ferry-java-host.XXXXXX")
+  cp -r "$src/pom.xml" "$src/src" "$build/"
+  if ! mvn -B -q -f "$build/pom.xml" package; then
+    rm -rf "$build"
+    return 1
+  fi
+  mkdir -p "$build/out/lib" "$FERRY_CACHE/java-host"
+  cp "$build/target/host.jar" "$build/out/"
+  cp "$build/target/lib/"*.jar "$build/out/lib/"
+  touch "$build/out/.complete"
+  rm -rf "$dest"
+  mv "$build/out" "$dest"
+  rm -rf "$build"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

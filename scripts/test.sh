@@ -11,6 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ensure_build_tools
 ensure_kafka
 ensure_connect_file
+ensure_java_host
 # Debezium 3.6.1's MariaDB connector for the migration test (tests/tests/mysql_migration.rs);
 # fetch.sh leaves a complete folder as it is.
 export FERRY_TEST_DEBEZIUM_PLUGINS=${FERRY_TEST_DEBEZIUM_PLUGINS:-$FERRY_CACHE/debezium-3.6.1/plugins}
