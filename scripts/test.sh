@@ -12,10 +12,13 @@ ensure_build_tools
 ensure_kafka
 ensure_connect_file
 ensure_java_host
-# Debezium 3.6.1's MariaDB connector for the migration test (tests/tests/mysql_migration.rs);
+# Debezium 3.6.1's MariaDB connector for the migration test (tests/tests/mysql_migration.rs) and
+# for ferry's plugin host (tests/tests/mysql_golden.rs);
 # fetch.sh leaves a complete folder as it is.
 export FERRY_TEST_DEBEZIUM_PLUGINS=${FERRY_TEST_DEBEZIUM_PLUGINS:-$FERRY_CACHE/debezium-3.6.1/plugins}
 DEBEZIUM_PLUGINS=$FERRY_TEST_DEBEZIUM_PLUGINS compat/debezium/fetch.sh mariadb
+# and its JDBC sink, run as a jar by ferry's plugin host (tests/tests/jdbc_golden.rs)
+DEBEZIUM_PLUGINS=$FERRY_TEST_DEBEZIUM_PLUGINS compat/debezium/fetch.sh jdbc
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-test.XXXXXX")
 KAFKA_PID=""
