@@ -197,9 +197,8 @@ impl Connector for JavaConnector {
         let Some(lane) = self.lane.take() else {
             return Ok(());
         };
-        let stopped = blocking(|| {
-            lane.call_last(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30)))
-        });
+        let stopped =
+            blocking(|| lane.call_last(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30))));
         stopped.map(|_| ()).map_err(ConnectError::from)
     }
 

@@ -2,7 +2,7 @@
 //! converts, transforms and puts them. What the task asks of its context comes back as an event
 //! before the reply of the call during which it asked.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -26,6 +26,8 @@ pub struct JavaSinkTask {
     task_id: u32,
     context: SinkTaskContext,
     lane: Option<Arc<Lane>>,
+    /// The last batch put, where an errant record the task reports is found.
+    batch: Arc<Mutex<Vec<SinkRecord>>>,
 }
 
 impl JavaSinkTask {
@@ -36,6 +38,7 @@ impl JavaSinkTask {
             task_id,
             context: SinkTaskContext::new(),
             lane: None,
+            batch: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -94,9 +97,60 @@ struct ContextCalls {
 
 struct ContextEvents {
     context: SinkTaskContext,
+    batch: Arc<Mutex<Vec<SinkRecord>>>,
+}
+
+/// A record the task reports through its `ErrantRecordReporter`, and why.
+#[derive(Deserialize)]
+struct Errant {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    #[serde(default)]
+    trace: String,
+}
+
+impl ContextEvents {
+    /// Hands a reported record (its original bytes, as consumed) to ferry's reporter: logged and
+    /// sent to the dead letter queue under `errors.tolerance=all`, refused under `none`.
+    fn report(&self, body: &[u8]) -> std::result::Result<Vec<u8>, String> {
+        let errant: Errant = serde_json::from_slice(body)
+            .map_err(|e| format!("unreadable errant record report: {e}"))?;
+        let batch = self.batch.lock().unwrap_or_else(|p| p.into_inner());
+        let record = batch
+            .iter()
+            .find(|r| {
+                r.topic == errant.topic
+                    && r.kafka_partition == errant.partition
+                    && r.kafka_offset == errant.offset
+            })
+            .ok_or_else(|| {
+                format!(
+                    "the task reported {}-{} offset {}, which is not in the batch it was given",
+                    errant.topic, errant.partition, errant.offset
+                )
+            })?;
+        let reporter = self
+            .context
+            .errant_record_reporter()
+            .ok_or_else(|| "this worker has no errant record reporter".to_string())?;
+        reporter
+            .report(record, ConnectError::Other(errant.trace))
+            .map(|()| Vec::new())
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl LaneHandler for ContextEvents {
+    fn request(&self, ty: u16, body: &[u8]) -> std::result::Result<Vec<u8>, String> {
+        match ty {
+            msg::REPORT_ERRANT => self.report(body),
+            other => Err(format!(
+                "ferry does not answer message type {other} for a sink task"
+            )),
+        }
+    }
+
     fn event(&self, ty: u16, body: &[u8]) {
         if ty != msg::SINK_CONTEXT {
             tracing::warn!(ty, "unknown event from a Java sink task; ignored");
@@ -159,6 +213,7 @@ impl SinkTask for JavaSinkTask {
         let name = format!("task-{connector}-{}", self.task_id);
         let handler = Arc::new(ContextEvents {
             context: self.context.clone(),
+            batch: self.batch.clone(),
         });
         let lane = calls::run(move || {
             let lane = host.lane(&name, handler)?;
@@ -177,6 +232,7 @@ impl SinkTask for JavaSinkTask {
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
         let body = encode_sink_records(&records)?;
+        *self.batch.lock().unwrap_or_else(|p| p.into_inner()) = records;
         calls::call(self.lane()?, msg::PUT, body, None).await?;
         Ok(())
     }

@@ -50,6 +50,7 @@ pub mod msg {
     pub const PUT: u16 = 43;
     pub const PRE_COMMIT: u16 = 44;
     pub const SINK_CONTEXT: u16 = 45;
+    pub const REPORT_ERRANT: u16 = 46;
 }
 
 #[derive(Debug)]

@@ -111,9 +111,15 @@ impl SinkTaskRunner {
             .get("task.class")
             .cloned()
             .unwrap_or_default();
+        // A Java task's records are the consumed bytes: they go to the queue as they are.
+        let errant_converters = if setup.runs_in_java {
+            TaskConverters::bytes()?
+        } else {
+            TaskConverters::new(&setup.worker, &setup.connector_props)?
+        };
         context.set_errant_record_reporter(Arc::new(ErrantReporter::new(
             errors.clone(),
-            TaskConverters::new(&setup.worker, &setup.connector_props)?,
+            errant_converters,
             task_class,
         )));
         task.initialize(context.clone());

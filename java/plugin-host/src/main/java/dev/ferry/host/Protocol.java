@@ -32,6 +32,7 @@ final class Protocol {
     static final int PUT = 43;
     static final int PRE_COMMIT = 44;
     static final int SINK_CONTEXT = 45;
+    static final int REPORT_ERRANT = 46;
 
     static final byte[] EMPTY = new byte[0];
 

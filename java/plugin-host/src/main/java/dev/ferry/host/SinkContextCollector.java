@@ -33,8 +33,10 @@ final class SinkContextCollector implements SinkTaskContext {
     private boolean requestCommit;
     private boolean touched;
     private PluginMetricsImpl metrics;
+    private final ErrantRecordReporter reporter;
 
-    SinkContextCollector(TaskSpec spec) {
+    SinkContextCollector(TaskSpec spec, ErrantRecordReporter reporter) {
+        this.reporter = reporter;
         this.config = spec.taskConfig();
         this.metricTags = Map.of("connector", spec.connector(), "task", Integer.toString(spec.taskId()));
     }
@@ -102,10 +104,9 @@ final class SinkContextCollector implements SinkTaskContext {
         touched = true;
     }
 
-    /** Version 1 has no errant record reporter: a task that asks gets null, as with an old worker. */
     @Override
     public ErrantRecordReporter errantRecordReporter() {
-        return null;
+        return reporter;
     }
 
     @Override

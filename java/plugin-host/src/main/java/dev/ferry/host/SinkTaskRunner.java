@@ -44,7 +44,7 @@ final class SinkTaskRunner implements Runner {
                 decoder = new SinkRecordsDecoder(pipeline);
                 task = (SinkTask) spec.newTask(plugins, loader);
                 log.info("Instantiated task {} with version {} of type {}", spec.taskName(), task.version(), task.getClass().getName());
-                context = new SinkContextCollector(spec);
+                context = new SinkContextCollector(spec, new ErrantReporterOverLane(connection));
                 task.initialize(context);
                 task.start(spec.taskConfig());
                 started = true;
