@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use ferry_api::config::ConfigProblem;
 use ferry_api::{
-    ConfigDef, ConnectError, Connector, ConnectorContext, ConnectorKind, Props, Result, Task,
+    ConfigDef, ConnectError, Connector, ConnectorContext, ConnectorKind, OffsetMap, Props, Result,
+    Task,
 };
 use serde_json::{json, Value};
 
@@ -200,6 +201,40 @@ impl Connector for JavaConnector {
         let stopped =
             blocking(|| lane.call_last(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30))));
         stopped.map(|_| ()).map_err(ConnectError::from)
+    }
+
+    /// Kafka asks a stopped connector's class whether it takes offsets a user alters: a fresh
+    /// instance in the host answers (`alterOffsets`), and its exception refuses the request.
+    fn alter_offsets(
+        &self,
+        config: &Props,
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> Result<bool> {
+        let mut config = config.clone();
+        // the jar this plugin is, whatever the stored configuration pins
+        if let Some(range) = self.plugin.version_range() {
+            config.insert("connector.plugin.version".into(), range);
+        }
+        let offsets: Vec<Value> = offsets
+            .iter()
+            .map(|(partition, offset)| json!({ "partition": partition, "offset": offset }))
+            .collect();
+        let host = &self.plugin.host;
+        let body = host.first_message(json!({
+            "class": self.plugin.class,
+            "version": self.plugin.version_range(),
+            "config": config,
+            "offsets": offsets,
+        }));
+        let reply = blocking(|| {
+            let lane = host.lane("alter-offsets", Arc::new(crate::lane::NoQuestions))?;
+            lane.call_last(msg::ALTER_OFFSETS, &body, Some(CONFIG_CALL_TIMEOUT))
+        })?;
+        let reply: Value = serde_json::from_slice(&reply).unwrap_or(Value::Null);
+        Ok(reply
+            .get("altered")
+            .and_then(Value::as_bool)
+            .unwrap_or(false))
     }
 
     fn create_task(&self) -> Task {

@@ -37,6 +37,7 @@ pub mod msg {
     pub const START_CONNECTOR: u16 = 10;
     pub const TASK_CONFIGS: u16 = 11;
     pub const STOP_CONNECTOR: u16 = 12;
+    pub const ALTER_OFFSETS: u16 = 13;
     pub const REQUEST_TASK_RECONFIGURATION: u16 = 14;
     pub const RAISE_ERROR: u16 = 15;
     pub const START_SOURCE_TASK: u16 = 20;
