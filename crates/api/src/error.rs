@@ -22,6 +22,19 @@ pub enum ConnectError {
     },
     #[error("{0}")]
     Other(String),
+    /// A Java plugin threw (in ferry's plugin host).
+    #[error("{0}")]
+    Java(Box<JavaThrowable>),
+}
+
+/// What a Java plugin threw: the throwable's class and message, and its stack trace as Java
+/// prints it, which is what a FAILED status shows.
+#[derive(Debug, thiserror::Error)]
+#[error("{trace}")]
+pub struct JavaThrowable {
+    pub class: String,
+    pub message: Option<String>,
+    pub trace: String,
 }
 
 impl ConnectError {

@@ -1,5 +1,6 @@
 //! What can go wrong talking to the plugin host, and how it reaches a task's status.
 
+use ferry_api::error::JavaThrowable;
 use ferry_api::ConnectError;
 use serde::Deserialize;
 
@@ -46,7 +47,11 @@ impl From<HostError> for ConnectError {
     fn from(e: HostError) -> ConnectError {
         match e {
             HostError::Java(e) if e.retriable => ConnectError::Retriable(e.trace),
-            HostError::Java(e) => ConnectError::Other(e.trace),
+            HostError::Java(e) => ConnectError::Java(Box::new(JavaThrowable {
+                class: e.class,
+                message: e.message,
+                trace: e.trace,
+            })),
             HostError::Host(message) => ConnectError::Other(message),
         }
     }

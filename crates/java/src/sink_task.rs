@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::calls;
 use crate::connector::JavaPluginRef;
+use crate::error::{HostError, JavaError};
 use crate::lane::{Lane, LaneHandler};
 use crate::records::encode_sink_records;
 use crate::wire::msg;
@@ -106,8 +107,8 @@ struct Errant {
     topic: String,
     partition: i32,
     offset: i64,
-    #[serde(default)]
-    trace: String,
+    #[serde(flatten)]
+    error: JavaError,
 }
 
 impl ContextEvents {
@@ -135,7 +136,7 @@ impl ContextEvents {
             .errant_record_reporter()
             .ok_or_else(|| "this worker has no errant record reporter".to_string())?;
         reporter
-            .report(record, ConnectError::Other(errant.trace))
+            .report(record, HostError::Java(errant.error).into())
             .map(|()| Vec::new())
             .map_err(|e| e.to_string())
     }

@@ -100,7 +100,10 @@ impl DeadLetterQueue {
         }
         if self.context_headers {
             let error = &failure.error;
-            let message = error.to_string();
+            let message = match error {
+                ConnectError::Java(thrown) => thrown.message.clone().unwrap_or_default(),
+                other => other.to_string(),
+            };
             let trace = error.trace();
             let exception = exception_class(error);
             let context: [(&str, String); 10] = [
@@ -167,9 +170,10 @@ impl DeadLetterQueue {
     }
 }
 
-/// The Java exception class Kafka would name for this kind of failure.
-fn exception_class(error: &ConnectError) -> &'static str {
+/// The Java exception class Kafka would name for this kind of failure (a Java plugin's own).
+fn exception_class(error: &ConnectError) -> &str {
     match error {
+        ConnectError::Java(thrown) => &thrown.class,
         ConnectError::Data(_) => "org.apache.kafka.connect.errors.DataException",
         ConnectError::Retriable(_) => "org.apache.kafka.connect.errors.RetriableException",
         ConnectError::Config(_) => "org.apache.kafka.common.config.ConfigException",

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
@@ -23,6 +24,7 @@ public class RecordingSinkTask extends SinkTask {
     private Path file;
     private Path calls;
     private String failOn;
+    private String errantOn;
 
     @Override
     public String version() {
@@ -36,6 +38,7 @@ public class RecordingSinkTask extends SinkTask {
         String callsFile = config.getString(RecordingSinkConnector.CALLS_FILE);
         calls = callsFile == null || callsFile.isEmpty() ? null : Paths.get(callsFile);
         failOn = config.getString(RecordingSinkConnector.FAIL_ON_VALUE);
+        errantOn = config.getString(RecordingSinkConnector.ERRANT_ON_VALUE);
         call("start");
     }
 
@@ -53,6 +56,15 @@ public class RecordingSinkTask extends SinkTask {
                 String value = String.valueOf(record.value());
                 if (value.equals(failOn)) {
                     throw new ConnectException("refusing " + value);
+                }
+                if (value.equals(errantOn)) {
+                    ErrantRecordReporter reporter = context.errantRecordReporter();
+                    if (reporter == null) {
+                        throw new ConnectException("no errant record reporter for " + value);
+                    }
+                    reporter.report(record, new IllegalArgumentException("cannot write " + value));
+                    call("errant " + value);
+                    continue;
                 }
                 lines.append(value).append('\n');
             }

@@ -1,0 +1,105 @@
+//! A Java sink task's errant record reporter under ferry: the record it reports goes, as the bytes
+//! consumed, to the dead letter queue with Kafka's error headers naming the Java exception, and
+//! the task goes on (`errors.tolerance=all`); under `errors.tolerance=none` the report fails the
+//! task, as Kafka's reporter does.
+
+use std::time::Duration;
+
+use ferry_e2e::java_plugins::*;
+use ferry_e2e::*;
+
+fn start(broker: &Broker, dir: &std::path::Path) -> Ferry {
+    let worker = java_worker_props(broker, dir, free_port());
+    Ferry::start(dir, &worker, &[])
+}
+
+#[test]
+fn a_reported_record_goes_to_the_dead_letter_queue_and_the_task_goes_on() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique("java-errant");
+    let dlq = unique("java-errant-dlq");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["a", "bad", "b"].map(String::from));
+    let ferry = start(&broker, dir.path());
+    let name = unique("errant-sink");
+    let out = dir.path().join("recorded.txt");
+    let calls = dir.path().join("calls.txt");
+    let calls_path = calls.display().to_string();
+    create_connector(
+        &ferry,
+        &recording_sink(
+            &name,
+            &topic,
+            &out,
+            &[
+                ("errant.on.value", "bad"),
+                ("calls.file", &calls_path),
+                ("errors.tolerance", "all"),
+                ("errors.deadletterqueue.topic.name", &dlq),
+                ("errors.deadletterqueue.topic.replication.factor", "1"),
+                ("errors.deadletterqueue.context.headers.enable", "true"),
+            ],
+        ),
+    );
+    wait_for("both good records written", Duration::from_secs(60), || {
+        (read_lines(&out) == ["a", "b"]).then_some(())
+    });
+    let dead = broker.consume_with_headers(&dlq, 1, Duration::from_secs(60));
+    assert_eq!(dead.len(), 1, "one record in the dead letter queue");
+    let record = &dead[0];
+    assert_eq!(record.value.as_deref(), Some("bad"), "the consumed bytes");
+    let header = |key: &str| {
+        record
+            .headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("__connect.errors.topic"), topic);
+    assert_eq!(header("__connect.errors.offset"), "1");
+    assert_eq!(
+        header("__connect.errors.exception.class.name"),
+        "java.lang.IllegalArgumentException"
+    );
+    assert_eq!(
+        header("__connect.errors.exception.message"),
+        "cannot write bad"
+    );
+    assert!(
+        header("__connect.errors.exception.stacktrace")
+            .contains("at com.example.connect.RecordingSinkTask.put("),
+        "the Java stack trace: {:?}",
+        record.headers
+    );
+    let status = connector_status(&ferry, &name);
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    assert!(read_lines(&calls).contains(&"errant bad".to_string()));
+}
+
+#[test]
+fn without_tolerance_a_reported_record_fails_the_task() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique("java-errant-none");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["a", "bad", "b"].map(String::from));
+    let ferry = start(&broker, dir.path());
+    let name = unique("errant-none");
+    let out = dir.path().join("recorded.txt");
+    create_connector(
+        &ferry,
+        &recording_sink(&name, &topic, &out, &[("errant.on.value", "bad")]),
+    );
+    let status = wait_task_state(&ferry, &name, 0, "FAILED", Duration::from_secs(60));
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("cannot write bad") && trace.contains("RecordingSinkTask.put("),
+        "{status}"
+    );
+    assert!(
+        !read_lines(&out).contains(&"b".to_string()),
+        "nothing after the refused record"
+    );
+}
