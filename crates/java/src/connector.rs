@@ -2,7 +2,6 @@
 //! become requests, and the connector's context calls come back as events.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ferry_api::config::ConfigProblem;
 use ferry_api::{
@@ -13,8 +12,7 @@ use serde_json::{json, Value};
 
 use crate::calls::blocking;
 use crate::config_def;
-use crate::error::{HostError, JavaError};
-use crate::lane::{Lane, LaneHandler};
+use crate::running_connector::RunningConnector;
 use crate::sink_task::JavaSinkTask;
 use crate::source_task::JavaSourceTask;
 use crate::wire::msg;
@@ -39,8 +37,7 @@ impl JavaPluginRef {
 pub struct JavaConnector {
     plugin: JavaPluginRef,
     context: Option<ConnectorContext>,
-    lane: Option<Lane>,
-    task_class: Option<String>,
+    running: Option<Arc<RunningConnector>>,
 }
 
 impl JavaConnector {
@@ -48,47 +45,14 @@ impl JavaConnector {
         JavaConnector {
             plugin,
             context: None,
-            lane: None,
-            task_class: None,
+            running: None,
         }
     }
 
-    fn lane(&self) -> Result<&Lane> {
-        self.lane
+    fn running(&self) -> Result<&Arc<RunningConnector>> {
+        self.running
             .as_ref()
             .ok_or_else(|| ConnectError::Other("the Java connector is not started".into()))
-    }
-}
-
-/// The connector context's calls, sent by the host as events on the connector's connection.
-struct ContextEvents {
-    context: Option<ConnectorContext>,
-}
-
-impl LaneHandler for ContextEvents {
-    fn event(&self, ty: u16, body: &[u8]) {
-        let Some(context) = &self.context else {
-            return;
-        };
-        match ty {
-            msg::REQUEST_TASK_RECONFIGURATION => context.request_task_reconfiguration(),
-            msg::RAISE_ERROR => {
-                let error = serde_json::from_slice::<JavaError>(body)
-                    .map(|e| HostError::Java(e).into())
-                    .unwrap_or_else(|_| {
-                        ConnectError::Other(String::from_utf8_lossy(body).into_owned())
-                    });
-                context.raise_error(error);
-            }
-            other => tracing::warn!(ty = other, "unknown event from a Java connector; ignored"),
-        }
-    }
-
-    /// A connector whose host died cannot go on: it fails, with the host's end as the trace.
-    fn lost(&self, why: String) {
-        if let Some(context) = &self.context {
-            context.raise_error(ConnectError::Other(why));
-        }
     }
 }
 
@@ -141,38 +105,18 @@ impl Connector for JavaConnector {
     }
 
     fn start(&mut self, props: &Props) -> Result<()> {
-        let name = props.get("name").cloned().unwrap_or_default();
-        let handler = Arc::new(ContextEvents {
-            context: self.context.clone(),
-        });
-        let host = &self.plugin.host;
-        let body = host.first_message(json!({
-            "name": name,
-            "class": self.plugin.class,
-            "version": self.plugin.version_range(),
-            "config": props,
-        }));
-        let lane = blocking(|| host.lane(&format!("connector-{name}"), handler))?;
-        let reply = blocking(|| lane.call(msg::START_CONNECTOR, &body, Some(CONFIG_CALL_TIMEOUT)))?;
-        let reply: Value = serde_json::from_slice(&reply).unwrap_or(Value::Null);
-        self.task_class = reply
-            .get("task_class")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        tracing::info!(
-            connector = %name,
-            class = %self.plugin.class,
-            version = %self.plugin.version,
-            "started the Java connector in the plugin host"
-        );
-        self.lane = Some(lane);
+        let plugin = self.plugin.clone();
+        let context = self.context.clone();
+        self.running = Some(blocking(|| {
+            RunningConnector::start(plugin, props, context)
+        })?);
         Ok(())
     }
 
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>> {
-        let lane = self.lane()?;
+        let running = self.running()?;
         let body = json!({ "max_tasks": max_tasks }).to_string().into_bytes();
-        let reply = blocking(|| lane.call(msg::TASK_CONFIGS, &body, Some(CONFIG_CALL_TIMEOUT)))?;
+        let reply = blocking(|| running.call(msg::TASK_CONFIGS, &body))?;
         #[derive(serde::Deserialize)]
         struct Tasks {
             tasks: Vec<Props>,
@@ -182,11 +126,12 @@ impl Connector for JavaConnector {
                 "the plugin host's task configurations are unreadable: {e}"
             ))
         })?;
+        let task_class = running.task_class();
         Ok(tasks
             .tasks
             .into_iter()
             .map(|mut config| {
-                if let Some(class) = &self.task_class {
+                if let Some(class) = &task_class {
                     config.insert("task.class".into(), class.clone());
                 }
                 config
@@ -195,12 +140,10 @@ impl Connector for JavaConnector {
     }
 
     fn stop(&mut self) -> Result<()> {
-        let Some(lane) = self.lane.take() else {
-            return Ok(());
-        };
-        let stopped =
-            blocking(|| lane.call_last(msg::STOP_CONNECTOR, &[], Some(Duration::from_secs(30))));
-        stopped.map(|_| ()).map_err(ConnectError::from)
+        match self.running.take() {
+            Some(running) => Ok(blocking(|| running.stop())?),
+            None => Ok(()),
+        }
     }
 
     /// Kafka asks a stopped connector's class whether it takes offsets a user alters: a fresh

@@ -4,6 +4,8 @@ use ferry_api::error::JavaThrowable;
 use ferry_api::ConnectError;
 use serde::Deserialize;
 
+use crate::host::HostEnd;
+
 /// A throwable the host caught from plugin code: its class, message and Java stack trace.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JavaError {
@@ -25,6 +27,9 @@ pub enum HostError {
     /// The host could not be started, or the connection to it broke.
     #[error("{0}")]
     Host(String),
+    /// The host process ended under the call.
+    #[error("{}", .0.text)]
+    HostDied(HostEnd),
 }
 
 impl HostError {
@@ -53,6 +58,7 @@ impl From<HostError> for ConnectError {
                 trace: e.trace,
             })),
             HostError::Host(message) => ConnectError::Other(message),
+            HostError::HostDied(end) => ConnectError::Other(end.text),
         }
     }
 }

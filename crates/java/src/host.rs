@@ -165,11 +165,14 @@ impl HostProcess {
         if !matches!(ready, Some(Ok(()))) {
             host.kill();
             std::thread::sleep(Duration::from_millis(200));
-            return Err(fail(format!(
-                "the Java plugin host did not start within {} s; {}",
-                START_TIMEOUT.as_secs(),
-                host.why_ended()
-            )));
+            let what = match host.end_after(Duration::from_secs(1)) {
+                Some(end) => format!("the Java plugin host ended while starting: {}", end.text),
+                None => format!(
+                    "the Java plugin host did not start within {} s",
+                    START_TIMEOUT.as_secs()
+                ),
+            };
+            return Err(fail(what));
         }
         tracing::info!(
             pid,
@@ -244,24 +247,28 @@ impl HostProcess {
             name.to_string(),
             socket,
             handler,
-            Arc::new(move || host.why_ended_after(Duration::from_secs(1))),
+            Arc::new(move || host.end_after(Duration::from_secs(1))),
         )
     }
 
     fn why_ended(&self) -> String {
-        self.why_ended_after(Duration::ZERO)
+        match self.end_after(Duration::ZERO) {
+            Some(end) => end.text,
+            None => "the plugin host is still running".to_string(),
+        }
     }
 
-    /// Whether and how the host ended (waiting a little for the exit to be seen), with the
-    /// last lines it wrote.
-    fn why_ended_after(&self, wait: Duration) -> String {
+    /// How the host ended, once it has (waiting up to `wait` for its exit to be seen): which
+    /// thread brought it down when it can tell, and the last lines it wrote.
+    pub fn end_after(&self, wait: Duration) -> Option<HostEnd> {
         let deadline = Instant::now() + wait;
-        let ended = loop {
+        let how = loop {
             let ended = self.ended.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            if ended.is_some() || Instant::now() >= deadline {
-                break ended;
+            match ended {
+                Some(how) => break how,
+                None if Instant::now() >= deadline => return None,
+                None => std::thread::sleep(Duration::from_millis(50)),
             }
-            std::thread::sleep(Duration::from_millis(50));
         };
         let tail: Vec<String> = self
             .tail
@@ -271,18 +278,66 @@ impl HostProcess {
             .cloned()
             .collect();
         let crash = crash_report(&self.dir);
-        match ended {
-            None => "the plugin host is still running".to_string(),
-            Some(how) => format!(
-                "the Java plugin host (pid {}) ended: {how}{}\nIts last output:\n{}",
-                self.pid,
-                crash
-                    .map(|c| format!("; crash report: {c}"))
-                    .unwrap_or_default(),
-                tail.join("\n")
-            ),
-        }
+        let culprit = tail
+            .iter()
+            .rev()
+            .find_map(|line| {
+                line.split_once(EXIT_WITNESS)
+                    .map(|(_, t)| t.trim().to_string())
+            })
+            .or_else(|| crash.as_deref().and_then(crashing_thread));
+        let text = format!(
+            "the Java plugin host (pid {}) ended: {how}{}{}\nIts last output:\n{}",
+            self.pid,
+            culprit
+                .as_ref()
+                .map(|t| format!(", brought down by its thread {t}"))
+                .unwrap_or_default(),
+            crash
+                .as_ref()
+                .map(|c| format!("; crash report: {}", c.display()))
+                .unwrap_or_default(),
+            tail.join("\n")
+        );
+        Some(HostEnd {
+            pid: self.pid,
+            culprit,
+            text,
+        })
     }
+}
+
+/// What the host's exit hook prints before the name of the thread that called `System.exit`.
+const EXIT_WITNESS: &str = "FERRY-HOST-EXIT thread=";
+
+/// How a plugin host ended.
+#[derive(Debug, Clone)]
+pub struct HostEnd {
+    pub pid: u32,
+    /// The host thread that brought it down (`task-NAME-ID`, `connector-NAME`), when known: it
+    /// called `System.exit`, or it was running when the JVM crashed.
+    pub culprit: Option<String>,
+    /// Everything ferry knows, for a FAILED status.
+    pub text: String,
+}
+
+impl HostEnd {
+    /// The connector whose code brought the host down, from the culprit thread's name.
+    pub fn culprit_connector(&self) -> Option<&str> {
+        let thread = self.culprit.as_deref()?;
+        if let Some(rest) = thread.strip_prefix("task-") {
+            return rest.rsplit_once('-').map(|(name, _)| name);
+        }
+        thread.strip_prefix("connector-")
+    }
+}
+
+/// The thread a JVM crash report names as current: `Current thread (0x...):  JavaThread "NAME" ...`.
+fn crashing_thread(report: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(report).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Current thread"))?;
+    let (_, rest) = line.split_once('"')?;
+    rest.split_once('"').map(|(name, _)| name.to_string())
 }
 
 impl Drop for HostProcess {
@@ -293,7 +348,7 @@ impl Drop for HostProcess {
 }
 
 /// The `hs_err` file of a JVM crash, if the host left one.
-fn crash_report(dir: &Path) -> Option<String> {
+fn crash_report(dir: &Path) -> Option<PathBuf> {
     std::fs::read_dir(dir)
         .ok()?
         .flatten()
@@ -302,7 +357,6 @@ fn crash_report(dir: &Path) -> Option<String> {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("hs_err"))
         })
-        .map(|p| p.display().to_string())
 }
 
 /// Waits for the ready line on the host's stdout, then logs the rest like stderr.

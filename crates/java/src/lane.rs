@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::HostError;
+use crate::host::HostEnd;
 use crate::wire::{self, Kind};
 
 /// Answers what the host asks or tells on a lane. Runs on the lane's reader thread.
@@ -31,7 +32,7 @@ pub trait LaneHandler: Send + Sync {
         );
     }
     /// The connection ended without ferry ending it (the host died, say), as `why` explains.
-    fn lost(&self, why: String) {
+    fn lost(&self, why: HostError) {
         let _ = why;
     }
 }
@@ -52,8 +53,8 @@ pub struct Lane {
     /// Held for a whole call: a lane carries one conversation at a time.
     replies: Mutex<Receiver<Reply>>,
     socket: UnixStream,
-    /// Why the lane closed, once it has; says whether the host died.
-    why_closed: Arc<dyn Fn() -> String + Send + Sync>,
+    /// How the host ended, if it did: tells a lost connection from a dead host.
+    host_end: Arc<dyn Fn() -> Option<HostEnd> + Send + Sync>,
     /// Set when ferry ends the conversation, so that its end is not taken for a loss.
     ended_by_ferry: Arc<AtomicBool>,
 }
@@ -63,7 +64,7 @@ impl Lane {
         name: String,
         socket: UnixStream,
         handler: Arc<dyn LaneHandler>,
-        why_closed: Arc<dyn Fn() -> String + Send + Sync>,
+        host_end: Arc<dyn Fn() -> Option<HostEnd> + Send + Sync>,
     ) -> Result<Lane, HostError> {
         let io = |e: std::io::Error| HostError::Host(format!("plugin host connection: {e}"));
         let reader = socket.try_clone().map_err(io)?;
@@ -72,18 +73,14 @@ impl Lane {
         let thread_writer = writer.clone();
         let ended_by_ferry = Arc::new(AtomicBool::new(false));
         let ended = ended_by_ferry.clone();
-        let why = why_closed.clone();
+        let why = host_end.clone();
+        let lane_name = name.clone();
         std::thread::Builder::new()
             .name(format!("java-lane-{name}"))
             .spawn(move || {
                 let end = read_loop(reader, thread_writer, handler.as_ref(), tx);
                 if !ended.load(Ordering::SeqCst) {
-                    let what = if end.is_empty() {
-                        "the plugin host closed the connection".to_string()
-                    } else {
-                        end
-                    };
-                    handler.lost(format!("{what}; {}", why()));
+                    handler.lost(closed_error(&lane_name, end, why()));
                 }
             })
             .map_err(io)?;
@@ -92,7 +89,7 @@ impl Lane {
             writer,
             replies: Mutex::new(rx),
             socket,
-            why_closed,
+            host_end,
             ended_by_ferry,
         })
     }
@@ -109,11 +106,11 @@ impl Lane {
         {
             let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = wire::write_frame(&mut *writer, Kind::Request, ty, body) {
-                return Err(HostError::Host(format!(
-                    "could not reach the plugin host for {}: {e}; {}",
-                    self.name,
-                    (self.why_closed)()
-                )));
+                return Err(closed_error(
+                    &self.name,
+                    format!("could not reach the plugin host: {e}"),
+                    (self.host_end)(),
+                ));
             }
         }
         let reply = match timeout {
@@ -137,12 +134,7 @@ impl Lane {
     }
 
     fn closed(&self, why: String) -> HostError {
-        let what = if why.is_empty() {
-            format!("the plugin host closed the connection of {}", self.name)
-        } else {
-            why
-        };
-        HostError::Host(format!("{what}; {}", (self.why_closed)()))
+        closed_error(&self.name, why, (self.host_end)())
     }
 
     /// The conversation's last call (a stop): the host may close once it answered, which is
@@ -169,6 +161,17 @@ impl Lane {
 impl Drop for Lane {
     fn drop(&mut self) {
         self.cut();
+    }
+}
+
+/// The error for a lane that closed under a call: the host's death when it died.
+fn closed_error(lane: &str, why: String, end: Option<HostEnd>) -> HostError {
+    match end {
+        Some(end) => HostError::HostDied(end),
+        None if why.is_empty() => HostError::Host(format!(
+            "the plugin host closed the connection of {lane} (the host still runs)"
+        )),
+        None => HostError::Host(format!("{why} ({lane}; the host still runs)")),
     }
 }
 

@@ -10,9 +10,11 @@ mod error;
 mod host;
 mod lane;
 mod records;
+mod running_connector;
 mod scan;
 mod sink_task;
 mod source_task;
+mod task_lane;
 mod wire;
 mod worker_host;
 

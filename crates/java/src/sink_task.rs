@@ -2,6 +2,7 @@
 //! converts, transforms and puts them. What the task asks of its context comes back as an event
 //! before the reply of the call during which it asked.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,23 +13,24 @@ use ferry_api::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::calls;
 use crate::connector::JavaPluginRef;
 use crate::error::{HostError, JavaError};
-use crate::lane::{Lane, LaneHandler};
+use crate::lane::LaneHandler;
 use crate::records::encode_sink_records;
+use crate::task_lane::{Answer, TaskLane};
 use crate::wire::msg;
-
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct JavaSinkTask {
     plugin: JavaPluginRef,
     connector_config: Props,
     task_id: u32,
     context: SinkTaskContext,
-    lane: Option<Arc<Lane>>,
+    lane: Option<TaskLane>,
     /// The last batch put, where an errant record the task reports is found.
     batch: Arc<Mutex<Vec<SinkRecord>>>,
+    /// Per partition, the first offset put and not yet committed: where the consumer goes back
+    /// to when the task starts again on a new host, so that nothing it had is lost.
+    uncommitted: BTreeMap<TopicPartition, i64>,
 }
 
 impl JavaSinkTask {
@@ -40,17 +42,41 @@ impl JavaSinkTask {
             context: SinkTaskContext::new(),
             lane: None,
             batch: Arc::new(Mutex::new(Vec::new())),
+            uncommitted: BTreeMap::new(),
         }
     }
 
-    fn lane(&self) -> Result<&Arc<Lane>> {
-        self.lane
-            .as_ref()
-            .ok_or_else(|| ConnectError::Other("the Java task is not started".into()))
+    async fn call(&mut self, ty: u16, body: Vec<u8>) -> Result<Answer> {
+        let answer = self
+            .lane
+            .as_mut()
+            .ok_or_else(|| ConnectError::Other("the Java task is not started".into()))?
+            .call(ty, body)
+            .await?;
+        if let Answer::Restarted = answer {
+            self.resume_on_new_host().await?;
+        }
+        Ok(answer)
     }
 
-    async fn call_json(&self, ty: u16, body: serde_json::Value) -> Result<Vec<u8>> {
-        Ok(calls::call(self.lane()?, ty, body.to_string().into_bytes(), None).await?)
+    /// After a restart on a new host: the task gets its partitions again, and the consumer goes
+    /// back to the first record not committed of each, which the lost task may not have written.
+    async fn resume_on_new_host(&mut self) -> Result<()> {
+        let assigned = self.context.assignment();
+        let lane = self
+            .lane
+            .as_mut()
+            .ok_or_else(|| ConnectError::Other("the Java task is not started".into()))?;
+        if let Answer::Restarted = lane
+            .call(msg::OPEN, partitions(&assigned).to_string().into_bytes())
+            .await?
+        {
+            return Err(ConnectError::Other(
+                "the plugin host died again while the task was starting on it".into(),
+            ));
+        }
+        self.context.offsets(std::mem::take(&mut self.uncommitted));
+        Ok(())
     }
 }
 
@@ -197,44 +223,40 @@ impl SinkTask for JavaSinkTask {
     }
 
     async fn start(&mut self, props: &Props) -> Result<()> {
-        let connector = self
-            .connector_config
-            .get("name")
-            .cloned()
-            .unwrap_or_default();
-        let host = self.plugin.host.clone();
-        let body = host.first_message(json!({
-            "connector": connector,
-            "task_id": self.task_id,
-            "class": self.plugin.class,
-            "version": self.plugin.version_range(),
-            "task_config": props,
-            "connector_config": self.connector_config,
-        }));
-        let name = format!("task-{connector}-{}", self.task_id);
         let handler = Arc::new(ContextEvents {
             context: self.context.clone(),
             batch: self.batch.clone(),
         });
-        let lane = calls::run(move || {
-            let lane = host.lane(&name, handler)?;
-            lane.call(msg::START_SINK_TASK, &body, None)?;
-            Ok(lane)
-        })
-        .await?;
-        self.lane = Some(Arc::new(lane));
+        let mut lane = TaskLane::new(
+            self.plugin.clone(),
+            &self.connector_config,
+            self.task_id,
+            msg::START_SINK_TASK,
+            props,
+            handler,
+        );
+        lane.open().await?;
+        self.lane = Some(lane);
         Ok(())
     }
 
     async fn open(&mut self, list: &[TopicPartition]) -> Result<()> {
-        self.call_json(msg::OPEN, partitions(list)).await?;
+        self.call(msg::OPEN, partitions(list).to_string().into_bytes())
+            .await?;
         Ok(())
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
         let body = encode_sink_records(&records)?;
+        for r in &records {
+            let tp = TopicPartition {
+                topic: r.topic.clone(),
+                partition: r.kafka_partition,
+            };
+            self.uncommitted.entry(tp).or_insert(r.kafka_offset);
+        }
         *self.batch.lock().unwrap_or_else(|p| p.into_inner()) = records;
-        calls::call(self.lane()?, msg::PUT, body, None).await?;
+        self.call(msg::PUT, body).await?;
         Ok(())
     }
 
@@ -256,9 +278,11 @@ impl SinkTask for JavaSinkTask {
                 offset: *offset,
             })
             .collect();
-        let reply = self
-            .call_json(msg::PRE_COMMIT, json!({ "offsets": list }))
-            .await?;
+        let body = json!({ "offsets": list }).to_string().into_bytes();
+        let Answer::Reply(reply) = self.call(msg::PRE_COMMIT, body).await? else {
+            // the task started again on a new host: nothing it wrote is known to be safe
+            return Ok(Vec::new());
+        };
         #[derive(Deserialize)]
         struct Reply {
             offsets: Vec<PartitionOffset>,
@@ -268,7 +292,7 @@ impl SinkTask for JavaSinkTask {
                 "the plugin host's preCommit answer is unreadable: {e}"
             ))
         })?;
-        Ok(reply
+        let safe: Vec<(TopicPartition, i64)> = reply
             .offsets
             .into_iter()
             .map(|o| {
@@ -280,22 +304,36 @@ impl SinkTask for JavaSinkTask {
                     o.offset,
                 )
             })
-            .collect())
+            .collect();
+        // What is committed now is no longer at risk; anything after it put since still is.
+        for (tp, offset) in &safe {
+            if let Some(first) = self.uncommitted.get_mut(tp) {
+                *first = (*first).max(*offset);
+            }
+        }
+        let put_until: BTreeMap<&TopicPartition, i64> =
+            offsets.iter().map(|(tp, o)| (tp, *o)).collect();
+        self.uncommitted
+            .retain(|tp, first| put_until.get(tp).is_none_or(|end| *first < *end));
+        Ok(safe)
     }
 
     async fn close(&mut self, list: &[TopicPartition]) -> Result<()> {
         if self.lane.is_none() {
             return Ok(());
         }
-        self.call_json(msg::CLOSE, partitions(list)).await?;
+        for tp in list {
+            self.uncommitted.remove(tp);
+        }
+        self.call(msg::CLOSE, partitions(list).to_string().into_bytes())
+            .await?;
         Ok(())
     }
 
     async fn stop(&mut self) -> Result<()> {
-        let Some(lane) = self.lane.take() else {
-            return Ok(());
-        };
-        calls::run(move || lane.call_last(msg::STOP_TASK, &[], Some(STOP_TIMEOUT))).await?;
-        Ok(())
+        match self.lane.as_mut() {
+            Some(lane) => lane.stop().await,
+            None => Ok(()),
+        }
     }
 }

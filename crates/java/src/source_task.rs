@@ -2,7 +2,6 @@
 //! converted to Kafka's bytes; the task's offset reads are answered from ferry's offset store.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_api::{
@@ -10,20 +9,17 @@ use ferry_api::{
 };
 use serde_json::{json, Value};
 
-use crate::calls;
 use crate::connector::JavaPluginRef;
-use crate::lane::{Lane, LaneHandler};
+use crate::lane::LaneHandler;
 use crate::records::decode_source_records;
+use crate::task_lane::{Answer, TaskLane};
 use crate::wire::msg;
-
-/// How long `stop` may take before the task's connection is cut.
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct JavaSourceTask {
     plugin: JavaPluginRef,
     connector_config: Props,
     task_id: u32,
-    lane: Option<Arc<Lane>>,
+    lane: Option<TaskLane>,
 }
 
 impl JavaSourceTask {
@@ -36,9 +32,9 @@ impl JavaSourceTask {
         }
     }
 
-    fn lane(&self) -> Result<&Arc<Lane>> {
+    fn lane(&mut self) -> Result<&mut TaskLane> {
         self.lane
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| ConnectError::Other("the Java task is not started".into()))
     }
 }
@@ -79,49 +75,38 @@ impl LaneHandler for OffsetQuestions {
 #[async_trait]
 impl SourceTask for JavaSourceTask {
     async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()> {
-        let connector = self
-            .connector_config
-            .get("name")
-            .cloned()
-            .unwrap_or_default();
-        let host = self.plugin.host.clone();
-        let body = host.first_message(json!({
-            "connector": connector,
-            "task_id": self.task_id,
-            "class": self.plugin.class,
-            "version": self.plugin.version_range(),
-            "task_config": props,
-            "connector_config": self.connector_config,
-        }));
-        let name = format!("task-{connector}-{}", self.task_id);
         let handler = Arc::new(OffsetQuestions {
             reader: context.offsets.clone(),
         });
-        let lane = calls::run(move || {
-            let lane = host.lane(&name, handler)?;
-            lane.call(msg::START_SOURCE_TASK, &body, None)?;
-            Ok(lane)
-        })
-        .await?;
-        self.lane = Some(Arc::new(lane));
+        let mut lane = TaskLane::new(
+            self.plugin.clone(),
+            &self.connector_config,
+            self.task_id,
+            msg::START_SOURCE_TASK,
+            props,
+            handler,
+        );
+        lane.open().await?;
+        self.lane = Some(lane);
         Ok(())
     }
 
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
-        let reply = calls::call(self.lane()?, msg::POLL, Vec::new(), None).await?;
-        Ok(decode_source_records(&reply)?)
+        match self.lane()?.call(msg::POLL, Vec::new()).await? {
+            Answer::Reply(reply) => Ok(decode_source_records(&reply)?),
+            Answer::Restarted => Ok(Vec::new()),
+        }
     }
 
     async fn commit(&mut self) -> Result<()> {
-        calls::call(self.lane()?, msg::COMMIT, Vec::new(), None).await?;
+        self.lane()?.call(msg::COMMIT, Vec::new()).await?;
         Ok(())
     }
 
     async fn stop(&mut self) -> Result<()> {
-        let Some(lane) = self.lane.take() else {
-            return Ok(());
-        };
-        calls::run(move || lane.call_last(msg::STOP_TASK, &[], Some(STOP_TIMEOUT))).await?;
-        Ok(())
+        match self.lane.as_mut() {
+            Some(lane) => lane.stop().await,
+            None => Ok(()),
+        }
     }
 }

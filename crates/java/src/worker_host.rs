@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferry_api::Props;
 use serde_json::{json, Value};
 
 use crate::error::HostError;
-use crate::host::{HostProcess, HostSettings};
+use crate::host::{HostEnd, HostProcess, HostSettings};
 use crate::lane::{Lane, LaneHandler, NoQuestions};
 use crate::wire::msg;
 
@@ -24,7 +24,15 @@ pub struct WorkerHost {
     worker: Props,
     process: Mutex<Option<Arc<HostProcess>>>,
     describe_cache: Mutex<HashMap<(String, Option<String>), Value>>,
+    /// Recent host deaths nothing explains (pid, when), for the restart budget.
+    unexplained_deaths: Mutex<Vec<(u32, Instant)>>,
 }
+
+/// More unexplained host deaths than this within [`DEATH_WINDOW`] and Java work is no longer
+/// started again on its own: the JVM keeps dying, and a FAILED status with the reason says more
+/// than a loop.
+const DEATH_BUDGET: usize = 3;
+const DEATH_WINDOW: Duration = Duration::from_secs(600);
 
 /// Checks that the host speaks this protocol version (a stale build in `FERRY_JAVA_HOST`
 /// would not).
@@ -60,7 +68,26 @@ impl WorkerHost {
             worker,
             process: Mutex::new(None),
             describe_cache: Mutex::new(HashMap::new()),
+            unexplained_deaths: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Whether `connector`'s Java work may start again on a new host after the host ended as
+    /// `end` says: not when its own code brought the host down (`System.exit`, a crash in its
+    /// thread); otherwise yes, unless the host died unexplained too often lately.
+    pub fn may_recover(&self, end: &HostEnd, connector: &str) -> bool {
+        if let Some(culprit) = end.culprit_connector() {
+            return culprit != connector;
+        }
+        let mut deaths = self
+            .unexplained_deaths
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        deaths.retain(|(_, when)| when.elapsed() < DEATH_WINDOW);
+        if !deaths.iter().any(|(pid, _)| *pid == end.pid) {
+            deaths.push((end.pid, Instant::now()));
+        }
+        deaths.len() <= DEATH_BUDGET
     }
 
     pub fn worker_config(&self) -> &Props {

@@ -28,6 +28,7 @@ public class CountingSourceConnector extends SourceConnector {
     public static final String COUNT = "count";
     public static final String PARTITIONS = "partitions";
     public static final String FAIL_AT = "fail.at";
+    public static final String EXIT_AT = "exit.at";
     public static final String RECONFIGURE_TO = "reconfigure.to";
     /** Set by {@link #taskConfigs}: the source partitions of one task, comma-separated. */
     public static final String TASK_PARTITIONS = "task.partitions";
@@ -42,6 +43,9 @@ public class CountingSourceConnector extends SourceConnector {
                     "How many source partitions there are: the most tasks the connector splits into.")
             .define(FAIL_AT, Type.LONG, -1L, Importance.LOW,
                     "When >= 0, a task throws when about to emit record number fail.at.")
+            .define(EXIT_AT, Type.LONG, -1L, Importance.LOW,
+                    "When >= 0, a task calls System.exit(3) when about to emit record number exit.at"
+                            + " (a badly behaved plugin, ending the whole JVM).")
             .define(RECONFIGURE_TO, Type.INT, -1, Importance.LOW,
                     "When >= 1, about a second after the first task configs the connector changes"
                             + " its partition count to this and asks for a task reconfiguration.");

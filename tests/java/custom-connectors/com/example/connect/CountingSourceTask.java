@@ -22,6 +22,7 @@ public class CountingSourceTask extends SourceTask {
     private String topic;
     private long count;
     private long failAt;
+    private long exitAt;
     private int[] partitions;
     /** The next n of each partition, by index in {@code partitions}. */
     private long[] next;
@@ -37,6 +38,7 @@ public class CountingSourceTask extends SourceTask {
         topic = config.getString(CountingSourceConnector.TOPIC);
         count = config.getLong(CountingSourceConnector.COUNT);
         failAt = config.getLong(CountingSourceConnector.FAIL_AT);
+        exitAt = config.getLong(CountingSourceConnector.EXIT_AT);
         String mine = props.getOrDefault(CountingSourceConnector.TASK_PARTITIONS, "0");
         String[] parts = mine.isEmpty() ? new String[0] : mine.split(",");
         partitions = new int[parts.length];
@@ -74,6 +76,9 @@ public class CountingSourceTask extends SourceTask {
             int p = partitions[i];
             while (next[i] < count && records.size() < BATCH) {
                 long n = next[i];
+                if (n == exitAt) {
+                    System.exit(3);
+                }
                 if (n == failAt) {
                     throw new IllegalStateException("boom at " + n,
                             new java.io.IOException("disk on fire"));

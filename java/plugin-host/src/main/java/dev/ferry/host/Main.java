@@ -36,6 +36,7 @@ public final class Main {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(socket), "remove-socket"));
+        ExitWitness.install();
         stdout.println(READY);
         stdout.flush();
         exitOnStdinEof();
