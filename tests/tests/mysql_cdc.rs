@@ -252,6 +252,17 @@ fn wrong_credentials_fail_the_task_with_the_servers_answer_while_the_worker_goes
 
 #[test]
 fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
+    killed_mid_stream_resumes(false);
+}
+
+/// The same with Debezium's MariaDB jar 3.6.1 run by ferry's Java plugin host: ferry keeps its
+/// offsets, and they bring it back where it was.
+#[test]
+fn debeziums_jar_under_a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
+    killed_mid_stream_resumes(true);
+}
+
+fn killed_mid_stream_resumes(jar: bool) {
     let broker = Broker::shared();
     let db = MySql::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -260,16 +271,27 @@ fn a_worker_killed_mid_stream_resumes_with_every_change_in_order() {
         "CREATE DATABASE {database};
          CREATE TABLE {database}.counter (id INT PRIMARY KEY, n INT NOT NULL);"
     ));
-    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    let mut worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    if jar {
+        let plugins = mysql::mariadb_plugin_path(&mysql::debezium_plugins(), dir.path());
+        worker.push(("plugin.path", plugins.display().to_string()));
+        worker.push(("plugin.discovery", "service_load".to_string()));
+    }
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
     let prefix = unique("kill");
-    let config = db.cdc_config(&broker, &prefix, &database);
+    let mut config = db.cdc_config(&broker, &prefix, &database);
+    if jar {
+        config["connector.plugin.version"] = json!("3.6.1.Final");
+    }
     let (code, body) = ferry.call("PUT", "/connectors/killed/config", Some(config));
     assert_eq!(code, 201, "{body}");
-    wait_for("the connector RUNNING", Duration::from_secs(60), || {
+    let status = wait_for("the connector RUNNING", Duration::from_secs(60), || {
         let (_, s) = ferry.get("/connectors/killed/status");
-        (s["tasks"][0]["state"] == "RUNNING").then_some(())
+        (s["tasks"][0]["state"] == "RUNNING").then_some(s)
     });
+    if jar {
+        assert_eq!(status["connector"]["version"], "3.6.1.Final", "{status}");
+    }
     // Its schema change events come once the snapshot's transaction has begun: every change
     // made from then on is streamed, none read by the snapshot.
     assert!(
