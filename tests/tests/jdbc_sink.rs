@@ -153,6 +153,17 @@ fn changes(database: &str, from: usize, count: usize, keys: usize) -> Vec<String
 
 #[test]
 fn mariadb_changes_applied_to_postgres_stay_equal_across_a_kill9_and_a_new_column() {
+    pipeline_across_a_kill9_and_a_new_column(false);
+}
+
+/// The same pipeline with Debezium's own jars (the MariaDB source 3.6.1 and the JDBC sink 3.6.0)
+/// run by ferry's Java plugin host.
+#[test]
+fn debeziums_jars_under_ferry_stay_equal_across_a_kill9_and_a_new_column() {
+    pipeline_across_a_kill9_and_a_new_column(true);
+}
+
+fn pipeline_across_a_kill9_and_a_new_column(jars: bool) {
     let broker = Broker::shared();
     let db = MySql::from_env();
     let pg = Postgres::from_env();
@@ -164,20 +175,30 @@ fn mariadb_changes_applied_to_postgres_stay_equal_across_a_kill9_and_a_new_colum
     let topic = format!("{prefix}.{database}.items");
 
     let sink = unique("jdbc-pg-sink");
-    let worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    let mut worker = Ferry::json_worker_props(&broker, dir.path(), free_port());
+    let mut source = source_config(&db, &broker, &prefix, &database);
+    let mut sink_settings = sink_config(&pg.jdbc_url(&target), &pg.user, &pg.password, &topic);
+    if jars {
+        let debezium = ferry_e2e::mysql::debezium_plugins();
+        let plugins = ferry_e2e::mysql::mariadb_plugin_path(&debezium, dir.path());
+        std::os::unix::fs::symlink(debezium.join("jdbc"), plugins.join("jdbc"))
+            .expect("link to the JDBC sink");
+        worker.push(("plugin.path", plugins.display().to_string()));
+        worker.push(("plugin.discovery", "service_load".to_string()));
+        source["connector.plugin.version"] = json!("3.6.1.Final");
+        sink_settings["connector.plugin.version"] = json!("3.6.0.Final");
+    }
     let mut ferry = Ferry::start(dir.path(), &worker, &[]);
-    create(
-        &ferry,
-        "source",
-        source_config(&db, &broker, &prefix, &database),
-    );
-    create(
-        &ferry,
-        &sink,
-        sink_config(&pg.jdbc_url(&target), &pg.user, &pg.password, &topic),
-    );
+    create(&ferry, "source", source);
+    create(&ferry, &sink, sink_settings);
     wait_running(&ferry, "source");
     wait_running(&ferry, &sink);
+    if jars {
+        let (_, s) = ferry.get(&format!("/connectors/{sink}/status"));
+        assert_eq!(s["connector"]["version"], "3.6.0.Final", "{s}");
+        let (_, s) = ferry.get("/connectors/source/status");
+        assert_eq!(s["connector"]["version"], "3.6.1.Final", "{s}");
+    }
     // The snapshot arrives: the sink created the table and wrote the 500 rows.
     let pg_rows = |columns: &str| {
         let pg = Postgres::from_env();
