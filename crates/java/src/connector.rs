@@ -104,6 +104,12 @@ impl Connector for JavaConnector {
         }
     }
 
+    /// Kafka refuses to create a connector whose `validate` reports problems; so does ferry,
+    /// with the Java connector's own checks.
+    fn check_config(&self, props: &Props) -> Vec<ConfigProblem> {
+        self.validate(props)
+    }
+
     fn start(&mut self, props: &Props) -> Result<()> {
         let plugin = self.plugin.clone();
         let context = self.context.clone();

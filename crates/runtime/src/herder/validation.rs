@@ -119,9 +119,14 @@ pub fn validate(
     }
     // `connector.plugin.version` may pick another plugin of the same class (a Java one).
     let plugin = plugins.connector_of(&props).cloned().unwrap_or(plugin);
-    let def = connector::common_def(plugin.kind)
-        .merge(&(plugin.create)().config_def())
-        .merge(&transform_keys(&props));
+    let instance = plugin.create();
+    let common = connector::common_def(plugin.kind);
+    let own = instance.config_def();
+    let def = common.clone().merge(&own).merge(&transform_keys(&props));
+    // A Java connector's own keys are checked in the plugin host by its ConfigDef and validate
+    // (validators included), as Kafka checks them.
+    let checked_in_java =
+        |name: &str| plugin.runs_in_java && own.key(name).is_some() && common.key(name).is_none();
     let mut groups: Vec<String> = Vec::new();
     let mut configs = Vec::new();
     for key in def.keys() {
@@ -132,8 +137,10 @@ pub fn validate(
         }
         let raw = props.get(&key.name).map(String::as_str);
         let mut errors = Vec::new();
-        if let Err(message) = def.parse_key(key, raw) {
-            errors.push(message);
+        if !checked_in_java(&key.name) {
+            if let Err(message) = def.parse_key(key, raw) {
+                errors.push(message);
+            }
         }
         // As Kafka answers: a password is never echoed back.
         let value = if key.ty == ConfigType::Password && raw.is_some() {
@@ -179,9 +186,9 @@ pub fn validate(
         }
     }
     // Only a configuration whose keys are all right is worth the connector's own checks, which
-    // may reach its external system.
-    if configs.iter().all(|c| c.value.errors.is_empty()) {
-        for problem in (plugin.create)().validate(&props) {
+    // may reach its external system; a Java connector's are its key checks too, always made.
+    if plugin.runs_in_java || configs.iter().all(|c| c.value.errors.is_empty()) {
+        for problem in instance.validate(&props) {
             let at = configs
                 .iter()
                 .position(|c| c.definition.name == problem.key)
