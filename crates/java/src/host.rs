@@ -370,15 +370,16 @@ fn wait_ready(
         .name("java-host-stdout".into())
         .spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
+            let mut level = JavaLevel::Info;
             for line in lines.by_ref().map_while(Result::ok) {
                 if line.trim() == "FERRY-HOST-READY" {
                     let _ = tx.send(());
                     break;
                 }
-                keep_and_log(&tail, pid, line);
+                keep_and_log(&tail, pid, line, &mut level);
             }
             for line in lines.map_while(Result::ok) {
-                keep_and_log(&tail, pid, line);
+                keep_and_log(&tail, pid, line, &mut level);
             }
         });
     rx
@@ -388,14 +389,52 @@ fn log_lines(stderr: std::process::ChildStderr, tail: Arc<Mutex<VecDeque<String>
     let _ = std::thread::Builder::new()
         .name("java-host-stderr".into())
         .spawn(move || {
+            let mut level = JavaLevel::Info;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                keep_and_log(&tail, pid, line);
+                keep_and_log(&tail, pid, line, &mut level);
             }
         });
 }
 
-fn keep_and_log(tail: &Mutex<VecDeque<String>>, pid: u32, line: String) {
-    tracing::info!(target: "java", pid, "{line}");
+/// The level of a line the host logged, read from its first word (the host's log pattern puts
+/// it there); lines without one (a stack trace, a message's next lines) keep the last level.
+#[derive(Clone, Copy)]
+enum JavaLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl JavaLevel {
+    fn of(line: &str) -> Option<JavaLevel> {
+        Some(match line.split_whitespace().next()? {
+            "ERROR" | "FATAL" => JavaLevel::Error,
+            "WARN" => JavaLevel::Warn,
+            "INFO" => JavaLevel::Info,
+            "DEBUG" | "TRACE" => JavaLevel::Debug,
+            _ => return None,
+        })
+    }
+}
+
+fn keep_and_log(tail: &Mutex<VecDeque<String>>, pid: u32, line: String, level: &mut JavaLevel) {
+    // the level word is said by ferry's own log line
+    let message = match JavaLevel::of(&line) {
+        Some(now) => {
+            *level = now;
+            line.trim_start()
+                .split_once(' ')
+                .map_or("", |(_, rest)| rest)
+        }
+        None => line.as_str(),
+    };
+    match level {
+        JavaLevel::Error => tracing::error!(target: "java", pid, "{message}"),
+        JavaLevel::Warn => tracing::warn!(target: "java", pid, "{message}"),
+        JavaLevel::Info => tracing::info!(target: "java", pid, "{message}"),
+        JavaLevel::Debug => tracing::debug!(target: "java", pid, "{message}"),
+    }
     let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
     if tail.len() == TAIL_LINES {
         tail.pop_front();
