@@ -4,6 +4,7 @@ mod error;
 mod forward;
 pub mod loggers;
 mod metrics;
+mod metrics_tasks;
 mod routes;
 
 pub use error::ApiError;

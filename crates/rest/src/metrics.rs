@@ -121,6 +121,7 @@ fn render(statuses: &[ConnectorStateInfo], process: Option<Process>) -> String {
             );
         }
     }
+    crate::metrics_tasks::render(ferry_runtime::metrics::registry(), &mut out);
     if let Some(p) = process {
         family(
             &mut out,
@@ -140,13 +141,13 @@ fn render(statuses: &[ConnectorStateInfo], process: Option<Process>) -> String {
     out
 }
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+pub(crate) fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 /// A label value, escaped as the text format wants.
-fn label(value: &str) -> String {
+pub(crate) fn label(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

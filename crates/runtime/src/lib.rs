@@ -16,6 +16,7 @@ pub mod entities;
 pub mod errors;
 pub mod herder;
 pub mod kafka;
+pub mod metrics;
 pub mod plugins;
 pub mod storage;
 pub mod worker;

@@ -14,10 +14,13 @@ pub use errant::ErrantReporter;
 pub use retry::RetryPolicy;
 pub use task_error::TaskError;
 
+use std::sync::Arc;
+
 use ferry_api::{ConnectError, Props};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 
 use crate::config::worker::WorkerConfig;
+use crate::metrics::TaskMetrics;
 
 pub const TOLERANCE: &str = "errors.tolerance";
 pub const LOG_ENABLE: &str = "errors.log.enable";
@@ -145,6 +148,9 @@ pub struct ErrorPolicy {
     /// How long a stage failing with a retriable error is tried again before the tolerance
     /// decides.
     pub retry: RetryPolicy,
+    /// The task's counters (`total-record-errors`, `total-records-skipped`,
+    /// `deadletterqueue-produce-total`).
+    pub metrics: Arc<TaskMetrics>,
 }
 
 fn flag(props: &Props, key: &str) -> bool {
@@ -167,6 +173,7 @@ impl ErrorPolicy {
             task,
             skipped: 0,
             retry: RetryPolicy::from_config(props),
+            metrics: Arc::default(),
         }
     }
 
@@ -197,6 +204,7 @@ impl ErrorPolicy {
         failure: Failure,
         record: &Consumed<'_>,
     ) -> Result<(), TaskError> {
+        TaskMetrics::add(&self.metrics.total_record_errors, 1);
         let at = format!(
             "{} of the record at topic {}, partition {}, offset {}",
             failure.stage.name(),
@@ -230,8 +238,10 @@ impl ErrorPolicy {
         }
         if let Some(dlq) = &self.dlq {
             dlq.send(&self.connector, self.task, &failure, record)?;
+            TaskMetrics::add(&self.metrics.deadletterqueue_produce_total, 1);
         }
         self.skipped += 1;
+        TaskMetrics::add(&self.metrics.total_records_skipped, 1);
         Ok(())
     }
 
@@ -240,6 +250,7 @@ impl ErrorPolicy {
     /// whose offset is committed as if it had been sent (Kafka has no dead letter queue for
     /// sources).
     pub fn source_failure(&mut self, failure: Failure, topic: &str) -> Result<(), TaskError> {
+        TaskMetrics::add(&self.metrics.total_record_errors, 1);
         let at = format!(
             "{} of a record for topic {topic} ({})",
             failure.stage.name(),
@@ -258,6 +269,7 @@ impl ErrorPolicy {
             );
         }
         self.skipped += 1;
+        TaskMetrics::add(&self.metrics.total_records_skipped, 1);
         Ok(())
     }
 

@@ -272,3 +272,28 @@ fn is_transient(e: &KafkaError) -> bool {
             | Some(RDKafkaErrorCode::Resolve)
     ) || matches!(e, KafkaError::MetadataFetch(_) | KafkaError::Canceled)
 }
+
+/// The end of a partition as the client last heard it from a fetch (librdkafka's
+/// `rd_kafka_get_watermark_offsets`): no request to the broker, so it can be read often.
+/// rdkafka has no safe wrapper for it.
+pub fn cached_high_watermark<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    partition: i32,
+) -> Option<i64> {
+    let topic = std::ffi::CString::new(topic).ok()?;
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: the client pointer is valid while `client` is borrowed; the topic is a
+    // NUL-terminated string that outlives the call; librdkafka only writes the two i64s.
+    let error = unsafe {
+        rdkafka::bindings::rd_kafka_get_watermark_offsets(
+            client.native_ptr(),
+            topic.as_ptr(),
+            partition,
+            &mut low,
+            &mut high,
+        )
+    };
+    (error == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
+        .then_some(high)
+}

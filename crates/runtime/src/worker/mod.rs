@@ -256,7 +256,14 @@ impl Worker {
         let mut instance = (entry.plugin.create)();
         let name = entry.config.get("name").map_or("", String::as_str);
         instance.initialize(self.requests.context_for(name));
-        instance.start(&resolved)?;
+        let worker = &crate::metrics::registry().worker;
+        match instance.start(&resolved) {
+            Ok(()) => crate::metrics::TaskMetrics::add(&worker.connector_startup_success_total, 1),
+            Err(e) => {
+                crate::metrics::TaskMetrics::add(&worker.connector_startup_failure_total, 1);
+                return Err(e);
+            }
+        }
         Ok(instance)
     }
 

@@ -11,6 +11,7 @@ use super::{set, ConnectorEntry, RunningTask, SharedStatus, Worker};
 use crate::entities::status::{State, Status};
 use crate::entities::TargetState;
 use crate::errors::TaskError;
+use crate::metrics::{registry, TaskMetrics};
 use crate::worker::sink::{SinkTaskRunner, SinkTaskSetup};
 use crate::worker::source::{SourceTaskRunner, SourceTaskSetup};
 
@@ -28,11 +29,16 @@ impl Worker {
             &self.ctx.worker_id,
         )));
         let span = tracing::info_span!("task", connector = %connector, task = id);
+        // Whether the task got as far as running: a failure before is a failed start.
+        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let running = {
             let status = status.clone();
             let worker_id = self.ctx.worker_id.clone();
             let paused = signals.paused.clone();
+            let started = started.clone();
             move || {
+                started.store(true, std::sync::atomic::Ordering::Relaxed);
+                TaskMetrics::add(&registry().worker.task_startup_success_total, 1);
                 let state = if *paused.borrow() {
                     State::Paused
                 } else {
@@ -100,6 +106,9 @@ impl Worker {
                     Ok(Err(e)) => Some(e.trace()),
                     Err(join_error) => Some(format!("the task panicked: {join_error}")),
                 };
+                if failure.is_some() && !started.load(std::sync::atomic::Ordering::Relaxed) {
+                    TaskMetrics::add(&registry().worker.task_startup_failure_total, 1);
+                }
                 match failure {
                     Some(trace) => {
                         tracing::error!("task failed: {trace}");

@@ -100,6 +100,7 @@ impl DistributedHerder {
                 shared.generation = joined.generation;
                 shared.protocol = Some(protocol);
             }
+            crate::metrics::TaskMetrics::add(&crate::metrics::registry().worker.rebalance_total, 1);
             tracing::info!(
                 generation = joined.generation,
                 leader = joined.is_leader(),

@@ -10,7 +10,7 @@
 mod consumer;
 mod rebalance;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,7 @@ use crate::errors::{
     TaskError,
 };
 use crate::kafka;
+use crate::metrics::{registry, TaskMetrics};
 use crate::worker::task_control::TaskSignals;
 
 /// Records handed to one `put` at most (Kafka's `max.poll.records` default).
@@ -80,6 +81,7 @@ pub struct SinkTaskRunner {
     errors: Arc<Mutex<ErrorPolicy>>,
     /// `errors.retry.*`, kept out of the lock: it is consulted for every record.
     retry: RetryPolicy,
+    metrics: Arc<TaskMetrics>,
 }
 
 impl SinkTaskRunner {
@@ -96,13 +98,15 @@ impl SinkTaskRunner {
                 transform_chain(&setup.connector_props)?,
             )
         };
-        let errors = ErrorPolicy::new(
+        let mut errors = ErrorPolicy::new(
             &setup.worker,
             &setup.connector,
             setup.task_id,
             &setup.connector_props,
         )
         .await?;
+        let metrics = registry().task_started(&setup.connector, setup.task_id, true);
+        errors.metrics = metrics.clone();
         let retry = errors.retry;
         let errors = Arc::new(Mutex::new(errors));
         let context = SinkTaskContext::new();
@@ -150,6 +154,7 @@ impl SinkTaskRunner {
             last_topic: String::new(),
             errors,
             retry,
+            metrics,
         })
     }
 
@@ -182,6 +187,7 @@ impl SinkTaskRunner {
         let mut delivery = self.delivery.lock().await;
         let closed = delivery.task.close(&self.context.assignment()).await;
         let stopped = delivery.task.stop().await;
+        registry().task_stopped(&self.setup.connector, self.setup.task_id, &self.metrics);
         result?;
         committed?;
         closed?;
@@ -198,12 +204,18 @@ impl SinkTaskRunner {
             let batch = tokio::task::block_in_place(|| self.take_batch())?;
             // A rebalance during the poll may have taken partitions of records in the batch.
             let Batch { records, read, .. } = self.follow_rebalances(batch)?;
+            TaskMetrics::add(&self.metrics.sink_record_read_total, read.len());
             if !records.is_empty() {
                 // Where each partition of the poll starts, to read it again should `put` ask.
                 let starts = read_starts(&read);
                 let mut delivery = self.delivery.lock().await;
+                let (count, putting) = (records.len(), Instant::now());
                 match delivery.task.put(records).await {
-                    Ok(()) => retry_delay = RETRY_FIRST_DELAY,
+                    Ok(()) => {
+                        self.metrics.put_batch.record(putting.elapsed());
+                        TaskMetrics::add(&self.metrics.sink_record_send_total, count);
+                        retry_delay = RETRY_FIRST_DELAY;
+                    }
                     Err(e) if e.is_retriable() => {
                         drop(delivery);
                         // As Kafka does: the same records come again, after a pause that grows
@@ -247,11 +259,46 @@ impl SinkTaskRunner {
 
     /// Flushes what was put (through `pre_commit`) and commits its offsets.
     async fn commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
+        let started = Instant::now();
         let mut delivery = self.delivery.lock().await;
-        if let Some(offsets) = delivery.prepare_commit(&self.errors).await? {
-            tokio::task::block_in_place(|| delivery.commit(&self.consumer, offsets, mode))?;
+        match delivery.prepare_commit(&self.errors).await? {
+            Some(offsets) => {
+                tokio::task::block_in_place(|| delivery.commit(&self.consumer, offsets, mode))?;
+                self.metrics.offset_commit.record(started.elapsed());
+            }
+            None => TaskMetrics::add(&self.metrics.offset_commit_skip_total, 1),
         }
+        drop(delivery);
+        self.note_lag();
         Ok(())
+    }
+
+    /// Each assigned partition's lag (the end of the partition less the consumer's position),
+    /// from what the consumer already knows: no request to the broker.
+    fn note_lag(&self) {
+        let Ok(positions) = self.consumer.position() else {
+            return;
+        };
+        let mut lag = BTreeMap::new();
+        for tp in positions.elements() {
+            let (Some(position), Some(high)) = (
+                tp.offset().to_raw(),
+                kafka::cached_high_watermark(self.consumer.client(), tp.topic(), tp.partition()),
+            ) else {
+                continue;
+            };
+            if position >= 0 && high >= 0 {
+                lag.insert(
+                    (tp.topic().to_string(), tp.partition()),
+                    (high - position).max(0),
+                );
+            }
+        }
+        *self
+            .metrics
+            .partition_lag
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = lag;
     }
 
     /// Acts on what rebalances did while the batch was read: fails the task if it failed in

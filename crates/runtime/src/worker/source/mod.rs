@@ -29,6 +29,7 @@ use crate::errors::TaskError;
 use crate::errors::{failure, ErrorPolicy, Failure, Stage};
 use crate::kafka::topic_creation::TopicCreation;
 use crate::kafka::{self, TopicCreator};
+use crate::metrics::{registry, TaskMetrics};
 use crate::storage::offset_store::OffsetStore;
 use crate::storage::offsets_file::ConnectorOffsetReader;
 use crate::worker::source::submitted::{RecordId, SubmittedRecords};
@@ -44,6 +45,7 @@ struct DeliveryContext {
     submitted: Arc<Mutex<SubmittedRecords>>,
     acked: Arc<AtomicU64>,
     failure: Arc<Mutex<Option<String>>>,
+    metrics: Arc<TaskMetrics>,
 }
 
 impl ClientContext for DeliveryContext {
@@ -67,6 +69,7 @@ impl ProducerContext for DeliveryContext {
                     .unwrap_or_else(|p| p.into_inner())
                     .ack(id);
                 self.acked.fetch_add(1, Ordering::Relaxed);
+                TaskMetrics::add(&self.metrics.source_record_write_total, 1);
             }
             Err((e, _)) => {
                 let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
@@ -174,10 +177,14 @@ impl SourceTaskRunner {
             setup.task_id,
             &setup.connector_props,
         );
+        let metrics = registry().task_started(&setup.connector, setup.task_id, false);
+        let mut errors = errors;
+        errors.metrics = metrics.clone();
         let context = DeliveryContext {
             submitted: Arc::new(Mutex::new(SubmittedRecords::default())),
             acked: Arc::new(AtomicU64::new(0)),
             failure: Arc::new(Mutex::new(None)),
+            metrics,
         };
         let props = producer_props(
             &setup.worker,
@@ -230,6 +237,11 @@ impl SourceTaskRunner {
         let background = committer.finish().await;
         self.out.flush_producer().await;
         let committed = self.commit_offsets().await;
+        registry().task_stopped(
+            &self.out.setup.connector,
+            self.out.setup.task_id,
+            &self.out.context.metrics,
+        );
         result?;
         stopped.map_err(TaskError::Connect)?;
         background?;
@@ -246,6 +258,7 @@ impl SourceTaskRunner {
                 self.task.commit().await.map_err(TaskError::Connect)?;
             }
             stall.check(&self.out.context);
+            let polling = Instant::now();
             self.task
                 .poll_into(&mut records)
                 .await
@@ -253,6 +266,9 @@ impl SourceTaskRunner {
             if records.is_empty() {
                 continue;
             }
+            let metrics = &self.out.context.metrics;
+            metrics.poll_batch.record(polling.elapsed());
+            TaskMetrics::add(&metrics.source_record_poll_total, records.len());
             self.out.send(&mut records).await?;
             // A file's lines are read without ever waiting: let other tasks on this thread run
             // now and then.
@@ -297,6 +313,7 @@ impl SourceTaskRunner {
             &out.context.submitted,
             &out.setup.offsets,
             &out.setup.connector,
+            &out.context.metrics,
         )
         .await?
         {
@@ -332,6 +349,7 @@ impl Committer {
             .offset_flush_interval()
             .max(Duration::from_millis(1));
         let submitted = out.context.submitted.clone();
+        let metrics = out.context.metrics.clone();
         let store = out.setup.offsets.clone();
         let connector = out.setup.connector.clone();
         let state = shared.clone();
@@ -345,7 +363,7 @@ impl Committer {
                         _ = ticks.tick() => {}
                         _ = stopped.changed() => return,
                     }
-                    match persist_offsets(&submitted, &store, &connector).await {
+                    match persist_offsets(&submitted, &store, &connector, &metrics).await {
                         Ok(true) => state.committed.store(true, Ordering::Release),
                         Ok(false) => {}
                         Err(e) => {
@@ -392,20 +410,24 @@ async fn persist_offsets(
     submitted: &Mutex<SubmittedRecords>,
     store: &Arc<dyn OffsetStore>,
     connector: &str,
+    metrics: &TaskMetrics,
 ) -> Result<bool, TaskError> {
     let committable = submitted
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take_committable();
     if committable.is_empty() {
+        TaskMetrics::add(&metrics.offset_commit_skip_total, 1);
         return Ok(false);
     }
+    let started = Instant::now();
     let store = store.clone();
     let connector = connector.to_string();
     tokio::task::spawn_blocking(move || store.commit(&connector, &committable))
         .await
         .map_err(|e| TaskError::Internal(format!("offset commit did not finish: {e}")))?
         .map_err(|e| TaskError::Internal(e.to_string()))?;
+    metrics.offset_commit.record(started.elapsed());
     tracing::debug!("committed source offsets");
     Ok(true)
 }
@@ -532,6 +554,10 @@ impl Outbound {
             ids.extend(records.iter_mut().map(|r| {
                 submitted.submit(&r.source_partition, std::mem::take(&mut r.source_offset))
             }));
+            self.context
+                .metrics
+                .source_record_active_count
+                .store(submitted.outstanding() as u64, Ordering::Relaxed);
         }
         let mut sent = Ok(());
         for (record, id) in records.drain(..).zip(ids.iter().copied()) {
