@@ -192,4 +192,20 @@ fn record_counters_equal_the_records_moved_and_a_skipped_record_is_counted() {
             .unwrap_or_default();
         assert!(n >= 2.0, "{name} = {n}");
     }
+    // Every metric the Grafana dashboard queries is one the worker exports.
+    let dashboard = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/grafana-dashboard.json"),
+    )
+    .expect("docs/grafana-dashboard.json");
+    let names: std::collections::BTreeSet<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .filter(|w| w.starts_with("kafka_connect_") || w.starts_with("process_"))
+        .collect();
+    assert!(names.len() > 10, "{names:?}");
+    for name in names {
+        assert!(
+            text.contains(&format!("# TYPE {name} ")),
+            "the dashboard queries {name}, which /metrics does not export"
+        );
+    }
 }
