@@ -220,6 +220,16 @@ fn compare_with_debezium(variant: &str, runs: Runs) {
             (status["tasks"][0]["state"] == "RUNNING").then_some(status)
         });
         assert_eq!(status["connector"]["version"], "3.6.1.Final", "{status}");
+        // The jar's transforms are listed too, for Java connectors to use.
+        let (_, all) = ferry.get("/connector-plugins?connectorsOnly=false");
+        assert!(
+            all.as_array().into_iter().flatten().any(|p| {
+                p["class"] == "io.debezium.transforms.ExtractNewRecordState"
+                    && p["type"] == "transformation"
+                    && p["version"] == "3.6.1.Final"
+            }),
+            "{all}"
+        );
     }
 
     let tables = ["golden.compat.all_types", "golden.compat.customers"];

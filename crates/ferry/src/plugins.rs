@@ -1,6 +1,7 @@
 //! The connectors this worker can run: ferry's own, then the Java ones of `plugin.path`.
 
 use ferry_runtime::config::worker::WorkerConfig;
+use ferry_runtime::entities::PluginInfo;
 use ferry_runtime::plugins::Plugins;
 
 /// Built-ins come first, so that where a jar answers to the same class the built-in runs unless
@@ -9,13 +10,13 @@ pub async fn load(config: &WorkerConfig) -> Plugins {
     let mut connectors = ferry_connectors::plugins();
     let worker = config.originals().clone();
     // Scanning may start a JVM for a second or more: keep it off the async threads.
-    let java = tokio::task::spawn_blocking(move || ferry_java::connector_plugins(&worker))
+    let java = tokio::task::spawn_blocking(move || ferry_java::plugins(&worker))
         .await
         .unwrap_or_else(|e| {
             tracing::error!("the scan of plugin.path did not finish: {e}");
-            Vec::new()
+            Default::default()
         });
-    for plugin in &java {
+    for plugin in &java.connectors {
         if let Some(builtin) = connectors.iter().find(|b| b.answers_to(plugin.class)) {
             tracing::info!(
                 class = plugin.class,
@@ -26,6 +27,15 @@ pub async fn load(config: &WorkerConfig) -> Plugins {
             );
         }
     }
-    connectors.extend(java);
-    Plugins::new(connectors)
+    connectors.extend(java.connectors);
+    let others = java
+        .others
+        .into_iter()
+        .map(|(class, kind, version)| PluginInfo {
+            class,
+            kind,
+            version,
+        })
+        .collect();
+    Plugins::new(connectors).with_others(others)
 }

@@ -26,11 +26,37 @@ pub use connector::{JavaConnector, JavaPluginRef};
 pub use host::HostSettings;
 pub use worker_host::WorkerHost;
 
-/// The Java connectors in the worker's `plugin.path`, ready to register beside the built-in
-/// ones. No `plugin.path`, no JVM: nothing is started. Otherwise the plugins are known from the
-/// last scan of the same jars, or from a scan by a short-lived host; the host that runs them
-/// starts when the first Java connector does.
-pub fn connector_plugins(worker: &Props) -> Vec<ConnectorPlugin> {
+/// The Java plugins of the worker's `plugin.path`.
+#[derive(Default)]
+pub struct JavaPlugins {
+    /// Its connectors, ready to register beside the built-in ones.
+    pub connectors: Vec<ConnectorPlugin>,
+    /// Its converters, header converters, transforms and predicates, as (class, type, version),
+    /// for `GET /connector-plugins?connectorsOnly=false`: a Java connector's configuration may
+    /// name them.
+    pub others: Vec<(String, String, String)>,
+}
+
+/// The Java plugins in the worker's `plugin.path`. No `plugin.path`, no JVM: nothing is
+/// started. Otherwise the plugins are known from the last scan of the same jars, or from a scan
+/// by a short-lived host; the host that runs them starts when the first Java connector does.
+pub fn plugins(worker: &Props) -> JavaPlugins {
+    let others = |scanned: &[scan::ScannedPlugin]| {
+        scanned
+            .iter()
+            // Kafka's own converters and transforms (the host's classpath) are ferry's built-ins.
+            .filter(|p| p.location != "classpath" && p.kind != "source" && p.kind != "sink")
+            .map(|p| (p.class.clone(), p.kind.clone(), p.version.clone()))
+            .collect()
+    };
+    let (connectors, scanned) = connector_plugins(worker);
+    JavaPlugins {
+        connectors,
+        others: others(&scanned),
+    }
+}
+
+fn connector_plugins(worker: &Props) -> (Vec<ConnectorPlugin>, Vec<scan::ScannedPlugin>) {
     let plugin_path: Vec<String> = worker
         .get("plugin.path")
         .map(|v| ferry_api::config::split_list(v))
@@ -39,7 +65,7 @@ pub fn connector_plugins(worker: &Props) -> Vec<ConnectorPlugin> {
         .filter(|p| !p.is_empty())
         .collect();
     if plugin_path.is_empty() {
-        return Vec::new();
+        return Default::default();
     }
     let discovery = worker
         .get("plugin.discovery")
@@ -49,7 +75,7 @@ pub fn connector_plugins(worker: &Props) -> Vec<ConnectorPlugin> {
         Ok(settings) => settings,
         Err(why) => {
             tracing::warn!("plugin.path is set but its Java plugins cannot run: {why}");
-            return Vec::new();
+            return Default::default();
         }
     };
     let request = scan::ScanRequest {
@@ -64,7 +90,7 @@ pub fn connector_plugins(worker: &Props) -> Vec<ConnectorPlugin> {
                 "could not scan plugin.path for Java plugins; only ferry's own connectors \
                  run: {e}"
             );
-            return Vec::new();
+            return Default::default();
         }
     };
     let host = Arc::new(WorkerHost::new(Ok(settings), worker.clone()));
@@ -95,7 +121,7 @@ pub fn connector_plugins(worker: &Props) -> Vec<ConnectorPlugin> {
             "Java connector found in plugin.path"
         );
     }
-    connectors
+    (connectors, scanned)
 }
 
 /// A registry entry for a Java connector. Names live as long as the worker: they are leaked

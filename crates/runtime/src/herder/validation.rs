@@ -67,6 +67,17 @@ pub fn plugin_infos(plugins: &Plugins, connectors_only: bool) -> Vec<PluginInfo>
             .collect();
         predicates.sort_by(|a, b| a.class.cmp(&b.class));
         infos.extend(predicates);
+        // Those of Java plugins, for Java connectors, by type then class.
+        let order = [
+            "converter",
+            "header_converter",
+            "transformation",
+            "predicate",
+        ];
+        let rank = |kind: &str| order.iter().position(|k| *k == kind).unwrap_or(order.len());
+        let mut java = plugins.other_infos().to_vec();
+        java.sort_by(|a, b| (rank(&a.kind), &a.class).cmp(&(rank(&b.kind), &b.class)));
+        infos.extend(java);
     }
     infos
 }

@@ -13,11 +13,26 @@ pub struct Plugins {
     /// Built-in connectors first: where a Java plugin answers to the same name, the built-in
     /// runs unless `connector.plugin.version` asks for the other.
     connectors: Vec<ConnectorPlugin>,
+    /// Converters, transforms and predicates of Java plugins, which Java connectors may use.
+    others: Vec<PluginInfo>,
 }
 
 impl Plugins {
     pub fn new(connectors: Vec<ConnectorPlugin>) -> Plugins {
-        Plugins { connectors }
+        Plugins {
+            connectors,
+            others: Vec::new(),
+        }
+    }
+
+    pub fn with_others(mut self, others: Vec<PluginInfo>) -> Plugins {
+        self.others = others;
+        self
+    }
+
+    /// The Java plugins' converters, transforms and predicates.
+    pub fn other_infos(&self) -> &[PluginInfo] {
+        &self.others
     }
 
     /// The connector plugin for a class name, simple name or alias.
