@@ -42,20 +42,23 @@ num_median() {
     fi
 }
 
-# The kinds of worker: "ferry", "java" (Apache Kafka Connect), and "bare" (the bare librdkafka
-# programs, in run.sh).
+# The kinds of worker: "ferry", "java" (Apache Kafka Connect), "bare" (the bare librdkafka
+# programs, in run.sh) and "ferry-jar" (ferry running a connector's jar from plugin.path in its
+# Java plugin host instead of its built-in connector of the same class, in mysql-cdc.sh).
 kind_name() {
     case $1 in
         ferry) echo "ferry" ;;
+        ferry-jar) echo "ferry + Java plugin host" ;;
         java) echo "Kafka Connect $KAFKA_VERSION" ;;
         bare) echo "bare librdkafka" ;;
         *) echo "$1" ;;
     esac
 }
-# check_kinds KIND...: fails unless each is ferry or java
+# check_kinds KIND...: fails unless each is one of KNOWN_KINDS (ferry and java unless the script
+# says otherwise)
 check_kinds() {
-    local k
-    for k in "$@"; do [[ $k == ferry || $k == java ]] || die "unknown kind '$k' (ferry or java)"; done
+    local k known=${KNOWN_KINDS:-ferry java}
+    for k in "$@"; do [[ " $known " == *" $k "* ]] || die "unknown kind '$k' (${known// / or })"; done
 }
 
 # The log line each kind writes when it joined the worker group (a completed rebalance round).
@@ -97,6 +100,8 @@ build_and_start_kafka() {
     if [[ -n ${BENCH_KAFKA_BOOTSTRAP:-} ]]; then
         KAFKA_BOOTSTRAP=$BENCH_KAFKA_BOOTSTRAP
         KAFKA_DIR=${BENCH_KAFKA_DIR:?BENCH_KAFKA_DIR must name the folder of the shared broker}
+        # its process, when the caller says, for the broker's CPU in the reports (never stopped here)
+        KAFKA_PID=${BENCH_KAFKA_PID:-}
         say "using the Apache Kafka node on $KAFKA_BOOTSTRAP (data in ${KAFKA_DIR#"$ROOT"/})"
         return
     fi

@@ -41,6 +41,9 @@ PREFIX=jdbcbench   # the tables: jdbcbench_copy, jdbcbench_ferry_500, ...
 # replaced below by one that also stops what this script started
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 source "$ROOT/bench/cluster-lib.sh"
+# lib.sh: stop_pid, the sums, launch_standalone/wait_ready, connector_failed/_states
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/bench/lib.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/databases.sh
 source "$ROOT/scripts/databases.sh"
 
@@ -60,20 +63,6 @@ kind_label() {
 # what this script starts, stopped on exit (before the broker, and PostgreSQL if it started it)
 
 PROG_PID="" GROUP_PID=""
-stop_pid() { # PID SECONDS: SIGTERM, SIGKILL after SECONDS; reaps it
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < $2 * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        nap 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "pid $pid did not stop within $2 s of SIGTERM; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
 jdbc_sink_cleanup() {
     stop_pid "$GROUP_PID" 5
     GROUP_PID=""
@@ -89,17 +78,6 @@ trap 'say "received SIGTERM"; exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-per_sec() { awk -v n="$1" -v us="$2" 'BEGIN { if (us > 0) printf "%.0f", n / (us / 1e6); else print "n/a" }'; }
-secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
-minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
-divide() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0 || a == "") print "n/a"; else printf f, a / b }'; }
-machine_busy() { awk -v hz="$CLK_TCK" '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit }' /proc/stat; }
-cpu_or_na() { if [[ -n $1 ]] && [[ -r /proc/$1/stat ]]; then cpu_seconds "$1"; else echo n/a; fi; }
-minus_na() { if [[ $1 == n/a || $2 == n/a ]]; then echo n/a; else minus "$1" "$2"; fi; }
-mb_na() { if [[ $1 == n/a || -z $1 ]]; then echo n/a; else mb "$1"; fi; }
-reset_peak_rss() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || HWM_RESET=no; }
-HWM_RESET=yes
 
 # PostgreSQL as the user ferry over TCP (scripts/databases.sh's server, port FERRY_POSTGRES_PORT)
 PG_HOST=127.0.0.1
@@ -158,15 +136,6 @@ put() { FIG[$1,$2]=$3; } # RUN METRIC VALUE
 get() { echo "${FIG[$1,$2]:-n/a}"; }
 RUNS=""
 
-connector_failed() {
-    curl -s -m 5 "$REST/connectors/$1/status" 2>/dev/null | jq -r '
-        [.connector] + (.tasks // []) | map(select(.state == "FAILED"))
-        | if length > 0 then .[0] | "FAILED: " + (.trace // "(no trace)") else empty end' 2>/dev/null || true
-}
-connector_states() {
-    curl -s -m 5 "$REST/connectors/$1/status" 2>/dev/null |
-        jq -r '"connector " + .connector.state + ", tasks " + ([.tasks[]? | .state] | join(","))' 2>/dev/null || echo "no answer"
-}
 field() { awk -v e="$2" -v f="$3" '$1 == e { print $f; exit }' "$1" 2>/dev/null || true; } # FILE EVENT FIELD
 
 # fail_run RUN WHAT: records why the run stopped, with its log's errors
@@ -227,7 +196,7 @@ run_copy() {
 # and the group's committed offset is the topic's end
 
 run_sink() {
-    local kind=$1 batch=$2 run=$1-$2 dir=$WORK/$1-$2 name table port ready_path t0 code
+    local kind=$1 batch=$2 run=$1-$2 dir=$WORK/$1-$2 name table port t0 code
     local table_seen="" table_done="" group_done="" next_check=0 trouble last_committed=-1 last_change
     name=$PREFIX-$kind-$batch-$RUN_ID
     table=${PREFIX}_${kind}_${batch}
@@ -266,29 +235,14 @@ run_sink() {
     KLOG=$dir/worker.log
     now
     t0=$NOW_US
-    if [[ $kind == java ]]; then
-        "$ROOT/scripts/kafka/connect.sh" standalone "$dir/worker.properties" >"$KLOG" 2>&1 &
-        ready_path=/health
-    else
-        LOG_DIR=$dir/logs "$FERRY" standalone "$dir/worker.properties" >"$KLOG" 2>&1 &
-        ready_path=/
+    launch_standalone "$kind" "$dir/worker.properties" "$KLOG"
+    if ! wait_ready "$t0" 120; then
+        fail_run "$run" "$READY_ERROR"
+        stop_pid "$PROG_PID" 30
+        PROG_PID=""
+        return 0
     fi
-    PROG_PID=$!
-    while :; do
-        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$REST$ready_path" || true)
-        [[ $code == 200 ]] && break
-        if ! kill -0 "$PROG_PID" 2>/dev/null; then
-            wait "$PROG_PID" || true
-            PROG_PID=""
-            fail_run "$run" "the worker exited while starting"
-            return 0
-        fi
-        now
-        if ((NOW_US - t0 > 120000000)); then fail_run "$run" "the worker did not answer $ready_path within 120 s"; stop_pid "$PROG_PID" 30; PROG_PID=""; return 0; fi
-        nap 0.05
-    done
-    now
-    put "$run" ready_s "$(secs $((NOW_US - t0)))"
+    put "$run" ready_s "$(secs $((READY_US - t0)))"
     say "$(kind_label "$kind") answers on $REST after $(get "$run" ready_s) s (pid $PROG_PID, log ${KLOG#"$ROOT"/})"
 
     # the group's committed offsets, watched from outside it (OffsetFetch only)
@@ -339,7 +293,7 @@ run_sink() {
         if [[ -z $group_done ]] && ! kill -0 "$GROUP_PID" 2>/dev/null; then
             wait "$GROUP_PID" 2>/dev/null || true
             GROUP_PID=""
-            group_done=$(field "$dir/group.txt" done 2)
+            group_done=$(field "$dir/group.txt" "done" 2)
             [[ -n $group_done ]] || { fail="watch_group gave up: $(cat "$dir/group.err")"; break; }
         fi
         [[ -n $table_done && -n $group_done ]] && break

@@ -3,10 +3,13 @@
 # real Debezium 3.6.1.Final's on Apache Kafka Connect 4.4.0, the same MariaDB, the same broker, the
 # same connector config and converters (JsonConverter, schemas.enable=true, keys and values), one
 # after the other in one run. For each kind: a snapshot of a table of ROWS rows, then ROWS more
-# rows inserted while the connector streams the binlog. See bench/README.md.
+# rows inserted while the connector streams the binlog. The kind ferry-jar is ferry running
+# Debezium's jar itself, in its Java plugin host, instead of its own connector of the same class
+# (connector.plugin.version=3.6.1.Final). See bench/README.md.
 #
 #   KINDS="ferry java" bench/mysql-cdc.sh
-#   env: KINDS=the workers measured ("ferry"; "ferry java"), ROWS=rows in bench.cdc before the
+#   KINDS="ferry-jar java" bench/mysql-cdc.sh
+#   env: KINDS=the workers measured, any of ferry, ferry-jar, java ("ferry"), ROWS=rows in bench.cdc before the
 #        snapshot (1000000), CHANGES=rows inserted while streaming (ROWS), BATCH=rows per INSERT
 #        statement while streaming, each its own transaction (1000), TIMEOUT_S=per phase (3600),
 #        SETTLE_S=pause between the end of the snapshot and the first insert (5), QUIET_S=wait
@@ -17,7 +20,9 @@
 #        or shared (scripts/databases.sh's ensure_mariadb: the server on 3306 the tests use; a
 #        restart of it by something else during a kind's run makes that kind run again, up to
 #        ATTEMPTS times (3)), FERRY_WORKER_PROPS=lines added to ferry's worker properties (none;
-#        for a diagnosis, e.g. "producer.queue.buffering.max.kbytes=32768"; the report says so)
+#        for a diagnosis, e.g. "producer.queue.buffering.max.kbytes=32768"; the report says so;
+#        ferry-jar too), FERRY_JAVA_HOST=a built plugin host to use (else ensure_java_host builds
+#        java/plugin-host), KAFKA_HEAP_OPTS=the plugin host's heap (its default: -Xmx2G)
 set -euo pipefail
 export LC_ALL=C
 
@@ -40,15 +45,21 @@ TOTAL=$((ROWS + CHANGES))
 WORK=${BENCH_WORK_ROOT:-$ROOT/bench/work}/mysql-cdc
 RESULTS=$ROOT/bench/results
 CLASS=io.debezium.connector.mariadb.MariaDbConnector
+JAR_VERSION=3.6.1.Final # connector.plugin.version of ferry-jar: Debezium's jar, not ferry's connector
 
 # cluster-lib.sh: the shared broker (BENCH_KAFKA_*), BENCH_BUILT, say/die, nap/now, mb,
 # cpu_seconds, peak_rss_kb, kind_name, check_kinds, machine_line, ferry_revision; its EXIT trap
 # stops the broker it started (replaced below by one that also stops what this script started)
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 source "$ROOT/bench/cluster-lib.sh"
+# lib.sh: stop_pid, the sums, launch_standalone/wait_ready, connector_failed/_states, the topic
+# watcher, topic_counts, the worker's process tree (tree_cpu, tree_hwm, the RSS sampler)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/bench/lib.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/databases.sh
 source "$ROOT/scripts/databases.sh"
 
+KNOWN_KINDS="ferry ferry-jar java"
 # shellcheck disable=SC2086  # KINDS is a list
 check_kinds $KINDS
 ((ROWS > 0 && CHANGES > 0 && BATCH > 0 && TIMEOUT_S > 0)) || die "ROWS, CHANGES, BATCH and TIMEOUT_S must be at least 1"
@@ -56,31 +67,18 @@ check_kinds $KINDS
 [[ $MARIADB == private || $MARIADB == shared ]] || die "MARIADB must be private or shared"
 has_java() { [[ " $KINDS " == *" java "* ]]; }
 has_ferry() { [[ " $KINDS " == *" ferry "* ]]; }
+has_jar() { [[ " $KINDS " == *" ferry-jar "* ]]; }
 
 # ---------------------------------------------------------------------------------------------
 # what this script starts, stopped on exit (before the broker, and MariaDB if it started it)
 
-PROG_PID="" WATCH_PID="" WRITER_PID="" MDB_PID=""
-# stop_pid PID SECONDS: SIGTERM, SIGKILL after SECONDS; reaps it
-stop_pid() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < $2 * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        nap 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "pid $pid did not stop within $2 s of SIGTERM; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
+PROG_PID="" WATCH_PID="" WRITER_PID="" MDB_PID="" SAMPLER_PID=""
 mysql_cdc_cleanup() {
     stop_pid "$WRITER_PID" 5
     WRITER_PID=""
     stop_pid "$WATCH_PID" 5
     WATCH_PID=""
+    stop_sampler
     stop_pid "$PROG_PID" 30
     PROG_PID=""
     stop_private_mariadb
@@ -94,19 +92,6 @@ trap 'say "received SIGTERM"; exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-per_sec() { awk -v n="$1" -v us="$2" 'BEGIN { if (us > 0) printf "%.0f", n / (us / 1e6); else print "n/a" }'; }
-secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
-minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
-divide() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0 || a == "") print "n/a"; else printf f, a / b }'; }
-# CPU seconds the whole machine was busy (all CPUs; /proc/stat: user nice system irq softirq steal)
-machine_busy() { awk -v hz="$CLK_TCK" '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit }' /proc/stat; }
-# cpu_or_na PID: cpu_seconds of PID, or n/a without one
-cpu_or_na() { if [[ -n $1 ]] && [[ -r /proc/$1/stat ]]; then cpu_seconds "$1"; else echo n/a; fi; }
-minus_na() { if [[ $1 == n/a || $2 == n/a ]]; then echo n/a; else minus "$1" "$2"; fi; }
-# reset_peak_rss PID: VmHWM starts again from the current RSS (Linux >= 4.0, clear_refs 5)
-reset_peak_rss() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || HWM_RESET=no; }
-HWM_RESET=yes
 
 # MARIADB=private: a MariaDB server of the script's own (Debian's binaries, as scripts/databases.sh
 # installs them), with the settings databases.sh gives the shared one (server_id 1, binlog ROW,
@@ -200,35 +185,6 @@ write_inserts() {
     STATEMENTS=$(wc -l <"$WORK/inserts.sql")
 }
 
-# start_watcher TOPIC COUNT OUT: the topic's end offsets every 10 ms (watch_topic) until COUNT
-# records were added; returns once it has read them a first time
-start_watcher() {
-    local i
-    "$BIN/watch_topic" --brokers "$KAFKA_BOOTSTRAP" --topic "$1" --count "$2" --interval-ms 10 \
-        --progress-ms 1000 --timeout-s "$((TIMEOUT_S + 60))" >"$3" 2>"$3.err" &
-    WATCH_PID=$!
-    for ((i = 0; i < 3000; i++)); do
-        grep -q '^ready ' "$3" 2>/dev/null && return 0
-        kill -0 "$WATCH_PID" 2>/dev/null || die "watch_topic exited: $(cat "$3.err")"
-        nap 0.01
-    done
-    die "watch_topic did not read $1's end offsets within 30 s"
-}
-# watcher_field OUT EVENT FIELD: field 2 (time, µs since the epoch) or 3 (end offset) of a line
-watcher_field() { awk -v e="$2" -v f="$3" '$1 == e { print $f; exit }' "$1" 2>/dev/null || true; }
-
-# connector_trouble NAME: the connector's or its task's state and trace when one is FAILED, or a
-# note when there is no task yet; nothing when all is RUNNING
-connector_failed() {
-    curl -s -m 5 "$REST/connectors/$1/status" 2>/dev/null | jq -r '
-        [.connector] + (.tasks // []) | map(select(.state == "FAILED"))
-        | if length > 0 then .[0] | "FAILED: " + (.trace // "(no trace)") else empty end' 2>/dev/null || true
-}
-connector_states() {
-    curl -s -m 5 "$REST/connectors/$1/status" 2>/dev/null |
-        jq -r '"connector " + .connector.state + ", tasks " + ([.tasks[]? | .state] | join(","))' 2>/dev/null || echo "no answer"
-}
-
 # wait_phase NAME OUT: waits until the watcher OUT is done (it exits then: checked every 20 ms
 # with builtins only; the connector's status, MariaDB's process and the watcher's progress every
 # 5 s, so that the loop costs next to no CPU); sets FAIL_REASON instead when the worker exits, the
@@ -293,12 +249,6 @@ wait_phase() {
     done
 }
 
-# topic_counts PREFIX: "topic<TAB>records" for every topic whose name starts with PREFIX, by
-# Kafka's own GetOffsetShell (end offset - start offset; compat/debezium/dump.py)
-topic_counts() {
-    python3 "$ROOT/compat/debezium/dump.py" topics "$KAFKA_BOOTSTRAP" | awk -F'\t' -v p="$1" 'index($1, p) == 1'
-}
-
 # verify TOPIC: every record read back (bench program dump_topic) — how many of each op, how many
 # distinct ids (keys), the smallest and largest, whether every snapshot read comes before every
 # insert — into VERIFY_LINE and VERIFY_OK
@@ -349,8 +299,6 @@ RESULT_KINDS=""
 put() { FIG[$1,$2]=$3; }   # KIND METRIC VALUE
 get() { echo "${FIG[$1,$2]:-n/a}"; }
 KIND_NO=0
-# mb_na KB: megabytes, or n/a
-mb_na() { if [[ $1 == n/a || -z $1 ]]; then echo n/a; else mb "$1"; fi; }
 
 # phase_start / phase_end KIND PHASE: the CPU seconds of the worker, the broker, MariaDB and the
 # whole machine at the start and the end of a phase (and the worker's peak RSS over it)
@@ -364,18 +312,32 @@ db_pid() {
     p=$(pidof mariadbd || pidof mysqld || true)
     echo "${p%% *}"
 }
-phase_start() {
-    P_RSS=$(rss_kb "$PROG_PID")
-    reset_peak_rss "$PROG_PID"
+# The worker is its process tree (lib.sh): ferry, with the JVM of its plugin host under ferry-jar
+# (started when the connector is created), or Kafka Connect's JVM. CPU: the tree's; peak RSS:
+# each process's VmHWM (reset at the phase's start) summed — the process's own for a worker of
+# one process, an upper bound for ferry-jar — and the tree's total RSS sampled every 100 ms.
+phase_start() { # KIND PHASE
+    stop_sampler
+    P_RSS=$(tree_rss "$PROG_PID")
+    tree_reset_peak "$PROG_PID"
+    start_sampler "$PROG_PID" "$WORK/$1/rss-$2.txt"
     DB_PID=$(db_pid)
-    P_CPU=$(cpu_seconds "$PROG_PID") P_BROKER=$(cpu_or_na "$KAFKA_PID") P_DB=$(cpu_or_na "$DB_PID") P_MACHINE=$(machine_busy)
+    P_CPU=$(tree_cpu "$PROG_PID") P_BROKER=$(cpu_or_na "$KAFKA_PID") P_DB=$(cpu_or_na "$DB_PID") P_MACHINE=$(machine_busy)
+    P_ROOT_CPU=$(tree_cpu "$PROG_PID" root) P_JVM_CPU=$(tree_cpu "$PROG_PID" java)
 }
 phase_end() { # KIND PHASE EVENTS T0 DONE_US FIRST_US
     local kind=$1 ph=$2 events=$3 t0=$4 done=$5 first=$6 cpu
-    cpu=$(minus "$(cpu_seconds "$PROG_PID")" "$P_CPU")
-    put "$kind" "$ph.rss_kb" "$(peak_rss_kb "$PROG_PID")"
+    cpu=$(minus "$(tree_cpu "$PROG_PID")" "$P_CPU")
+    put "$kind" "$ph.root_cpu" "$(minus "$(tree_cpu "$PROG_PID" root)" "$P_ROOT_CPU")"
+    [[ $kind != ferry-jar ]] || put "$kind" "$ph.jvm_cpu" "$(minus "$(tree_cpu "$PROG_PID" java)" "$P_JVM_CPU")"
+    put "$kind" "$ph.rss_kb" "$(tree_hwm "$PROG_PID" all)"
+    put "$kind" "$ph.root_rss_kb" "$(tree_hwm "$PROG_PID" root)"
+    put "$kind" "$ph.jvm_rss_kb" "$(tree_hwm "$PROG_PID" java)"
+    put "$kind" "$ph.sampled_kb" "$(sampled_peak "$WORK/$kind/rss-$ph.txt" "$t0" "$done")"
+    put "$kind" "$ph.processes" "$(tree_of "$PROG_PID" | awk '{ printf "%s%s", (NR > 1 ? " + " : ""), $3 }')"
+    stop_sampler
     put "$kind" "$ph.start_rss_kb" "$P_RSS"
-    put "$kind" "$ph.end_rss_kb" "$(rss_kb "$PROG_PID")"
+    put "$kind" "$ph.end_rss_kb" "$(tree_rss "$PROG_PID")"
     put "$kind" "$ph.broker_cpu" "$(minus_na "$(cpu_or_na "$KAFKA_PID")" "$P_BROKER")"
     if [[ $(db_pid) == "$DB_PID" ]]; then
         put "$kind" "$ph.db_cpu" "$(minus_na "$(cpu_or_na "$DB_PID")" "$P_DB")"
@@ -405,7 +367,7 @@ fail_kind() {
 }
 
 run_kind() {
-    local kind=$1 attempt=$2 dir=$WORK/$1 name=cdc-$1 prefix port ready_path t0 code server_id
+    local kind=$1 attempt=$2 dir=$WORK/$1 name=cdc-$1 prefix port t0 code server_id
     [[ " $RESULT_KINDS " == *" $kind "* ]] || RESULT_KINDS+=" $kind"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -432,7 +394,9 @@ run_kind() {
         echo "offset.storage.file.filename=$dir/connect.offsets"
         echo "offset.flush.interval.ms=10000"
         if [[ $kind == java ]]; then echo "plugin.path=$DEBEZIUM_PLUGINS"; fi
-        if [[ $kind == ferry && -n $FERRY_WORKER_PROPS ]]; then printf '%s\n' "$FERRY_WORKER_PROPS"; fi
+        # ferry reads the plugins' META-INF/services entries, as Kafka's service_load does
+        if [[ $kind == ferry-jar ]]; then printf '%s\n' "plugin.path=$DEBEZIUM_PLUGINS" "plugin.discovery=service_load"; fi
+        if is_ferry "$kind" && [[ -n $FERRY_WORKER_PROPS ]]; then printf '%s\n' "$FERRY_WORKER_PROPS"; fi
     } >"$dir/worker.properties"
     # compat/debezium/connector.json's shape, for this table and run
     jq --arg class "$CLASS" --arg name "$name" --arg prefix "$prefix" --arg boot "$KAFKA_BOOTSTRAP" \
@@ -447,41 +411,31 @@ run_kind() {
         | .config["schema.history.internal.kafka.bootstrap.servers"] = $boot
         | .config["schema.history.internal.kafka.topic"] = ($prefix + "-history")' \
         "$ROOT/compat/debezium/connector.json" >"$dir/connector.json"
+    if [[ $kind == ferry-jar ]]; then
+        # the jar's version: Debezium's own connector runs, not ferry's of the same class
+        jq --arg v "$JAR_VERSION" '.config["connector.plugin.version"] = $v' "$dir/connector.json" >"$dir/connector.json.new"
+        mv "$dir/connector.json.new" "$dir/connector.json"
+    fi
     put "$kind" config "$(jq -c '.config | .["database.password"] = "…"' "$dir/connector.json")"
 
     KLOG=$dir/worker.log
     now
     t0=$NOW_US
-    if [[ $kind == java ]]; then
-        "$ROOT/scripts/kafka/connect.sh" standalone "$dir/worker.properties" >"$KLOG" 2>&1 &
-        ready_path=/health
-    else
-        LOG_DIR=$dir/logs "$FERRY" standalone "$dir/worker.properties" >"$KLOG" 2>&1 &
-        ready_path=/
+    launch_standalone "$kind" "$dir/worker.properties" "$KLOG"
+    if ! wait_ready "$t0" 120; then
+        fail_kind "$kind" "$READY_ERROR"
+        stop_pid "$PROG_PID" 30
+        PROG_PID=""
+        return 0
     fi
-    PROG_PID=$!
-    while :; do
-        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$REST$ready_path" || true)
-        [[ $code == 200 ]] && break
-        if ! kill -0 "$PROG_PID" 2>/dev/null; then
-            wait "$PROG_PID" || true
-            PROG_PID=""
-            fail_kind "$kind" "the worker exited while starting"
-            return 0
-        fi
-        now
-        if ((NOW_US - t0 > 120000000)); then fail_kind "$kind" "the worker did not answer $ready_path within 120 s"; stop_pid "$PROG_PID" 30; PROG_PID=""; return 0; fi
-        nap 0.05
-    done
-    now
-    put "$kind" ready_s "$(secs $((NOW_US - t0)))"
-    put "$kind" start_cpu "$(cpu_seconds "$PROG_PID")"
+    put "$kind" ready_s "$(secs $((READY_US - t0)))"
+    put "$kind" start_cpu "$(tree_cpu "$PROG_PID")"
     say "$(kind_name "$kind") answers on $REST after $(get "$kind" ready_s) s (pid $PROG_PID, log ${KLOG#"$ROOT"/})"
 
     # --- snapshot: connector creation -> ROWS records in the topic ----------------------------
     start_watcher "$TOPIC" "$ROWS" "$dir/watch-snapshot.txt"
     [[ $(watcher_field "$dir/watch-snapshot.txt" ready 3) == 0 ]] || die "$TOPIC is not empty before the snapshot"
-    phase_start
+    phase_start "$kind" snapshot
     now
     t0=$NOW_US
     code=$(curl -s -o "$dir/create.out" -m 120 -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -512,7 +466,7 @@ run_kind() {
     nap "$SETTLE_S"
     start_watcher "$TOPIC" "$CHANGES" "$dir/watch-stream.txt"
     put "$kind" before_stream "$(watcher_field "$dir/watch-stream.txt" ready 3)"
-    phase_start
+    phase_start "$kind" stream
     now
     t0=$NOW_US
     WRITER_DONE_US="" WRITER_RC=""
@@ -547,8 +501,15 @@ run_kind() {
     say "all $TOTAL events seen; $QUIET_S s of quiet, then the topics counted with Kafka's GetOffsetShell"
     nap "$QUIET_S"
     put "$kind" state "$(connector_states "$name")"
-    put "$kind" end_rss_kb "$(rss_kb "$PROG_PID")"
-    put "$kind" total_cpu "$(cpu_seconds "$PROG_PID")"
+    put "$kind" end_rss_kb "$(tree_rss "$PROG_PID")"
+    put "$kind" total_cpu "$(tree_cpu "$PROG_PID")"
+    if [[ $kind == ferry-jar ]]; then
+        # whose connector ran: the status names the jar's version
+        put "$kind" version "$(curl -s -m 5 "$REST/connectors/$name/status" | jq -r '.connector.version // "?"' 2>/dev/null || echo "?")"
+        local jvm
+        jvm=$(tree_of "$PROG_PID" | awk 'NR > 1 && $3 == "java" { print $1; exit }')
+        put "$kind" jvm_options "$([[ -n $jvm ]] && jvm_options "$jvm")"
+    fi
     topic_counts "$prefix" >"$dir/topics.tsv"
     put "$kind" count "$(awk -F'\t' -v t="$TOPIC" '$1 == t { print $2 }' "$dir/topics.tsv")"
     put "$kind" topics "$(awk -F'\t' '{ printf "%s`%s`: %s", (NR > 1 ? ", " : ""), $1, $2 }' "$dir/topics.tsv")"
@@ -573,10 +534,11 @@ RUN_ID=$(date +%H%M%S)
 # shellcheck disable=SC2086  # KINDS is a list
 build_and_start_kafka "$WORK/kafka" $KINDS
 DEBEZIUM_PLUGINS=${DEBEZIUM_PLUGINS:-$FERRY_CACHE/debezium-3.6.1/plugins}
-if has_java; then
+if has_java || has_jar; then
     say "making sure of Debezium 3.6.1's MariaDB plugin (compat/debezium/fetch.sh mariadb)"
     "$ROOT/compat/debezium/fetch.sh" mariadb
 fi
+if has_jar; then bench_java_host; fi
 if [[ $MARIADB == private ]]; then
     start_private_mariadb
 else
@@ -631,15 +593,23 @@ COMMAND="bench/mysql-cdc.sh"
 FERRY_PROPS_MD=""
 while IFS= read -r line; do [[ -z $line ]] || FERRY_PROPS_MD+="\`$line\` "; done <<<"$FERRY_WORKER_PROPS"
 phase_label() { if [[ $1 == snapshot ]]; then echo "snapshot ($ROWS \`r\`)"; else echo "streaming ($CHANGES \`c\`)"; fi; }
-ratio_fj() { # METRIC: ferry / java, or n/a
-    if has_ferry && has_java; then divide "$(get ferry "$1")" "$(get java "$1")"; else echo n/a; fi
+ratio_fj() { # METRIC [FERRY_KIND]: ferry (or FERRY_KIND) / java, or n/a
+    local fk=${2:-ferry}
+    if [[ " $KINDS " == *" $fk "* ]] && has_java; then divide "$(get "$fk" "$1")" "$(get java "$1")"; else echo n/a; fi
+}
+kind_title() {
+    case $1 in
+        ferry) echo "ferry" ;;
+        ferry-jar) echo "Debezium 3.6.1's jar under ferry's Java plugin host" ;;
+        java) echo "Debezium 3.6.1 on Kafka Connect $KAFKA_VERSION" ;;
+    esac
 }
 verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "n/a"; else if ((dir == "ge" && r >= t) || (dir == "le" && r <= t)) print "met"; else print "not met" }'; }
 {
     if has_ferry && has_java; then
         echo "# MySQL/MariaDB CDC: ferry vs Debezium 3.6.1 on Kafka Connect $KAFKA_VERSION — $DAY"
     else
-        echo "# MySQL/MariaDB CDC:$(for k in $KINDS; do printf ' %s' "$([[ $k == java ]] && echo "Debezium 3.6.1 on Kafka Connect $KAFKA_VERSION" || echo ferry)"; done) — $DAY"
+        echo "# MySQL/MariaDB CDC:$(for k in $KINDS; do printf '%s %s' "${sep:-}" "$(kind_title "$k")"; sep=","; done) — $DAY"
     fi
     echo
     echo "Command: \`$COMMAND\`"
@@ -649,7 +619,7 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
     echo "(JsonConverter with \`schemas.enable=true\` for keys and values), one kind after the other: for each,"
     echo "the database \`bench\` made anew with $ROWS rows in \`bench.cdc\`, a standalone worker, the connector"
     echo "created over REST (snapshot), then $CHANGES rows inserted ($STATEMENTS INSERT ... SELECT statements of"
-    echo "$BATCH rows, each its own transaction) while it streams the binlog. Workers: ferry$(has_java && echo " and Debezium 3.6.1.Final's MariaDbConnector on Apache Kafka Connect $KAFKA_VERSION (ConnectStandalone, -Xmx${CONNECT_HEAP:-1g})")."
+    echo "$BATCH rows, each its own transaction) while it streams the binlog. Workers:$(has_ferry && echo " ferry (its own connector);")$(has_jar && echo " ferry + Java plugin host: ferry running Debezium 3.6.1.Final's MariaDbConnector jar in its plugin host (\`connector.plugin.version=$JAR_VERSION\`, \`plugin.discovery=service_load\`), worker CPU and memory being ferry's and its JVM's together;")$(has_java && echo " Debezium 3.6.1.Final's MariaDbConnector on Apache Kafka Connect $KAFKA_VERSION (ConnectStandalone, -Xmx${CONNECT_HEAP:-1g}).")"
     echo
     echo "| phase | worker | seconds | events/s | worker CPU s | cores used | events per CPU s | peak RSS MB | first event s | events/s once flowing |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -663,13 +633,25 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
         done
     done
     echo
-    if has_ferry && has_java; then
-        echo "| phase | events/s, ferry / Debezium | events per CPU s, ferry / Debezium | peak RSS, Debezium / ferry |"
-        echo "|---|---:|---:|---:|"
+    if { has_ferry || has_jar; } && has_java; then
+        echo "| phase | worker | events/s, it / Debezium on Connect | events per CPU s, it / Debezium on Connect | peak RSS, Debezium on Connect / it |"
+        echo "|---|---|---:|---:|---:|"
         for ph in snapshot stream; do
-            echo "| $(phase_label "$ph") | $(ratio_fj "$ph.rate") | $(ratio_fj "$ph.per_cpu") | $(divide "$(get java "$ph.rss_kb")" "$(get ferry "$ph.rss_kb")" "%.1f") |"
+            for fk in ferry ferry-jar; do
+                [[ " $KINDS " == *" $fk "* ]] || continue
+                echo "| $(phase_label "$ph") | $(kind_name "$fk") | $(ratio_fj "$ph.rate" "$fk") | $(ratio_fj "$ph.per_cpu" "$fk") | $(divide "$(get java "$ph.rss_kb")" "$(get "$fk" "$ph.rss_kb")" "%.2f") |"
+            done
         done
         echo
+    fi
+    if has_jar && has_java; then
+        echo "Targets for the jar under ferry (issue 13): at least Kafka Connect's events/s — snapshot: $(verdict "$(divide "$(get ferry-jar snapshot.rate)" "$(get java snapshot.rate)" %.6f)" 1 ge) ($(ratio_fj snapshot.rate ferry-jar)×),"
+        echo "streaming: $(verdict "$(divide "$(get ferry-jar stream.rate)" "$(get java stream.rate)" %.6f)" 1 ge) ($(ratio_fj stream.rate ferry-jar)×); at no more of its memory (ferry's and its JVM's peaks summed against Kafka Connect's) —"
+        echo "snapshot: $(verdict "$(divide "$(get ferry-jar snapshot.rss_kb)" "$(get java snapshot.rss_kb)" %.6f)" 1 le) ($(mb_na "$(get ferry-jar snapshot.rss_kb)") vs $(mb_na "$(get java snapshot.rss_kb)") MB),"
+        echo "streaming: $(verdict "$(divide "$(get ferry-jar stream.rss_kb)" "$(get java stream.rss_kb)" %.6f)" 1 le) ($(mb_na "$(get ferry-jar stream.rss_kb)") vs $(mb_na "$(get java stream.rss_kb)") MB)."
+        echo
+    fi
+    if has_ferry && has_java; then
         echo "Targets (the issue): ferry at least 2× Debezium's events/s per core — snapshot: $(verdict "$(ratio_fj snapshot.per_cpu)" 2 ge) ($(ratio_fj snapshot.per_cpu)),"
         echo "streaming: $(verdict "$(ratio_fj stream.per_cpu)" 2 ge) ($(ratio_fj stream.per_cpu)); ferry under 100 MB RSS — snapshot: $(verdict "$(mb_na "$(get ferry snapshot.rss_kb)")" 100 le) ($(mb_na "$(get ferry snapshot.rss_kb)") MB), streaming: $(verdict "$(mb_na "$(get ferry stream.rss_kb)")" 100 le) ($(mb_na "$(get ferry stream.rss_kb)") MB)."
         echo
@@ -726,8 +708,8 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
     echo "(\`mariadbd\`), and the whole machine (\`/proc/stat\`, $(nproc) CPUs: at most $(nproc) CPU s per second); \"other\" is the"
     echo "machine minus these three (the measuring script, the insert client, and anything else on the machine)."
     echo
-    echo "| phase | worker | seconds | worker | broker | MariaDB | machine | machine busy | other |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| phase | worker | seconds | worker | of which ferry / Connect's JVM | of which the plugin host's JVM | broker | MariaDB | machine | machine busy | other |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for ph in snapshot stream; do
         for kind in $RESULT_KINDS; do
             [[ $(get "$kind" "$ph.rate") == n/a ]] && continue
@@ -735,7 +717,7 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
             m=$(get "$kind" "$ph.machine_cpu")
             other=$(awk -v m="$m" -v a="$(get "$kind" "$ph.cpu")" -v b="$(get "$kind" "$ph.broker_cpu")" -v c="$(get "$kind" "$ph.db_cpu")" \
                 'BEGIN { if (b !~ /^-?[0-9.]+$/ || c !~ /^-?[0-9.]+$/) print "n/a"; else printf "%.2f", m - a - b - c }')
-            echo "| $(phase_label "$ph") | $(kind_name "$kind") | $s | $(get "$kind" "$ph.cpu") | $(get "$kind" "$ph.broker_cpu") | $(get "$kind" "$ph.db_cpu") | $m | $(awk -v m="$m" -v s="$s" -v n="$(nproc)" 'BEGIN { printf "%.0f %%", 100 * m / (s * n) }') | $other |"
+            echo "| $(phase_label "$ph") | $(kind_name "$kind") | $s | $(get "$kind" "$ph.cpu") | $(get "$kind" "$ph.root_cpu") | $(get "$kind" "$ph.jvm_cpu") | $(get "$kind" "$ph.broker_cpu") | $(get "$kind" "$ph.db_cpu") | $m | $(awk -v m="$m" -v s="$s" -v n="$(nproc)" 'BEGIN { printf "%.0f %%", 100 * m / (s * n) }') | $other |"
         done
     done
     echo
@@ -744,14 +726,17 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
     echo
     echo "## Memory"
     echo
-    echo "The worker's resident set (\`VmRSS\`) when each phase began and ended, and its peak (\`VmHWM\`, reset when the phase began), MB:"
+    echo "The worker's resident set (\`VmRSS\`, all its processes) when each phase began and ended, and its peak: each process's"
+    echo "\`VmHWM\` (reset when the phase began; a JVM started during the phase has its whole life's peak) and their sum (the"
+    echo "\"peak RSS\" above), and the total of the processes' RSS sampled every 100 ms (bench program \`proc_tree\`), whose highest"
+    echo "value is the peak the machine saw to within 100 ms, MB:"
     echo
-    echo "| phase | worker | RSS at the start | peak | RSS at the end |"
-    echo "|---|---|---:|---:|---:|"
+    echo "| phase | worker | processes | RSS at the start | peak of the worker process (ferry / Connect's JVM) | peak of the plugin host's JVM | sum of the peaks | peak of the total, sampled | RSS at the end |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
     for ph in snapshot stream; do
         for kind in $RESULT_KINDS; do
             [[ $(get "$kind" "$ph.rate") == n/a ]] && continue
-            echo "| $(phase_label "$ph") | $(kind_name "$kind") | $(mb_na "$(get "$kind" "$ph.start_rss_kb")") | $(mb_na "$(get "$kind" "$ph.rss_kb")") | $(mb_na "$(get "$kind" "$ph.end_rss_kb")") |"
+            echo "| $(phase_label "$ph") | $(kind_name "$kind") | $(get "$kind" "$ph.processes") | $(mb_na "$(get "$kind" "$ph.start_rss_kb")") | $(mb_na "$(get "$kind" "$ph.root_rss_kb")") | $(mb_na "$(get "$kind" "$ph.jvm_rss_kb")") | $(mb_na "$(get "$kind" "$ph.rss_kb")") | $(mb_na "$(get "$kind" "$ph.sampled_kb")") | $(mb_na "$(get "$kind" "$ph.end_rss_kb")") |"
         done
     done
     echo
@@ -763,10 +748,13 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
     echo "  **events/s once flowing**: from the first record to the last."
     echo "- **streaming**: $SETTLE_S s after the snapshot's last record, from the start of the insert client (\`mariadb\` running"
     echo "  the $STATEMENTS statements, autocommit) until the topic holds $CHANGES more records."
-    echo "- **worker CPU s**: the worker process's CPU time over the phase (Kafka Connect: the JVM, which \`connect.sh\` execs);"
-    echo "  **cores used** = CPU s / seconds; **events per CPU s** = events / worker CPU s (the efficiency figure)."
+    echo "- **worker CPU s**: the CPU time over the phase of the worker's process tree (\`utime + stime\` of each process, and of"
+    echo "  the children it reaped; bench program \`proc_tree\`): ferry, with its plugin host's JVM under ferry + Java plugin host;"
+    echo "  Kafka Connect's JVM, which \`connect.sh\` execs. **cores used** = CPU s / seconds; **events per CPU s** = events / worker"
+    echo "  CPU s (the efficiency figure)."
     echo "- **peak RSS**: \`VmHWM\` of \`/proc/PID/status\` at the end of the phase, reset at its start (\`echo 5 >"
-    echo "  /proc/PID/clear_refs\`; reset worked: $HWM_RESET), so each phase has its own peak."
+    echo "  /proc/PID/clear_refs\`; reset worked: $HWM_RESET), so each phase has its own peak; summed over the worker's processes"
+    echo "  (one but for ferry + Java plugin host: then an upper bound of their peak together; see Memory for the sampled total)."
     echo "- Each kind has its own topic prefix (\`mysqlcdc-KIND-$RUN_ID\`), schema history topic (\`PREFIX-history\`),"
     echo "  \`database.server.id\` and offsets file. The workers: \`offset.flush.interval.ms=10000\`, everything else at"
     [[ -z $FERRY_WORKER_PROPS ]] || echo "  **ferry's worker properties also had** (FERRY_WORKER_PROPS): $FERRY_PROPS_MD"
@@ -789,6 +777,10 @@ verdict() { awk -v r="$1" -v t="$2" -v dir="$3" 'BEGIN { if (r == "n/a") print "
         echo "- Kafka Connect $KAFKA_VERSION: ConnectStandalone through scripts/kafka/connect.sh (Java $(java_version), -Xms256m -Xmx${CONNECT_HEAP:-1g}, G1),"
         echo "  Debezium 3.6.1.Final's MariaDB plugin from compat/debezium/fetch.sh ($(cat "$DEBEZIUM_PLUGINS/mariadb/HOW" 2>/dev/null || echo "?"))"
     fi
+    if has_jar; then
+        echo "- ferry + Java plugin host: plugin.path $DEBEZIUM_PLUGINS (the same plugin folders), \`plugin.discovery=service_load\`; the host"
+        echo "  from $FERRY_JAVA_HOST; its JVM ran with \`$(get ferry-jar jvm_options)\`; the connector's status named version $(get ferry-jar version)"
+    fi
     for kind in $RESULT_KINDS; do
         echo "- $(kind_name "$kind"): REST answering $(get "$kind" ready_s) s after the launch; \`POST /connectors\` answered in $(get "$kind" create_ms) ms; connector config: \`$(get "$kind" config)\`"
     done
@@ -801,6 +793,11 @@ if [[ -n ${BENCH_SUMMARY:-} ]]; then
             for ph in snapshot stream; do
                 for m in rate per_cpu cpu seconds; do echo "mysqlcdc.$kind.$ph.$m=$(get "$kind" "$ph.$m")"; done
                 echo "mysqlcdc.$kind.$ph.rss_mb=$(mb_na "$(get "$kind" "$ph.rss_kb")")"
+                echo "mysqlcdc.$kind.$ph.root_rss_mb=$(mb_na "$(get "$kind" "$ph.root_rss_kb")")"
+                echo "mysqlcdc.$kind.$ph.jvm_rss_mb=$(mb_na "$(get "$kind" "$ph.jvm_rss_kb")")"
+                echo "mysqlcdc.$kind.$ph.sampled_mb=$(mb_na "$(get "$kind" "$ph.sampled_kb")")"
+                echo "mysqlcdc.$kind.$ph.root_cpu=$(get "$kind" "$ph.root_cpu")"
+                echo "mysqlcdc.$kind.$ph.jvm_cpu=$(get "$kind" "$ph.jvm_cpu")"
             done
             echo "mysqlcdc.$kind.count=$(get "$kind" count)"
         done
