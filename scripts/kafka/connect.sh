@@ -8,7 +8,8 @@
 # The worker properties should set plugin.path to KAFKA_PLUGINS (default
 # ~/.cache/ferry/kafka-4.4.0/plugins), where scripts/lib.sh's ensure_connect_file puts the
 # FileStream connectors. KAFKA_LIBS holds the runtime's jars (ensure_kafka). CONNECT_HEAP (default
-# 1g, as Kafka's own connect-distributed.sh sets -Xmx1G) sizes the heap. The log goes to stderr.
+# 1g, half of the -Xmx2G Kafka's own connect-*.sh set, to spare the test machine) sizes the heap.
+# The log goes to stderr.
 set -euo pipefail
 
 mode=${1:?usage: connect.sh distributed|standalone WORKER_PROPERTIES [CONNECTOR_PROPERTIES...]}
