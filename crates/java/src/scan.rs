@@ -66,7 +66,6 @@ pub fn plugins(
         "plugin_path": request.plugin_path,
         "discovery": request.discovery,
         "worker": request.worker,
-        "worker_config": request.worker,
     });
     let reply = lane.call(
         msg::SCAN,

@@ -248,7 +248,14 @@ impl SinkTask for JavaSinkTask {
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
         let body = encode_sink_records(&records)?;
+        // A batch holds runs of one partition: look each run up once, not each record.
+        let mut previous: Option<(&str, i32)> = None;
         for r in &records {
+            let here = (r.topic.as_str(), r.kafka_partition);
+            if previous == Some(here) {
+                continue;
+            }
+            previous = Some(here);
             let tp = TopicPartition {
                 topic: r.topic.clone(),
                 partition: r.kafka_partition,

@@ -123,9 +123,7 @@ impl WorkerHost {
     /// A first message's body: `fields` plus the worker's configuration.
     pub fn first_message(&self, mut fields: Value) -> Vec<u8> {
         if let Value::Object(map) = &mut fields {
-            let worker = json!(self.worker);
-            map.insert("worker".into(), worker.clone());
-            map.insert("worker_config".into(), worker);
+            map.insert("worker".into(), json!(self.worker));
         }
         fields.to_string().into_bytes()
     }
