@@ -1,5 +1,6 @@
 //! The Kafka Connect REST API. Handlers are thin: every answer comes from the `Herder`.
 
+mod console;
 mod error;
 mod forward;
 pub mod loggers;

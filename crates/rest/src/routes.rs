@@ -74,6 +74,7 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
         )
         .route("/admin/loggers", get(list_loggers))
         .route("/admin/loggers/{logger}", get(get_logger).put(set_logger))
+        .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(
