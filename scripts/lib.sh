@@ -111,6 +111,28 @@ ensure_java_host() {
   rm -rf "$build"
 }
 
+# What the console's browser tests need (tests/tests/console.rs): Debian's Chromium, Node.js and
+# npm's playwright-core (the version tests/browser/package.json pins), installed into the cache
+# once; exports FERRY_TEST_CHROMIUM and FERRY_TEST_NODE_MODULES.
+ensure_browser() {
+  local missing=() src="$FERRY_SCRIPTS/../tests/browser" dest hash
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  apt_install "${missing[@]}"
+  hash=$(sha256sum "$src/package.json" | cut -c1-12)
+  dest="$FERRY_CACHE/browser-tests/$hash"
+  if [ ! -f "$dest/.complete" ]; then
+    log "installing playwright-core for the console's browser tests into $dest"
+    mkdir -p "$dest"
+    cp "$src/package.json" "$dest/"
+    (cd "$dest" && npm install --no-audit --no-fund --loglevel=error) || return 1
+    touch "$dest/.complete"
+  fi
+  export FERRY_TEST_CHROMIUM=/usr/bin/chromium
+  export FERRY_TEST_NODE_MODULES="$dest/node_modules"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

@@ -12,6 +12,7 @@ ensure_build_tools
 ensure_kafka
 ensure_connect_file
 ensure_java_host
+ensure_browser
 # Debezium 3.6.1's MariaDB connector for the migration test (tests/tests/mysql_migration.rs) and
 # for ferry's plugin host (tests/tests/mysql_golden.rs);
 # fetch.sh leaves a complete folder as it is.
