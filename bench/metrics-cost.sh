@@ -8,7 +8,10 @@
 #  (b) one standalone worker with CONNECTORS (500) FileStreamSource connectors, each on a small
 #      file of its own (LINES_EACH lines) into one topic; CALLS (50) calls of GET /metrics and of
 #      GET /connectors?expand=status (curl's time_total), median and p95 in ms, /metrics's size,
-#      the worker's RSS; the same calls on the idle worker first, for comparison.
+#      the worker's RSS; the same calls on the idle worker first, for comparison. Then the web
+#      console: CALLS calls of GET /ui/ and /ui/app.js, and bench/console-render.mjs in Debian's
+#      headless Chromium (scripts/lib.sh ensure_browser): the list of all CONNECTORS rendered,
+#      filtered to one, that one's page opened, and one periodic refresh, UI_RUNS (5) page loads.
 #
 #   bench/metrics-cost.sh
 #   N=100000 RUNS=1 CONNECTORS=50 bench/metrics-cost.sh     # a quick look
@@ -30,6 +33,7 @@ BATCH_SIZE=${BATCH_SIZE:-2000}
 CONNECTORS=${CONNECTORS:-500}
 LINES_EACH=${LINES_EACH:-10}
 CALLS=${CALLS:-50}
+UI_RUNS=${UI_RUNS:-5}
 TIMEOUT_S=${TIMEOUT_S:-300}
 WORK=${BENCH_WORK_ROOT:-$ROOT/bench/work}/metrics-cost
 REPORT=${BENCH_REPORT:-$ROOT/bench/results/metrics-cost-$(date -u +%F).md}
@@ -217,6 +221,12 @@ cpu_metrics=$(minus "$(cpu_seconds "$PROG_PID")" "$cpu0")
 cpu0=$(cpu_seconds "$PROG_PID")
 time_calls '/connectors?expand=status' "$B/many-status.txt"
 cpu_status=$(minus "$(cpu_seconds "$PROG_PID")" "$cpu0")
+time_calls /ui/ "$B/many-ui.txt"
+time_calls /ui/app.js "$B/many-ui-js.txt"
+say "the console in headless Chromium with $CONNECTORS connectors ($UI_RUNS page loads)"
+ensure_browser || die "ensure_browser failed"
+FERRY_URL=$REST EXPECT=$CONNECTORS RUNS=$UI_RUNS node "$ROOT/bench/console-render.mjs" >"$B/console.json" ||
+    die "bench/console-render.mjs failed"
 curl -s "$REST/metrics" >"$B/metrics.txt"
 METRIC_LINES=$(grep -vc '^#' "$B/metrics.txt" || true)
 AFTER_RSS_KB=$(rss_kb "$PROG_PID")
@@ -272,6 +282,16 @@ row() { # LABEL OUT CPU
     row "idle worker: \`/connectors?expand=status\`" "$B/idle-status.txt"
     row "$CONNECTORS connectors: \`/metrics\`" "$B/many-metrics.txt" "$cpu_metrics"
     row "$CONNECTORS connectors: \`/connectors?expand=status\`" "$B/many-status.txt" "$cpu_status"
+    row "$CONNECTORS connectors: \`/ui/\` (the console's page)" "$B/many-ui.txt"
+    row "$CONNECTORS connectors: \`/ui/app.js\`" "$B/many-ui-js.txt"
+    echo
+    echo "The console in Debian's headless Chromium (\`bench/console-render.mjs\`, $UI_RUNS fresh page loads, median ms; each run's figures after): *list* is from navigating to \`/ui/\` until all $CONNECTORS connectors are listed with their state (\`/connectors?expand=status&expand=info\` and \`/metrics\` fetched and parsed); *filter* from typing one connector's name until only the matching rows remain; *open* from clicking it until its page shows its task's state; *refresh* one periodic redraw of the list (both calls again), timed by the page's own clock."
+    echo
+    echo "| list | filter | open | refresh |"
+    echo "|---|---|---|---|"
+    jq -r '"| \(.median_ms.list) | \(.median_ms.filter) | \(.median_ms.open) | \(.median_ms.refresh) |"' "$B/console.json"
+    echo
+    echo "Each run: $(jq -c .all_ms "$B/console.json")"
     echo
     echo "\`/metrics\` with $CONNECTORS connectors: $(size_of "$B/many-metrics.txt") bytes, $METRIC_LINES sample lines."
     echo

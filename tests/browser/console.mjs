@@ -118,6 +118,16 @@ try {
   await visible(page.locator("#connector-live tr[data-task] .state.RUNNING"), "the new connector's task RUNNING");
   await shot("06-connector-created");
 
+  begin("the edit form starts from the connector's config and saves a change");
+  await page.getByRole("link", { name: "Edit config" }).click();
+  await visible(page.getByRole("heading", { name: `Edit ${scenario.created}` }), "the edit form");
+  check(await page.locator("#cfg-topic").inputValue() === scenario.created_topic, "the form does not show the current topic");
+  await page.locator("#cfg-file").fill(scenario.edited_file);
+  await shot("06b-connector-edit");
+  await page.getByRole("button", { name: "Save" }).click();
+  await visible(page.getByRole("heading", { name: scenario.created, level: 1 }), "the connector page after saving");
+  await visible(page.getByText(scenario.edited_file), "the new file in the config");
+
   begin("offsets of a stopped connector are reset after a confirmation");
   await page.goto(`${base}/ui/#/connectors/${encodeURIComponent(scenario.stopped)}`);
   await visible(page.locator("#connector-live dd .state.STOPPED"), "the STOPPED state");

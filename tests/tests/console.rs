@@ -1,7 +1,8 @@
 //! The web console at `/ui`, driven in Debian's headless Chromium by Playwright
 //! (`tests/browser/console.mjs`) against a two-worker distributed cluster on the real broker:
 //! it lists connectors and filters them by keyboard, pauses one, shows a FAILED task's trace,
-//! creates a connector through the form after showing the plugin's validation error, resets a
+//! creates a connector through the form after showing the plugin's validation error and edits
+//! it, resets a
 //! stopped connector's offsets after a confirmation, shows what runs on which worker, and stays
 //! readable on a phone. The outcome is checked again here through the REST API. Screenshots of
 //! each page are kept under `target/tmp/console-screenshots/`.
@@ -126,6 +127,8 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(&screenshots);
     let created_file = dir.path().join("created-in.txt");
     std::fs::write(&created_file, "a\nb\n").expect("input file");
+    let edited_file = dir.path().join("edited-in.txt");
+    std::fs::write(&edited_file, "c\n").expect("input file");
     let mut all = vec![paused.clone(), failed.clone(), stopped.clone()];
     all.sort();
     let scenario = json!({
@@ -140,6 +143,7 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
         "created_class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
         "created_file": created_file.display().to_string(),
         "created_topic": topic,
+        "edited_file": edited_file.display().to_string(),
         "workers": workers,
     });
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/console.mjs");
@@ -165,7 +169,7 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
     let (code, config) = w.get(&format!("/connectors/{created}/config"));
     assert_eq!(code, 200, "{config}");
     assert_eq!(config["topic"], topic.as_str());
-    assert_eq!(config["file"], created_file.display().to_string().as_str());
+    assert_eq!(config["file"], edited_file.display().to_string().as_str());
     let (_, reset) = w.get(&format!("/connectors/{stopped}/offsets"));
     assert_eq!(reset["offsets"], json!([]), "{reset}");
     let shots: Vec<String> = std::fs::read_dir(&screenshots)
