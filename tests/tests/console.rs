@@ -2,9 +2,8 @@
 //! (`tests/browser/console.mjs`) against a two-worker distributed cluster on the real broker:
 //! it lists connectors and filters them by keyboard, pauses one, shows a FAILED task's trace,
 //! creates a connector through the form after showing the plugin's validation error and edits
-//! it, resets a
-//! stopped connector's offsets after a confirmation, shows what runs on which worker, and stays
-//! readable on a phone. The outcome is checked again here through the REST API. Screenshots of
+//! it, resets a stopped connector's offsets after a confirmation, shows what runs on which
+//! worker, and stays readable on a phone. The outcome is checked again here through the REST API. Screenshots of
 //! each page are kept under `target/tmp/console-screenshots/`.
 
 use std::path::PathBuf;
