@@ -72,8 +72,12 @@ try {
   await visible(page.getByText(`Showing 1 of ${scenario.all.length} connectors.`), "the filtered count");
   check(await page.getByRole("link", { name: scenario.failed, exact: true }).count() === 0, "a connector the filter excludes is still listed");
   await shot("02-connectors-filtered");
-  // Opens the connector from the keyboard too: Tab to its link, Enter.
+  // The list's refresh (every 3 s) leaves the keyboard focus where it was.
   await page.getByRole("link", { name: scenario.paused, exact: true }).focus();
+  await page.waitForTimeout(3500);
+  check(await page.evaluate((n) => document.activeElement && document.activeElement.textContent === n, scenario.paused),
+    "the list's refresh took the keyboard focus away");
+  // Opens the connector from the keyboard: Enter on the focused link.
   await page.keyboard.press("Enter");
 
   begin("pause a connector and see it PAUSED");

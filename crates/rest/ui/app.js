@@ -65,6 +65,31 @@ function confirmAction(title, text, okLabel) {
   });
 }
 
+// Redraws a part of the page that refreshes on its own, without taking keyboard focus away from
+// whoever is moving through it: the focused link or button is focused again after the redraw.
+const drawn = new WeakMap();
+function redraw(el, html) {
+  if (drawn.get(el) === html) return;
+  drawn.set(el, html);
+  const active = document.activeElement;
+  const key = active && el.contains(active) ? focusSelector(active) : null;
+  el.innerHTML = html;
+  if (key) {
+    const again = el.querySelector(key);
+    if (again) again.focus({ preventScroll: true });
+  }
+}
+
+function focusSelector(a) {
+  if (a.dataset.act) {
+    const task = a.dataset.task !== undefined ? `[data-task="${CSS.escape(a.dataset.task)}"]` : "";
+    return `[data-act="${CSS.escape(a.dataset.act)}"]${task}`;
+  }
+  if (a.tagName === "SUMMARY" && a.dataset.trace !== undefined) return `summary[data-trace="${CSS.escape(a.dataset.trace)}"]`;
+  const href = a.getAttribute("href");
+  return href ? `a[href="${CSS.escape(href)}"]` : null;
+}
+
 function stateBadge(state) {
   const s = state || "UNKNOWN";
   return `<span class="state ${esc(s)}">${esc(s)}</span>`;
@@ -262,7 +287,7 @@ function fillConnectorRows(connectors) {
   if (!rows) return;
   connectors.sort((a, b) => a.name.localeCompare(b.name));
   const shown = connectors.filter(matches);
-  rows.innerHTML = shown.map((c) => {
+  redraw(rows, shown.map((c) => {
     const workers = [...new Set([c.worker, ...c.tasks.map((t) => t.worker_id)].filter(Boolean))];
     const href = `#/connectors/${enc(c.name)}`;
     return `<tr data-connector="${esc(c.name)}">
@@ -273,7 +298,7 @@ function fillConnectorRows(connectors) {
       <td data-label="Worker" class="mono">${workers.map(esc).join("<br>")}</td>
       <td data-label="Records/s" class="num">${fmtRate(rateOf(c.name))}</td>
     </tr>`;
-  }).join("");
+  }).join(""));
   const count = document.getElementById("connector-count");
   count.textContent = connectors.length === 0
     ? "No connectors yet."
@@ -353,15 +378,15 @@ async function connectorPage(name, fresh) {
       </tbody></table></div>`;
     document.getElementById("connector-page").addEventListener("click", (e) => act(e, name, base));
   }
-  document.getElementById("connector-live").innerHTML = liveSection(name, status, className);
-  document.getElementById("throughput").innerHTML = throughputSection(name);
-  document.getElementById("offsets").innerHTML = offsetsSection(offsets);
+  redraw(document.getElementById("connector-live"), liveSection(name, status, className));
+  redraw(document.getElementById("throughput"), throughputSection(name));
+  redraw(document.getElementById("offsets"), offsetsSection(offsets));
   const alter = document.getElementById("alter-json");
   if (alter && !alter.value && offsets && offsets.offsets) alter.value = JSON.stringify({ offsets: offsets.offsets }, null, 2);
   const topicList = topics && topics[name] ? topics[name].topics : [];
-  document.getElementById("topics").innerHTML = topicList.length
+  redraw(document.getElementById("topics"), topicList.length
     ? `<ul>${topicList.map((t) => `<li class="mono">${esc(t)}</li>`).join("")}</ul>`
-    : `<p class="muted">No topics in use recorded.</p>`;
+    : `<p class="muted">No topics in use recorded.</p>`);
   for (const b of view.querySelectorAll("[data-act]")) {
     const a = b.dataset.act;
     b.disabled = (a === "pause" && state === "PAUSED") || (a === "resume" && state === "RUNNING") || (a === "stop" && state === "STOPPED");
@@ -380,6 +405,15 @@ async function statusWithProgress(base) {
   }
 }
 
+// Traces the user folded stay folded across refreshes (per task id, "c" for the connector).
+const closedTraces = new Set();
+document.addEventListener("toggle", (e) => {
+  const summary = e.target.querySelector && e.target.querySelector(":scope > summary[data-trace]");
+  if (!summary) return;
+  if (e.target.open) closedTraces.delete(summary.dataset.trace);
+  else closedTraces.add(summary.dataset.trace);
+}, true);
+
 function liveSection(name, status, className) {
   const c = status.connector || {};
   const tasks = status.tasks || [];
@@ -391,7 +425,7 @@ function liveSection(name, status, className) {
       <div><dt>Worker</dt><dd class="mono">${esc(c.worker_id)}</dd></div>
       <div><dt>Records/s on this worker</dt><dd>${fmtRate(rateOf(name))}</dd></div>
     </dl>
-    ${c.trace ? `<details open><summary>Connector trace</summary><pre>${esc(c.trace)}</pre></details>` : ""}
+    ${c.trace ? `<details${closedTraces.has("c") ? "" : " open"}><summary data-trace="c">Connector trace</summary><pre>${esc(c.trace)}</pre></details>` : ""}
     <h2>Tasks</h2>
     ${tasks.length === 0 ? `<p class="muted">No tasks.</p>` : `
     <table class="cards"><thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Worker</th>
@@ -404,7 +438,7 @@ function liveSection(name, status, className) {
         <td data-label="Progress">${progressCell(t.progress)}</td>
         <td data-label="Action"><button data-act="restart-task" data-task="${t.id}">Restart task ${t.id}</button></td>
       </tr>
-      ${t.trace ? `<tr><td colspan="5"><details open><summary>Task ${t.id} trace</summary><pre class="trace">${esc(t.trace)}</pre></details></td></tr>` : ""}`).join("")}
+      ${t.trace ? `<tr><td colspan="5"><details${closedTraces.has(String(t.id)) ? "" : " open"}><summary data-trace="${t.id}">Task ${t.id} trace</summary><pre class="trace">${esc(t.trace)}</pre></details></td></tr>` : ""}`).join("")}
     </tbody></table>`}`;
 }
 
@@ -510,7 +544,7 @@ async function act(e, name, base) {
 
 // ---------- workers ----------
 
-async function workersPage() {
+async function workersPage(fresh) {
   const all = (await api("GET", "/connectors?expand=status")) || {};
   const workers = new Map();
   const at = (w) => {
@@ -523,8 +557,12 @@ async function workersPage() {
     for (const t of st.tasks || []) if (t.worker_id) at(t.worker_id).tasks.push({ name, id: t.id, state: t.state });
   }
   const ids = [...workers.keys()].sort();
-  view.innerHTML = `<h1>Workers</h1>
-    <p class="muted">Workers running at least one connector or task, from the connectors' status. This page is served by ${esc(location.host)}.</p>
+  if (fresh || !document.getElementById("workers-body")) {
+    view.innerHTML = `<h1>Workers</h1>
+      <p class="muted">Workers running at least one connector or task, from the connectors' status. This page is served by ${esc(location.host)}.</p>
+      <div id="workers-body"></div>`;
+  }
+  redraw(document.getElementById("workers-body"), `
     ${ids.length === 0 ? `<p>Nothing runs yet.</p>` : ids.map((w) => {
       const x = workers.get(w);
       return `<section class="worker" aria-label="Worker ${esc(w)}">
@@ -534,7 +572,7 @@ async function workersPage() {
         ${x.connectors.map((c) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(c.name)}">${esc(c.name)}</a> (connector)</td><td data-label="State">${stateBadge(c.state)}</td></tr>`).join("")}
         ${x.tasks.map((t) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(t.name)}">${esc(t.name)}</a> task ${t.id}</td><td data-label="State">${stateBadge(t.state)}</td></tr>`).join("")}
         </tbody></table></section>`;
-    }).join("")}`;
+    }).join("")}`);
   scheduleRefresh();
 }
 
