@@ -52,3 +52,74 @@ fn file(name: &str) -> Response {
         None => (StatusCode::NOT_FOUND, format!("no console file {name}")).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn get(path: &str) -> (StatusCode, String, String) {
+        let app: Router = router();
+        let res = app
+            .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+            .expect("an answer");
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .or_else(|| res.headers().get(header::LOCATION))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, kind, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_page_and_its_files_are_served_from_the_binary() {
+        let (status, kind, body) = get("/ui/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(kind.starts_with("text/html"), "{kind}");
+        assert!(
+            body.contains("app.js") && body.contains("app.css"),
+            "{body}"
+        );
+        let (status, kind, _) = get("/ui/app.js").await;
+        assert_eq!(
+            (status, kind.starts_with("text/javascript")),
+            (StatusCode::OK, true)
+        );
+        let (status, kind, _) = get("/ui/app.css").await;
+        assert_eq!(
+            (status, kind.starts_with("text/css")),
+            (StatusCode::OK, true)
+        );
+    }
+
+    #[tokio::test]
+    async fn ui_without_a_slash_redirects_and_unknown_files_are_404() {
+        let (status, location, _) = get("/ui").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::PERMANENT_REDIRECT, "/ui/")
+        );
+        let (status, _, body) = get("/ui/../Cargo.toml").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, _, _) = get("/ui/secret.txt").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn the_page_loads_nothing_from_elsewhere() {
+        for (name, _, body) in FILES {
+            for needle in ["http://", "https://", "//cdn", "@import"] {
+                assert!(!body.contains(needle), "{name} refers to {needle}");
+            }
+        }
+    }
+}

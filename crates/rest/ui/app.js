@@ -751,7 +751,10 @@ async function formPage(name) {
 async function workerInfo() {
   try {
     const root = await api("GET", "/");
-    document.getElementById("worker-info").textContent = `ferry ${root.version || ""} · cluster ${root.kafka_cluster_id || "?"}`;
+    // `version` is the Kafka Connect version ferry answers as; `commit` names ferry's own.
+    const own = String(root.commit || "").replace(/^ferry-/, "");
+    document.getElementById("worker-info").textContent =
+      `${location.host} · ferry ${own || "?"} (Kafka Connect ${root.version || "?"} API) · Kafka cluster ${root.kafka_cluster_id || "?"}`;
   } catch {
     /* the header line is informative only */
   }
