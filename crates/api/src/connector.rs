@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use crate::config::{ConfigDef, ConfigProblem};
 use crate::context::{ConnectorContext, SinkTaskContext};
 use crate::error::Result;
+use crate::progress::SnapshotProgress;
 use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 use crate::Props;
 
@@ -101,6 +102,9 @@ pub trait OffsetReader: Send + Sync {
 #[derive(Clone)]
 pub struct SourceTaskContext {
     pub offsets: Arc<dyn OffsetReader>,
+    /// Where a task that takes a snapshot (a CDC connector's initial read) reports its progress,
+    /// shown by the status API (`?progress=true`) and `/metrics`.
+    pub snapshot: SnapshotProgress,
 }
 
 /// Reads records from an external system.

@@ -11,6 +11,7 @@ pub mod dateformat;
 mod dateparse;
 pub mod error;
 pub mod logical;
+pub mod progress;
 pub mod record;
 pub mod storage;
 pub mod text;
@@ -28,6 +29,7 @@ pub use context::{
 pub use data::{Field, Schema, SchemaBuilder, SchemaType, Struct, Value};
 pub use error::{ConnectError, Result};
 pub use logical::{Date, Decimal, LogicalType, Time, Timestamp};
+pub use progress::{SnapshotProgress, SnapshotReport, SnapshotState, TableProgress};
 pub use record::{Header, OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 pub use storage::{Converter, HeaderConverter, SchemaAndValue};
 pub use transform::{

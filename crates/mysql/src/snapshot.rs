@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use ferry_api::{ConnectError, Result, SourceRecord, Value};
+use ferry_api::{ConnectError, Result, SnapshotProgress, SourceRecord, Value};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 use tokio::sync::mpsc;
@@ -292,7 +292,19 @@ pub async fn run(
     changes: &SchemaChanges,
     read_rows: bool,
     out: &mpsc::Sender<Vec<SourceRecord>>,
+    progress: &SnapshotProgress,
 ) -> Result<BinlogPoint> {
+    // The tables whose rows are read, as the status API's progress lists them.
+    let to_read: Vec<String> = if read_rows {
+        tables
+            .iter()
+            .map(Table::id)
+            .filter(|id| schemas.contains_key(id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    progress.begin(to_read);
     let point = begin(conn).await?;
     tracing::info!(
         file = %point.file,
@@ -347,6 +359,7 @@ pub async fn run(
                 .ok()
                 .flatten();
             tracing::info!(table = %table.id(), estimated_rows = estimate.unwrap_or(0), "snapshot of a table started");
+            progress.table_started(&table.id(), estimate);
             let sql = match config.snapshot_selects.get(&table.id()) {
                 Some(select) => {
                     tracing::info!(table = %table.id(), select = %select, "the snapshot reads the table with snapshot.select.statement.overrides");
@@ -394,6 +407,7 @@ pub async fn run(
                 rows_done += 1;
                 if out_rows.batch.len() >= config.max_batch {
                     send(out, &mut out_rows.batch).await?;
+                    progress.rows(rows_done);
                 }
                 if last_log.elapsed() >= PROGRESS_EVERY {
                     last_log = Instant::now();
@@ -406,12 +420,14 @@ pub async fn run(
                 out_rows.emit(table, last, true, last_table)?;
             }
             tracing::info!(table = %table.id(), rows = rows_done, "snapshot of a table done");
+            progress.table_done(rows_done);
         }
     }
     conn.query_drop("COMMIT")
         .await
         .map_err(|e| db_error("cannot end the snapshot transaction", e))?;
     send(out, &mut out_rows.batch).await?;
+    progress.completed();
     tracing::info!("snapshot done");
     Ok(point)
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_api::{
-    ConnectError, OffsetMap, Props, Result, SourceRecord, SourceTask, SourceTaskContext,
+    ConnectError, OffsetMap, Props, Result, SnapshotProgress, SourceRecord, SourceTask,
+    SourceTaskContext,
 };
 use mysql_async::{Conn, Opts, OptsBuilder};
 use tokio::sync::{mpsc, watch};
@@ -105,6 +106,7 @@ async fn read(
     offset: Option<OffsetMap>,
     out: mpsc::Sender<Vec<SourceRecord>>,
     mut stop: watch::Receiver<bool>,
+    progress: SnapshotProgress,
 ) -> Result<()> {
     let source = source_schema(config.flavor)?;
     let events = Events::new(&config, source.clone())?;
@@ -155,8 +157,10 @@ async fn read(
                 let mut conn = connect(&config).await?;
                 let point = snapshot::run(
                     &mut conn, &config, &events, &tables, &schemas, &changes, read_rows, &out,
+                    &progress,
                 )
-                .await?;
+                .await
+                .inspect_err(|_| progress.aborted())?;
                 let _ = conn.disconnect().await;
                 point
             };
@@ -315,7 +319,13 @@ impl SourceTask for MySqlSourceTask {
         let offset = context.offsets.offset(&partition(&config.topic_prefix));
         let (tx, rx) = mpsc::channel(QUEUED_BATCHES);
         let (stop_tx, stop_rx) = watch::channel(false);
-        self.reader = Some(tokio::spawn(read(config, offset, tx, stop_rx)));
+        self.reader = Some(tokio::spawn(read(
+            config,
+            offset,
+            tx,
+            stop_rx,
+            context.snapshot.clone(),
+        )));
         self.batches = Some(rx);
         self.stop = Some(stop_tx);
         Ok(())

@@ -1,6 +1,8 @@
 //! Requests that another worker must handle (writes go to the leader in distributed mode) are
 //! sent on to it, and its answer is returned as is — the caller never needs to know the leader.
 
+use std::time::Duration;
+
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
@@ -70,24 +72,7 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
     );
     tracing::debug!(%url, "forwarding the request");
     let sent = tokio::task::spawn_blocking(move || {
-        let mut request =
-            ureq::request(method.as_str(), &url).set("Content-Type", "application/json");
-        for (name, value) in &signature {
-            request = request.set(name, value);
-        }
-        let result = if bytes.is_empty() {
-            request.call()
-        } else {
-            request.send_bytes(&bytes)
-        };
-        match result {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => {
-                let status = r.status();
-                let text = r.into_string().unwrap_or_default();
-                Ok((status, text))
-            }
-            Err(e) => Err(e.to_string()),
-        }
+        call_worker(method.as_str(), &url, &signature, &bytes, None)
     })
     .await;
     match sent {
@@ -104,6 +89,38 @@ pub async fn forward_when_asked(request: Request, next: Next) -> Response {
         }
         Ok(Err(e)) => unreachable_leader(&e),
         Err(e) => unreachable_leader(&e.to_string()),
+    }
+}
+
+/// Sends a request to another worker's REST API and returns its status and body, whatever the
+/// status; `Err` when no answer came (within `timeout`, if given). Blocking: call it from
+/// `spawn_blocking`.
+pub fn call_worker(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    timeout: Option<Duration>,
+) -> Result<(u16, String), String> {
+    let mut request = ureq::request(method, url).set("Content-Type", "application/json");
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    let result = if body.is_empty() {
+        request.call()
+    } else {
+        request.send_bytes(body)
+    };
+    match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            let status = r.status();
+            let text = r.into_string().unwrap_or_default();
+            Ok((status, text))
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

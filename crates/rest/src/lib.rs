@@ -6,6 +6,7 @@ mod forward;
 pub mod loggers;
 mod metrics;
 mod metrics_tasks;
+mod progress;
 mod routes;
 
 pub use error::ApiError;

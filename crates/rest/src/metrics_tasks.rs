@@ -4,9 +4,10 @@
 //! explains each.
 
 use std::fmt::Write as _;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use ferry_runtime::metrics::{Metrics, TaskMetrics, Timing};
+use ferry_api::{SnapshotReport, SnapshotState};
+use ferry_runtime::metrics::{Metrics, TaskMetrics, Timing, WorkerMetrics};
 
 use crate::metrics::{family, label};
 
@@ -44,6 +45,7 @@ pub fn render(m: &Metrics, out: &mut String) {
         family(out, name, "counter", help);
         let _ = writeln!(out, "{name} {}", TaskMetrics::get(counter));
     }
+    rebalance(w, out);
     let tasks = m.tasks();
     let (sinks, sources): (Vec<&Task>, Vec<&Task>) = tasks.iter().partition(|(_, t)| t.sink);
     let counters = |out: &mut String,
@@ -122,6 +124,7 @@ pub fn render(m: &Metrics, out: &mut String) {
         "a poll that returned records",
         |t| &t.poll_batch,
     );
+    snapshots(&sources, out);
     counters(
         out,
         &sinks,
@@ -155,8 +158,8 @@ pub fn render(m: &Metrics, out: &mut String) {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        for ((topic, partition), records) in lag {
-            let _ = writeln!(out, "kafka_connect_sink_task_partition_lag{{{},topic=\"{}\",partition=\"{partition}\"}} {records}", labels(connector, *task), label(&topic));
+        for ((topic, partition), l) in lag {
+            let _ = writeln!(out, "kafka_connect_sink_task_partition_lag{{{},topic=\"{}\",partition=\"{partition}\"}} {}", labels(connector, *task), label(&topic), l.lag);
         }
     }
     let all: Vec<&Task> = tasks.iter().collect();
@@ -211,6 +214,136 @@ pub fn render(m: &Metrics, out: &mut String) {
     );
 }
 
+/// Kafka's `connect-worker-rebalance-metrics` beyond the count.
+fn rebalance(w: &WorkerMetrics, out: &mut String) {
+    family(
+        out,
+        "kafka_connect_worker_rebalancing",
+        "gauge",
+        "1 while this worker is in a rebalance of its group (distributed mode).",
+    );
+    let _ = writeln!(
+        out,
+        "kafka_connect_worker_rebalancing {}",
+        u8::from(w.rebalancing.load(Ordering::Relaxed))
+    );
+    for (suffix, what, value) in [
+        ("avg", "average", w.rebalance_time.avg_ms()),
+        ("max", "longest", w.rebalance_time.max_ms()),
+    ] {
+        let name = format!("kafka_connect_worker_rebalance_{suffix}_time_ms");
+        family(
+            out,
+            &name,
+            "gauge",
+            &format!("The {what} time of this worker's rebalances, from (re)joining the group to the assignment applied, in milliseconds."),
+        );
+        if let Some(v) = value {
+            let _ = writeln!(out, "{name} {v}");
+        }
+    }
+    let last = w.last_rebalance_ms.load(Ordering::Relaxed);
+    family(
+        out,
+        "kafka_connect_worker_time_since_last_rebalance_ms",
+        "gauge",
+        "Milliseconds since this worker's last completed rebalance.",
+    );
+    if last > 0 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let _ = writeln!(
+            out,
+            "kafka_connect_worker_time_since_last_rebalance_ms {}",
+            now.saturating_sub(last)
+        );
+    }
+}
+
+/// A snapshot's progress with the meanings of Debezium's snapshot metrics (its
+/// `context=snapshot` MBean: `SnapshotRunning`, `SnapshotCompleted`, `SnapshotAborted`,
+/// `TotalTableCount`, `RemainingTableCount`, `RowsScanned`).
+fn snapshots(sources: &[&Task], out: &mut String) {
+    let reports: Vec<(&str, u32, SnapshotReport)> = sources
+        .iter()
+        .filter_map(|((c, t), m)| Some((c.as_str(), *t, m.snapshot.report()?)))
+        .collect();
+    let flags = [
+        (
+            "debezium_snapshot_running",
+            "1 while the task's snapshot runs (Debezium's SnapshotRunning).",
+            SnapshotState::Running,
+        ),
+        (
+            "debezium_snapshot_completed",
+            "1 once the task's snapshot completed (Debezium's SnapshotCompleted).",
+            SnapshotState::Completed,
+        ),
+        (
+            "debezium_snapshot_aborted",
+            "1 if the task's snapshot failed (Debezium's SnapshotAborted).",
+            SnapshotState::Aborted,
+        ),
+    ];
+    for (name, help, state) in flags {
+        family(out, name, "gauge", help);
+        for (connector, task, r) in &reports {
+            let _ = writeln!(
+                out,
+                "{name}{{{}}} {}",
+                labels(connector, *task),
+                u8::from(r.state == state)
+            );
+        }
+    }
+    family(
+        out,
+        "debezium_snapshot_total_table_count",
+        "gauge",
+        "Tables the task's snapshot reads (Debezium's TotalTableCount).",
+    );
+    for (connector, task, r) in &reports {
+        let _ = writeln!(
+            out,
+            "debezium_snapshot_total_table_count{{{}}} {}",
+            labels(connector, *task),
+            r.tables.len()
+        );
+    }
+    family(
+        out,
+        "debezium_snapshot_remaining_table_count",
+        "gauge",
+        "Tables the task's snapshot has yet to finish (Debezium's RemainingTableCount).",
+    );
+    for (connector, task, r) in &reports {
+        let _ = writeln!(
+            out,
+            "debezium_snapshot_remaining_table_count{{{}}} {}",
+            labels(connector, *task),
+            r.tables.len() - r.tables_done()
+        );
+    }
+    family(
+        out,
+        "debezium_snapshot_rows_scanned",
+        "gauge",
+        "Rows the task's snapshot read from each table so far (Debezium's RowsScanned).",
+    );
+    for (connector, task, r) in &reports {
+        for t in &r.tables {
+            let _ = writeln!(
+                out,
+                "debezium_snapshot_rows_scanned{{{},table=\"{}\"}} {}",
+                labels(connector, *task),
+                label(&t.table),
+                t.rows_done
+            );
+        }
+    }
+}
+
 fn labels(connector: &str, task: u32) -> String {
     format!("connector=\"{}\",task=\"{task}\"", label(connector))
 }
@@ -218,6 +351,7 @@ fn labels(connector: &str, task: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_runtime::metrics::PartitionLag;
     use std::time::Duration;
 
     #[test]
@@ -229,10 +363,20 @@ mod tests {
         source.poll_batch.record(Duration::from_millis(2));
         TaskMetrics::add(&sink.sink_record_read_total, 5);
         TaskMetrics::add(&sink.total_records_skipped, 1);
-        sink.partition_lag
-            .lock()
-            .unwrap()
-            .insert(("t".into(), 0), 42);
+        sink.partition_lag.lock().unwrap().insert(
+            ("t".into(), 0),
+            PartitionLag {
+                position: 8,
+                lag: 42,
+            },
+        );
+        source
+            .snapshot
+            .begin(["db.a".to_string(), "db.b".to_string()]);
+        source.snapshot.table_started("db.a", Some(3));
+        source.snapshot.table_done(3);
+        source.snapshot.table_started("db.b", None);
+        m.worker.rebalance_completed(Duration::from_millis(30));
         let mut out = String::new();
         render(&m, &mut out);
         assert!(out.contains("kafka_connect_source_task_source_record_poll_total{connector=\"src\",task=\"0\"} 7\n"), "{out}");
@@ -254,5 +398,22 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("kafka_connect_sink_task_partition_lag{connector=\"snk\",task=\"1\",topic=\"t\",partition=\"0\"} 42\n"), "{out}");
+        for line in [
+            "debezium_snapshot_running{connector=\"src\",task=\"0\"} 1\n",
+            "debezium_snapshot_completed{connector=\"src\",task=\"0\"} 0\n",
+            "debezium_snapshot_total_table_count{connector=\"src\",task=\"0\"} 2\n",
+            "debezium_snapshot_remaining_table_count{connector=\"src\",task=\"0\"} 1\n",
+            "debezium_snapshot_rows_scanned{connector=\"src\",task=\"0\",table=\"db.a\"} 3\n",
+            "debezium_snapshot_rows_scanned{connector=\"src\",task=\"0\",table=\"db.b\"} 0\n",
+            "kafka_connect_worker_rebalance_total 1\n",
+            "kafka_connect_worker_rebalance_max_time_ms 30\n",
+            "kafka_connect_worker_rebalancing 0\n",
+        ] {
+            assert!(out.contains(line), "{line} in {out}");
+        }
+        assert!(
+            !out.contains("debezium_snapshot_running{connector=\"snk\""),
+            "{out}"
+        );
     }
 }

@@ -165,15 +165,41 @@ fn state_json(state: impl serde::Serialize, version: Option<&str>) -> JsonValue 
     value
 }
 
+/// Whether a status answer carries each task's progress (`?progress=true`, a ferry extension),
+/// and whether only from this worker (a request another worker sent on, marked
+/// `forward=false`, is never passed further).
+#[derive(Clone, Copy)]
+struct Progress {
+    wanted: bool,
+    local_only: bool,
+}
+
+impl Progress {
+    const NONE: Progress = Progress {
+        wanted: false,
+        local_only: true,
+    };
+
+    fn of(query: &Option<String>) -> Progress {
+        Progress {
+            wanted: query_flag(query, "progress"),
+            local_only: query_values(query, "forward").iter().any(|v| v == "false"),
+        }
+    }
+}
+
 /// `GET /connectors/{name}/status` and the other answers carrying it.
-async fn status_json(s: &AppState, status: ConnectorStateInfo) -> JsonValue {
+async fn status_json(s: &AppState, status: ConnectorStateInfo, progress: Progress) -> JsonValue {
     let version = plugin_version(s, &status.name).await;
     let version = version.as_deref();
-    let tasks: Vec<JsonValue> = status
+    let mut tasks: Vec<JsonValue> = status
         .tasks
         .iter()
         .map(|t: &TaskState| state_json(t, version))
         .collect();
+    if progress.wanted {
+        crate::progress::attach(&status.name, &status.tasks, &mut tasks, progress.local_only).await;
+    }
     json!({
         "name": status.name,
         "connector": state_json(&status.connector, version),
@@ -198,6 +224,7 @@ async fn health(State(s): State<AppState>) -> Response {
 
 async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
     let expand = query_values(&query, "expand");
+    let progress = Progress::of(&query);
     let names = s.herder.connectors().await;
     if expand.is_empty() {
         return Ok(Json(names).into_response());
@@ -207,7 +234,7 @@ async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -
         let mut entry = serde_json::Map::new();
         if expand.iter().any(|e| e == "status") {
             if let Ok(status) = s.herder.connector_status(&name).await {
-                entry.insert("status".into(), status_json(&s, status).await);
+                entry.insert("status".into(), status_json(&s, status, progress).await);
             }
         }
         if expand.iter().any(|e| e == "info") {
@@ -298,9 +325,13 @@ async fn patch_config(
     Ok(Json(s.herder.patch_connector_config(&name, changes).await?).into_response())
 }
 
-async fn connector_status(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+async fn connector_status(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     let status = s.herder.connector_status(&name).await?;
-    Ok(Json(status_json(&s, status).await).into_response())
+    Ok(Json(status_json(&s, status, Progress::of(&query)).await).into_response())
 }
 
 async fn task_configs(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
@@ -340,11 +371,18 @@ async fn tasks_config(State(s): State<AppState>, Path(name): Path<String>) -> Ap
 async fn task_status(
     State(s): State<AppState>,
     Path((name, task)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
     let task = task_number(&task)?;
     let state = s.herder.task_status(&name, task).await?;
     let version = plugin_version(&s, &name).await;
-    Ok(Json(state_json(state, version.as_deref())).into_response())
+    let mut out = [state_json(&state, version.as_deref())];
+    let progress = Progress::of(&query);
+    if progress.wanted {
+        crate::progress::attach(&name, &[state], &mut out, progress.local_only).await;
+    }
+    let [out] = out;
+    Ok(Json(out).into_response())
 }
 
 async fn restart_task(
@@ -369,7 +407,11 @@ async fn restart_connector(
     if request.is_plain() {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Ok((StatusCode::ACCEPTED, Json(status_json(&s, status).await)).into_response())
+        Ok((
+            StatusCode::ACCEPTED,
+            Json(status_json(&s, status, Progress::NONE).await),
+        )
+            .into_response())
     }
 }
 

@@ -4,9 +4,11 @@
 //! record's path; the registry's lock is taken when a task starts or stops and when scraped.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use ferry_api::{OffsetMap, SnapshotProgress};
 
 /// A sum and a count of durations, and the largest: an average and a maximum when read.
 #[derive(Default)]
@@ -65,9 +67,23 @@ pub struct TaskMetrics {
     pub total_record_errors: AtomicU64,
     pub total_records_skipped: AtomicU64,
     pub deadletterqueue_produce_total: AtomicU64,
-    /// Sink: per partition, the records between the consumer's position and the end of the
-    /// partition, as last seen (updated at each offset commit).
-    pub partition_lag: Mutex<BTreeMap<(String, i32), i64>>,
+    /// Sink: per partition, the consumer's position and the records between it and the end of
+    /// the partition, as last seen (updated at each offset commit).
+    pub partition_lag: Mutex<BTreeMap<(String, i32), PartitionLag>>,
+    /// Source: per source partition (by its JSON text), the partition and the last offset
+    /// committed for it by this run of the task (updated at each offset commit).
+    pub source_offsets: Mutex<BTreeMap<String, (Arc<OffsetMap>, OffsetMap)>>,
+    /// Source: the task's snapshot, when it takes one (the same handle the task reports to).
+    pub snapshot: SnapshotProgress,
+}
+
+/// A sink partition's consumer position and lag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionLag {
+    /// The offset of the next record the consumer reads.
+    pub position: i64,
+    /// Records after the position, up to the end of the partition.
+    pub lag: i64,
 }
 
 impl TaskMetrics {
@@ -77,6 +93,35 @@ impl TaskMetrics {
 
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Notes offsets just committed for source partitions.
+    pub fn committed_source_offsets(&self, committed: &[(Arc<OffsetMap>, OffsetMap)]) {
+        let mut offsets = self
+            .source_offsets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for (partition, offset) in committed {
+            let key = serde_json::Value::Object((**partition).clone()).to_string();
+            offsets.insert(key, (partition.clone(), offset.clone()));
+        }
+    }
+
+    /// The last committed offset of each source partition, in the order of their JSON text.
+    pub fn source_offsets(&self) -> Vec<(Arc<OffsetMap>, OffsetMap)> {
+        self.source_offsets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn partition_lag(&self) -> BTreeMap<(String, i32), PartitionLag> {
+        self.partition_lag
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -89,7 +134,30 @@ pub struct WorkerMetrics {
     pub task_startup_failure_total: AtomicU64,
     /// Distributed: rebalances this worker took part in.
     pub rebalance_total: AtomicU64,
+    /// Distributed: from starting to (re)join the group to the assignment being applied.
     pub rebalance_time: Timing,
+    /// Distributed: whether a rebalance is under way.
+    pub rebalancing: AtomicBool,
+    /// Distributed: when the last rebalance completed, in milliseconds since the epoch (0: never).
+    pub last_rebalance_ms: AtomicU64,
+}
+
+impl WorkerMetrics {
+    /// A rebalance starts (a second call before it completes changes nothing).
+    pub fn rebalance_started(&self) {
+        self.rebalancing.store(true, Ordering::Relaxed);
+    }
+
+    /// A rebalance that took `took` completed.
+    pub fn rebalance_completed(&self, took: Duration) {
+        self.rebalance_time.record(took);
+        self.rebalance_total.fetch_add(1, Ordering::Relaxed);
+        self.rebalancing.store(false, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.last_rebalance_ms.store(now, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -118,6 +186,11 @@ impl Metrics {
         if tasks.get(&key).is_some_and(|m| Arc::ptr_eq(m, metrics)) {
             tasks.remove(&key);
         }
+    }
+
+    /// One running task's counters.
+    pub fn task(&self, connector: &str, task: u32) -> Option<Arc<TaskMetrics>> {
+        self.lock().get(&(connector.to_string(), task)).cloned()
     }
 
     /// Every running task's counters, by connector and task.
@@ -163,5 +236,24 @@ mod tests {
         assert_eq!(m.tasks().len(), 1);
         m.task_stopped("c", 0, &second);
         assert!(m.tasks().is_empty());
+        assert!(m.task("c", 0).is_none());
+    }
+
+    #[test]
+    fn the_last_committed_offset_of_each_source_partition_is_kept() {
+        let t = TaskMetrics::default();
+        let map = |k: &str, v: u64| {
+            let mut m = OffsetMap::new();
+            m.insert(k.into(), v.into());
+            m
+        };
+        let a = Arc::new(map("file", 1));
+        let b = Arc::new(map("file", 2));
+        t.committed_source_offsets(&[(a.clone(), map("position", 10)), (b, map("position", 5))]);
+        t.committed_source_offsets(&[(a, map("position", 30))]);
+        let offsets = t.source_offsets();
+        assert_eq!(offsets.len(), 2);
+        assert_eq!(offsets[0].1, map("position", 30));
+        assert_eq!(offsets[1].1, map("position", 5));
     }
 }

@@ -452,6 +452,7 @@ mod tests {
         });
         let context = SourceTaskContext {
             offsets: Arc::new(Offsets(offsets)),
+            snapshot: Default::default(),
         };
         task.start(&props(file, batch), context).await.unwrap();
         task

@@ -37,7 +37,14 @@ impl DistributedHerder {
         tokio::spawn(self.clone().follow_internal_topics(shutdown.clone()));
         let mut assignor = Assignor::default();
         let mut first = true;
+        let worker_metrics = &crate::metrics::registry().worker;
+        // When the rebalance under way began: the first attempt to join, kept across retries.
+        let mut rebalance_began: Option<Instant> = None;
         'group: while !*shutdown.borrow() {
+            if rebalance_began.is_none() {
+                rebalance_began = Some(Instant::now());
+                worker_metrics.rebalance_started();
+            }
             self.shared().leader_url = None;
             self.give_up_work_if_fenced(&mut *member.lock().await).await;
             if let Err(e) = self.refresh_config().await {
@@ -100,7 +107,6 @@ impl DistributedHerder {
                 shared.generation = joined.generation;
                 shared.protocol = Some(protocol);
             }
-            crate::metrics::TaskMetrics::add(&crate::metrics::registry().worker.rebalance_total, 1);
             tracing::info!(
                 generation = joined.generation,
                 leader = joined.is_leader(),
@@ -114,6 +120,9 @@ impl DistributedHerder {
             let mut heartbeats =
                 Heartbeats::start(member.clone(), self.settings.heartbeat_interval);
             self.apply_assignment(&assignment, protocol).await;
+            if let Some(began) = rebalance_began.take() {
+                worker_metrics.rebalance_completed(began.elapsed());
+            }
             // Connectors started just now hand their tasks to the leader without waiting a tick.
             self.send_task_configs().await;
             if first {

@@ -29,7 +29,7 @@ use crate::errors::{
     TaskError,
 };
 use crate::kafka;
-use crate::metrics::{registry, TaskMetrics};
+use crate::metrics::{registry, PartitionLag, TaskMetrics};
 use crate::worker::task_control::TaskSignals;
 
 /// Records handed to one `put` at most (Kafka's `max.poll.records` default).
@@ -290,7 +290,10 @@ impl SinkTaskRunner {
             if position >= 0 && high >= 0 {
                 lag.insert(
                     (tp.topic().to_string(), tp.partition()),
-                    (high - position).max(0),
+                    PartitionLag {
+                        position,
+                        lag: (high - position).max(0),
+                    },
                 );
             }
         }

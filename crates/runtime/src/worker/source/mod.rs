@@ -220,6 +220,7 @@ impl SourceTaskRunner {
         };
         let context = SourceTaskContext {
             offsets: Arc::new(reader),
+            snapshot: self.out.context.metrics.snapshot.clone(),
         };
         if !self.catch_up_offsets().await {
             return Ok(());
@@ -423,11 +424,14 @@ async fn persist_offsets(
     let started = Instant::now();
     let store = store.clone();
     let connector = connector.to_string();
-    tokio::task::spawn_blocking(move || store.commit(&connector, &committable))
-        .await
-        .map_err(|e| TaskError::Internal(format!("offset commit did not finish: {e}")))?
-        .map_err(|e| TaskError::Internal(e.to_string()))?;
+    let committed = tokio::task::spawn_blocking(move || {
+        store.commit(&connector, &committable).map(|()| committable)
+    })
+    .await
+    .map_err(|e| TaskError::Internal(format!("offset commit did not finish: {e}")))?
+    .map_err(|e| TaskError::Internal(e.to_string()))?;
     metrics.offset_commit.record(started.elapsed());
+    metrics.committed_source_offsets(&committed);
     tracing::debug!("committed source offsets");
     Ok(true)
 }

@@ -1,0 +1,241 @@
+//! `?progress=true` on the status endpoints (a ferry extension): each task's progress in long
+//! work — a source's committed offsets, a sink's lag, a snapshot's tables and rows — read from
+//! the metrics registry of the worker that runs the task. `docs/progress.md` describes the JSON.
+//!
+//! In distributed mode a task may run on another worker; its progress is asked of that worker,
+//! with a short timeout, and left out when that worker does not answer.
+
+use std::time::Duration;
+
+use ferry_runtime::herder::status::State;
+use ferry_runtime::herder::TaskState;
+use ferry_runtime::metrics::{registry, TaskMetrics};
+use serde_json::{json, Map, Value as JsonValue};
+
+use crate::forward::call_worker;
+
+/// How long another worker has to answer; a status request must not hang on a lost worker.
+const REMOTE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The progress of a task this worker runs; `None` when it runs elsewhere or has nothing to tell.
+pub fn local(connector: &str, task: u32) -> Option<JsonValue> {
+    registry().task(connector, task).and_then(|t| of_task(&t))
+}
+
+/// The progress object of one task's metrics; `None` when it has nothing to report yet.
+pub fn of_task(t: &TaskMetrics) -> Option<JsonValue> {
+    let mut out = Map::new();
+    if !t.sink {
+        let offsets: Vec<JsonValue> = t
+            .source_offsets()
+            .into_iter()
+            .map(|(partition, offset)| json!({"partition": *partition, "offset": offset}))
+            .collect();
+        if !offsets.is_empty() {
+            out.insert("source_offsets".into(), JsonValue::Array(offsets));
+        }
+    }
+    let lag = t.partition_lag();
+    if t.sink && !lag.is_empty() {
+        let total: i64 = lag.values().map(|l| l.lag).sum();
+        let partitions: Vec<JsonValue> = lag
+            .into_iter()
+            .map(|((topic, partition), l)| {
+                json!({"topic": topic, "partition": partition, "position": l.position, "lag": l.lag})
+            })
+            .collect();
+        out.insert(
+            "sink_lag".into(),
+            json!({"total": total, "partitions": partitions}),
+        );
+    }
+    if let Some(s) = t.snapshot.report() {
+        out.insert(
+            "snapshot".into(),
+            json!({
+                "state": s.state,
+                "tables_total": s.tables.len(),
+                "tables_done": s.tables_done(),
+                "current_table": s.current_table(),
+                "rows_done": s.rows_done(),
+                "rows_estimated": s.rows_estimated(),
+                "tables": s.tables,
+            }),
+        );
+    }
+    (!out.is_empty()).then_some(JsonValue::Object(out))
+}
+
+/// Adds `progress` to the task objects of a status answer (`out[i]` is `tasks[i]`): from this
+/// worker's registry, or else, unless `local_only`, from the worker the status names. Those
+/// requests run in parallel, off the async threads.
+pub async fn attach(connector: &str, tasks: &[TaskState], out: &mut [JsonValue], local_only: bool) {
+    let mut remote = Vec::new();
+    for (i, task) in tasks.iter().enumerate() {
+        if let Some(progress) = local(connector, task.id) {
+            insert(&mut out[i], progress);
+            continue;
+        }
+        let worker = task.status.worker_id.clone();
+        let live = matches!(task.status.state, State::Running | State::Paused);
+        if local_only || !live || worker.is_empty() {
+            continue;
+        }
+        let url = format!(
+            "http://{worker}/connectors/{}/tasks/{}/status?progress=true&forward=false",
+            path_segment(connector),
+            task.id
+        );
+        let handle = tokio::task::spawn_blocking(move || {
+            call_worker("GET", &url, &[], &[], Some(REMOTE_TIMEOUT))
+        });
+        remote.push((i, task.id, worker, handle));
+    }
+    for (i, id, worker, handle) in remote {
+        let answer = match handle.await {
+            Ok(answer) => answer,
+            Err(e) => Err(e.to_string()),
+        };
+        match progress_of_answer(answer) {
+            Ok(Some(progress)) => insert(&mut out[i], progress),
+            Ok(None) => {}
+            Err(why) => tracing::debug!(
+                connector,
+                task = id,
+                %worker,
+                "no progress for the task from the worker running it: {why}"
+            ),
+        }
+    }
+}
+
+/// The `progress` of another worker's task status answer.
+fn progress_of_answer(answer: Result<(u16, String), String>) -> Result<Option<JsonValue>, String> {
+    let (status, body) = answer?;
+    if status != 200 {
+        return Err(format!("it answered {status}: {body}"));
+    }
+    let mut value: JsonValue =
+        serde_json::from_str(&body).map_err(|e| format!("its answer is not JSON: {e}"))?;
+    Ok(value
+        .as_object_mut()
+        .and_then(|o| o.remove("progress"))
+        .filter(JsonValue::is_object))
+}
+
+fn insert(task: &mut JsonValue, progress: JsonValue) {
+    if let Some(object) = task.as_object_mut() {
+        object.insert("progress".into(), progress);
+    }
+}
+
+/// A path segment with everything but unreserved characters percent-encoded (connector names
+/// may hold spaces, slashes and the like).
+fn path_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_api::OffsetMap;
+    use ferry_runtime::metrics::{Metrics, PartitionLag};
+    use std::sync::Arc;
+
+    #[test]
+    fn nothing_to_report_is_no_progress() {
+        let m = Metrics::default();
+        assert_eq!(of_task(&m.task_started("c", 0, false)), None);
+        assert_eq!(of_task(&m.task_started("c", 1, true)), None);
+    }
+
+    #[test]
+    fn a_source_reports_offsets_and_its_snapshot() {
+        let m = Metrics::default();
+        let t = m.task_started("c", 0, false);
+        let mut partition = OffsetMap::new();
+        partition.insert("server".into(), "db".into());
+        let mut offset = OffsetMap::new();
+        offset.insert("pos".into(), 42.into());
+        t.committed_source_offsets(&[(Arc::new(partition), offset)]);
+        t.snapshot.begin(["db.a".to_string(), "db.b".to_string()]);
+        t.snapshot.table_started("db.a", Some(100));
+        t.snapshot.rows(40);
+        let p = of_task(&t).expect("progress");
+        assert_eq!(
+            p["source_offsets"],
+            json!([{"partition": {"server": "db"}, "offset": {"pos": 42}}])
+        );
+        let s = &p["snapshot"];
+        assert_eq!(s["state"], "RUNNING");
+        assert_eq!(s["tables_total"], 2);
+        assert_eq!(s["tables_done"], 0);
+        assert_eq!(s["current_table"], "db.a");
+        assert_eq!(s["rows_done"], 40);
+        assert_eq!(s["rows_estimated"], 100);
+        assert_eq!(
+            s["tables"][0],
+            json!({"table": "db.a", "rows_done": 40, "rows_estimated": 100, "done": false})
+        );
+        assert_eq!(s["tables"][1]["rows_estimated"], JsonValue::Null);
+        assert!(p.get("sink_lag").is_none());
+    }
+
+    #[test]
+    fn a_sink_reports_its_lag_and_the_total() {
+        let m = Metrics::default();
+        let t = m.task_started("c", 0, true);
+        t.partition_lag.lock().expect("lock").extend([
+            (
+                ("t".to_string(), 0),
+                PartitionLag {
+                    position: 10,
+                    lag: 3,
+                },
+            ),
+            (
+                ("t".to_string(), 1),
+                PartitionLag {
+                    position: 7,
+                    lag: 4,
+                },
+            ),
+        ]);
+        let p = of_task(&t).expect("progress");
+        assert_eq!(p["sink_lag"]["total"], 7);
+        assert_eq!(
+            p["sink_lag"]["partitions"][1],
+            json!({"topic": "t", "partition": 1, "position": 7, "lag": 4})
+        );
+    }
+
+    #[test]
+    fn another_workers_answer_gives_its_progress_or_why_not() {
+        let body = json!({"id": 0, "state": "RUNNING", "progress": {"sink_lag": {"total": 0}}});
+        assert_eq!(
+            progress_of_answer(Ok((200, body.to_string()))),
+            Ok(Some(json!({"sink_lag": {"total": 0}})))
+        );
+        assert_eq!(
+            progress_of_answer(Ok((200, json!({"id": 0}).to_string()))),
+            Ok(None)
+        );
+        assert!(progress_of_answer(Ok((404, "{}".into()))).is_err());
+        assert!(progress_of_answer(Ok((200, "<html>".into()))).is_err());
+        assert!(progress_of_answer(Err("refused".into())).is_err());
+    }
+
+    #[test]
+    fn names_are_escaped_in_paths() {
+        assert_eq!(path_segment("my conn/1"), "my%20conn%2F1");
+        assert_eq!(path_segment("a-b_c.d~"), "a-b_c.d~");
+    }
+}
