@@ -310,4 +310,20 @@ fn any_worker_of_a_cluster_answers_with_the_progress_of_a_task_another_runs() {
             "{text}"
         );
     }
+
+    // The worker running the task is gone: the status still answers, promptly, and the task
+    // has no progress until it runs elsewhere.
+    c.workers[runner].kill9();
+    let other = &c.workers[1 - runner];
+    let asked = std::time::Instant::now();
+    let (code, s) = other.get(&format!("/connectors/{name}/status?progress=true"));
+    assert_eq!(code, 200, "{s}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    if s["tasks"][0]["worker_id"] != json!(worker_id_of(other)) {
+        assert!(s["tasks"][0].get("progress").is_none(), "{s}");
+    }
 }
