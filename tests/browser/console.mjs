@@ -83,6 +83,10 @@ try {
   begin("pause a connector and see it PAUSED");
   await visible(page.getByRole("heading", { name: scenario.paused, level: 1 }), "the connector page");
   await visible(page.locator("#connector-live .state.RUNNING"), "the RUNNING state");
+  // Its task's progress, from whichever worker runs it: the file's end, every line written.
+  const progress = page.locator('#connector-live tr[data-task] td[data-label="Progress"]');
+  await visible(progress.getByText(`{"position":${scenario.paused_position}}`), "the task's committed position");
+  await visible(progress.getByText(`${scenario.paused_lines} records written`), "the task's records written");
   await page.getByRole("button", { name: "Pause", exact: true }).click();
   await visible(page.locator("#connector-live dd .state.PAUSED"), "the connector PAUSED");
   await visible(page.locator("#connector-live tr[data-task] .state.PAUSED"), "its task PAUSED");

@@ -133,6 +133,8 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
     let scenario = json!({
         "all": all,
         "paused": paused,
+        "paused_position": 14,
+        "paused_lines": 3,
         "failed": failed,
         "failed_trace_contains": "nonexistent-dir",
         "secret_value": secret,

@@ -74,6 +74,12 @@ fn a_file_source_reports_its_committed_position_and_a_sink_its_lag() {
     assert_eq!(task["progress"]["source_offsets"], offsets);
     assert!(task["progress"].get("snapshot").is_none(), "{task}");
     assert!(task["progress"].get("sink_lag").is_none(), "{task}");
+    let n = lines.len();
+    assert_eq!(
+        task["progress"]["records"],
+        json!({"polled": n, "written": n}),
+        "{task}"
+    );
     assert_no_progress_key(&ferry, "prog-src");
 
     // The sink catches up: no lag left, and its positions add up to the records of the topic.
@@ -107,6 +113,14 @@ fn a_file_source_reports_its_committed_position_and_a_sink_its_lag() {
     }
     let sum: i64 = partitions.iter().filter_map(|p| p["lag"].as_i64()).sum();
     assert_eq!(json!(sum), lag["total"], "{lag}");
+    wait_for(
+        "the sink's records counted",
+        Duration::from_secs(30),
+        || {
+            let records = progress(&ferry, "prog-sink")?["records"].clone();
+            (records == json!({"read": n, "put": n})).then_some(())
+        },
+    );
     assert_no_progress_key(&ferry, "prog-sink");
 
     // `?expand=status&progress=true` carries the same.

@@ -113,8 +113,16 @@ const RATE_METRICS = [
   "kafka_connect_source_task_source_record_write_total",
   "kafka_connect_sink_task_sink_record_send_total",
 ];
-const history = new Map(); // connector -> [{t, total}]
+const history = new Map(); // connector -> [{t, total}], from this worker's /metrics (the list)
+const clusterHistory = new Map(); // connector -> [{t, total}], from its tasks' progress (its page)
 const HISTORY_POINTS = 120;
+
+function remember(map, name, t, total) {
+  const h = map.get(name) || [];
+  h.push({ t, total });
+  if (h.length > HISTORY_POINTS) h.shift();
+  map.set(name, h);
+}
 
 function parseCounters(text) {
   const totals = new Map();
@@ -140,25 +148,20 @@ async function sampleRates() {
     return;
   }
   const t = Date.now() / 1000;
-  for (const [name, total] of parseCounters(text)) {
-    const h = history.get(name) || [];
-    h.push({ t, total });
-    if (h.length > HISTORY_POINTS) h.shift();
-    history.set(name, h);
-  }
+  for (const [name, total] of parseCounters(text)) remember(history, name, t, total);
 }
 
-// Records per second over the last interval; undefined when not counted on this worker.
-function rateOf(name) {
-  const h = history.get(name);
+// Records per second over the last interval; undefined before two samples.
+function rateOf(name, map = history) {
+  const h = map.get(name);
   if (!h || h.length < 2) return undefined;
   const a = h[h.length - 2], b = h[h.length - 1];
   if (b.t <= a.t) return undefined;
   return Math.max(0, (b.total - a.total) / (b.t - a.t));
 }
 
-function rateSeries(name) {
-  const h = history.get(name) || [];
+function rateSeries(name, map) {
+  const h = map.get(name) || [];
   const out = [];
   for (let i = 1; i < h.length; i++) {
     const dt = h[i].t - h[i - 1].t;
@@ -334,8 +337,13 @@ async function connectorPage(name, fresh) {
     api("GET", `${base}/config`),
     api("GET", `${base}/offsets`).catch((e) => ({ error: e.message })),
     api("GET", `${base}/topics`).catch(() => null),
-    sampleRates(),
   ]);
+  // Records a source wrote or a sink put, summed over its tasks wherever they run.
+  const moved = (status.tasks || []).reduce((sum, t) => {
+    const r = (t.progress && t.progress.records) || {};
+    return sum + (r.written ?? r.put ?? 0);
+  }, 0);
+  remember(clusterHistory, name, Date.now() / 1000, moved);
   const state = status.connector ? status.connector.state : "UNKNOWN";
   const className = config["connector.class"] || "";
   if (fresh || !document.getElementById("connector-live")) {
@@ -423,7 +431,7 @@ function liveSection(name, status, className) {
       <div><dt>Type</dt><dd>${esc(status.type)}</dd></div>
       <div><dt>Class</dt><dd class="mono">${esc(className)}</dd></div>
       <div><dt>Worker</dt><dd class="mono">${esc(c.worker_id)}</dd></div>
-      <div><dt>Records/s on this worker</dt><dd>${fmtRate(rateOf(name))}</dd></div>
+      <div><dt>Records/s</dt><dd>${fmtRate(rateOf(name, clusterHistory))}</dd></div>
     </dl>
     ${c.trace ? `<details${closedTraces.has("c") ? "" : " open"}><summary data-trace="c">Connector trace</summary><pre>${esc(c.trace)}</pre></details>` : ""}
     <h2>Tasks</h2>
@@ -459,6 +467,10 @@ function progressCell(p) {
   if (p.sink_lag) {
     parts.push(`<div>Lag: ${Number(p.sink_lag.total || 0).toLocaleString()} records</div>`);
   }
+  if (p.records) {
+    const r = p.records;
+    parts.push(`<div>${r.written !== undefined ? `${Number(r.written).toLocaleString()} records written` : `${Number(r.put || 0).toLocaleString()} records put`}</div>`);
+  }
   if (p.source_offsets && p.source_offsets.length) {
     parts.push(p.source_offsets.map((o) => `<div class="mono">${esc(JSON.stringify(o.offset))}</div>`).join(""));
   }
@@ -466,10 +478,8 @@ function progressCell(p) {
 }
 
 function throughputSection(name) {
-  const series = rateSeries(name);
-  if (series.length < 2) {
-    return `<p class="muted">${history.has(name) ? "Measuring…" : "No records counted on this worker (its tasks may run on another worker)."}</p>`;
-  }
+  const series = rateSeries(name, clusterHistory);
+  if (series.length < 2) return `<p class="muted">Measuring… (records/s of all its tasks, sampled every ${REFRESH_MS / 1000} s while this page is open)</p>`;
   const w = 600, h = 120, max = Math.max(1, ...series.map((p) => p.rate));
   const t0 = series[0].t, t1 = series[series.length - 1].t || t0 + 1;
   const pts = series.map((p) => `${((p.t - t0) / Math.max(1, t1 - t0)) * w},${h - 4 - (p.rate / max) * (h - 10)}`).join(" ");
@@ -477,7 +487,7 @@ function throughputSection(name) {
   return `<svg class="chart" viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img"
       aria-label="Records per second over the last ${Math.round(t1 - t0)} seconds; now ${fmtRate(last)}, peak ${fmtRate(max)}">
       <polyline points="${pts}"></polyline></svg>
-    <p class="muted">Now ${fmtRate(last)} records/s, peak ${fmtRate(max)}, over the last ${Math.round(t1 - t0)} s (tasks on this worker).</p>`;
+    <p class="muted">Now ${fmtRate(last)} records/s, peak ${fmtRate(max)}, over the last ${Math.round(t1 - t0)} s, all tasks.</p>`;
 }
 
 function offsetsSection(offsets) {
