@@ -165,6 +165,7 @@ try {
   await page.getByRole("link", { name: "Workers" }).click();
   await visible(page.getByRole("heading", { name: "Workers", level: 1 }), "the workers page");
   for (const w of scenario.workers) await visible(page.getByRole("heading", { name: w }), `worker ${w}`);
+  check(await page.getByText("Leader", { exact: true }).count() === 1, "not exactly one worker is shown as the leader");
   await shot("09-workers");
 
   begin("readable on a phone");

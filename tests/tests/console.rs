@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use ferry_e2e::cluster::{cluster, status};
+use ferry_e2e::cluster::{cluster, status, worker_id_of};
 use ferry_e2e::{unique, wait_for, Broker, Ferry, Json};
 use serde_json::json;
 
@@ -103,24 +103,48 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
         "offsets after stop: {kept}"
     );
 
-    let mut workers: Vec<String> = [&paused, &failed, &stopped]
+    // Every worker of the group, also one that runs nothing, from any worker (`GET /workers`).
+    let workers: Vec<String> = cluster
+        .workers
         .iter()
-        .flat_map(|n| {
-            let s = status(w, n);
-            let mut ids = vec![s["connector"]["worker_id"].as_str().map(str::to_string)];
-            ids.extend(
-                s["tasks"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|t| t["worker_id"].as_str().map(str::to_string)),
-            );
-            ids
-        })
-        .flatten()
+        .map(|w| worker_id_of(w).to_string())
         .collect();
-    workers.sort();
-    workers.dedup();
+    let mut expected: Vec<&str> = workers.iter().map(String::as_str).collect();
+    expected.sort();
+    // Stable, and each task where its status says it runs (a rebalance may still settle).
+    let group = wait_for(
+        "GET /workers agreeing with the statuses",
+        Duration::from_secs(30),
+        || {
+            let (code, group) = cluster.workers[1].get("/workers");
+            assert_eq!(code, 200, "{group}");
+            let listed = group["workers"].as_array()?;
+            let mut ids: Vec<&str> = listed
+                .iter()
+                .filter_map(|w| w["worker_id"].as_str())
+                .collect();
+            ids.sort();
+            let placed = [&paused, &failed].iter().all(|name| {
+                let s = status(w, name);
+                let runner = s["tasks"][0]["worker_id"].as_str();
+                let by_group = listed
+                    .iter()
+                    .find(|w| {
+                        w["tasks"]
+                            .as_array()
+                            .is_some_and(|t| t.contains(&json!({"connector": name, "task": 0})))
+                    })
+                    .and_then(|w| w["worker_id"].as_str());
+                runner.is_some() && by_group == runner
+            });
+            (group["state"] == "Stable" && ids == expected && placed).then_some(group)
+        },
+    );
+    assert_eq!(group["group"], cluster.group.as_str(), "{group}");
+    let leaders = group["workers"]
+        .as_array()
+        .map_or(0, |l| l.iter().filter(|w| w["leader"] == true).count());
+    assert_eq!(leaders, 1, "{group}");
 
     let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     let _ = std::fs::remove_dir_all(&screenshots);
@@ -189,4 +213,19 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
     ] {
         assert!(shots.iter().any(|s| s == page), "no {page} in {shots:?}");
     }
+}
+
+#[test]
+fn a_standalone_worker_has_no_group_to_list() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ferry = Ferry::standalone_on(&broker, dir.path());
+    let (code, body) = ferry.get("/workers");
+    assert_eq!(code, 404, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("distributed mode")),
+        "{body}"
+    );
 }

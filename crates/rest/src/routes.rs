@@ -35,6 +35,7 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>) -> Router {
         .route("/", get(root))
         .route("/health", get(health))
         .route("/metrics", get(crate::metrics::metrics))
+        .route("/workers", get(group_workers))
         .route("/connectors", get(list_connectors).post(create_connector))
         .route(
             "/connectors/{name}",
@@ -219,6 +220,18 @@ async fn health(State(s): State<AppState>) -> Response {
     } else {
         let body = json!({"status": "starting", "message": "Worker is still starting up."});
         (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
+}
+
+/// `GET /workers` (a ferry extension): the group's workers and what each runs; a standalone
+/// worker has no group to describe.
+async fn group_workers(State(s): State<AppState>) -> ApiResult {
+    match s.herder.workers().await? {
+        Some(workers) => Ok(Json(workers).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "a standalone worker has no group of workers: GET /workers answers in distributed mode",
+        )),
     }
 }
 

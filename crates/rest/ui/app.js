@@ -555,33 +555,48 @@ async function act(e, name, base) {
 // ---------- workers ----------
 
 async function workersPage(fresh) {
-  const all = (await api("GET", "/connectors?expand=status")) || {};
+  const [all, group] = await Promise.all([
+    api("GET", "/connectors?expand=status").then((a) => a || {}),
+    // The group as its coordinator sees it (a ferry extension): idle workers too, and the
+    // leader. A standalone worker answers 404; then the statuses alone tell what runs where.
+    api("GET", "/workers").catch(() => null),
+  ]);
+  const connectorState = new Map();
+  const taskState = new Map();
   const workers = new Map();
   const at = (w) => {
-    if (!workers.has(w)) workers.set(w, { connectors: [], tasks: [] });
+    if (!workers.has(w)) workers.set(w, { connectors: [], tasks: [], leader: false });
     return workers.get(w);
   };
   for (const [name, e] of Object.entries(all)) {
     const st = e.status || {};
-    if (st.connector && st.connector.worker_id) at(st.connector.worker_id).connectors.push({ name, state: st.connector.state });
-    for (const t of st.tasks || []) if (t.worker_id) at(t.worker_id).tasks.push({ name, id: t.id, state: t.state });
+    if (st.connector) connectorState.set(name, st.connector.state);
+    for (const t of st.tasks || []) taskState.set(`${name}/${t.id}`, t.state);
+    if (!group) {
+      if (st.connector && st.connector.worker_id) at(st.connector.worker_id).connectors.push(name);
+      for (const t of st.tasks || []) if (t.worker_id) at(t.worker_id).tasks.push({ connector: name, task: t.id });
+    }
+  }
+  if (group) {
+    for (const w of group.workers) Object.assign(at(w.worker_id), { connectors: w.connectors, tasks: w.tasks, leader: w.leader });
   }
   const ids = [...workers.keys()].sort();
   if (fresh || !document.getElementById("workers-body")) {
-    view.innerHTML = `<h1>Workers</h1>
-      <p class="muted">Workers running at least one connector or task, from the connectors' status. This page is served by ${esc(location.host)}.</p>
-      <div id="workers-body"></div>`;
+    view.innerHTML = `<h1>Workers</h1><p class="muted" id="workers-about"></p><div id="workers-body"></div>`;
   }
+  document.getElementById("workers-about").textContent = group
+    ? `Group ${group.group}, ${group.state}: ${plural(ids.length, "worker")}, as the group's coordinator knows them. This page is served by ${location.host}.`
+    : `Workers running at least one connector or task, from the connectors' status. This page is served by ${location.host}.`;
   redraw(document.getElementById("workers-body"), `
     ${ids.length === 0 ? `<p>Nothing runs yet.</p>` : ids.map((w) => {
       const x = workers.get(w);
       return `<section class="worker" aria-label="Worker ${esc(w)}">
         <h2 class="mono">${esc(w)}</h2>
-        <p>${plural(x.connectors.length, "connector")}, ${plural(x.tasks.length, "task")}</p>
-        <table class="cards"><thead><tr><th scope="col">Runs</th><th scope="col">State</th></tr></thead><tbody>
-        ${x.connectors.map((c) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(c.name)}">${esc(c.name)}</a> (connector)</td><td data-label="State">${stateBadge(c.state)}</td></tr>`).join("")}
-        ${x.tasks.map((t) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(t.name)}">${esc(t.name)}</a> task ${t.id}</td><td data-label="State">${stateBadge(t.state)}</td></tr>`).join("")}
-        </tbody></table></section>`;
+        <p>${x.leader ? "<strong>Leader</strong> · " : ""}${plural(x.connectors.length, "connector")}, ${plural(x.tasks.length, "task")}${x.connectors.length + x.tasks.length === 0 ? " (idle)" : ""}</p>
+        ${x.connectors.length + x.tasks.length === 0 ? "" : `<table class="cards"><thead><tr><th scope="col">Runs</th><th scope="col">State</th></tr></thead><tbody>
+        ${x.connectors.map((c) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(c)}">${esc(c)}</a> (connector)</td><td data-label="State">${stateBadge(connectorState.get(c))}</td></tr>`).join("")}
+        ${x.tasks.map((t) => `<tr><td data-label="Runs"><a href="#/connectors/${enc(t.connector)}">${esc(t.connector)}</a> task ${t.task}</td><td data-label="State">${stateBadge(taskState.get(`${t.connector}/${t.task}`))}</td></tr>`).join("")}
+        </tbody></table>`}</section>`;
     }).join("")}`);
   scheduleRefresh();
 }

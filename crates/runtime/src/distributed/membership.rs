@@ -10,8 +10,8 @@ use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, FindCoordinatorRequest, GroupId, HeartbeatRequest, JoinGroupRequest,
-    LeaveGroupRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
+    ApiVersionsRequest, DescribeGroupsRequest, FindCoordinatorRequest, GroupId, HeartbeatRequest,
+    JoinGroupRequest, LeaveGroupRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -152,6 +152,7 @@ const MAX_JOIN_GROUP: i16 = 7;
 const MAX_SYNC_GROUP: i16 = 5;
 const MAX_HEARTBEAT: i16 = 4;
 const MAX_LEAVE_GROUP: i16 = 4;
+const MAX_DESCRIBE_GROUPS: i16 = 5;
 
 #[derive(Debug, Clone, Copy)]
 struct Versions {
@@ -160,6 +161,7 @@ struct Versions {
     sync_group: i16,
     heartbeat: i16,
     leave_group: i16,
+    describe_groups: i16,
 }
 
 /// What a JoinGroup round told this member.
@@ -197,6 +199,24 @@ pub enum Beat {
     /// The coordinator no longer knows this member (its session expired): the others have been
     /// or will be given its work.
     Evicted,
+}
+
+/// The group as its coordinator describes it (DescribeGroups).
+#[derive(Debug, Clone)]
+pub struct DescribedGroup {
+    /// Kafka's group state: `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty`, ...
+    pub state: String,
+    pub members: Vec<DescribedMember>,
+}
+
+/// One member of the group: the metadata it joined with and the assignment it was given (both
+/// in the Connect protocol's encoding; the assignment is empty while a rebalance is under way).
+#[derive(Debug, Clone)]
+pub struct DescribedMember {
+    pub member_id: String,
+    pub client_host: String,
+    pub metadata: Vec<u8>,
+    pub assignment: Vec<u8>,
 }
 
 /// This worker's membership of the group.
@@ -314,6 +334,38 @@ impl GroupMember {
         let mut coordinator = Connection::open(&addr, &self.settings.client_id).await?;
         let versions = negotiate(&mut coordinator).await?;
         Ok((coordinator, versions))
+    }
+
+    /// Asks the coordinator about the group, over a connection of its own: it never waits for,
+    /// nor disturbs, this worker's membership.
+    pub async fn describe(settings: GroupSettings) -> Result<DescribedGroup, GroupError> {
+        let asking = GroupMember::new(settings);
+        let (mut conn, versions) = asking.find_coordinator().await?;
+        let request = DescribeGroupsRequest::default().with_groups(vec![GroupId(
+            StrBytes::from_string(asking.settings.group_id.clone()),
+        )]);
+        let answer = conn.send(&request, versions.describe_groups).await?;
+        let group = answer
+            .groups
+            .into_iter()
+            .next()
+            .ok_or_else(|| GroupError::Codec("DescribeGroups answered no group".into()))?;
+        if group.error_code != codes::NONE {
+            return Err(GroupError::Broker(group.error_code));
+        }
+        Ok(DescribedGroup {
+            state: group.group_state.to_string(),
+            members: group
+                .members
+                .into_iter()
+                .map(|m| DescribedMember {
+                    member_id: m.member_id.to_string(),
+                    client_host: m.client_host.to_string(),
+                    metadata: m.member_metadata.to_vec(),
+                    assignment: m.member_assignment.to_vec(),
+                })
+                .collect(),
+        })
     }
 
     /// Joins (or rejoins) the group offering `protocols` (name, metadata), most preferred first.
@@ -475,5 +527,6 @@ async fn negotiate(conn: &mut Connection) -> Result<Versions, GroupError> {
         sync_group: max(SyncGroupRequest::KEY, MAX_SYNC_GROUP),
         heartbeat: max(HeartbeatRequest::KEY, MAX_HEARTBEAT),
         leave_group: max(LeaveGroupRequest::KEY, MAX_LEAVE_GROUP),
+        describe_groups: max(DescribeGroupsRequest::KEY, MAX_DESCRIBE_GROUPS),
     })
 }

@@ -200,3 +200,31 @@ pub struct Created<T> {
     pub created: bool,
     pub value: T,
 }
+
+/// The workers of a distributed group and what each runs, as the group coordinator knows them
+/// (`GET /workers`, a ferry extension).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupWorkers {
+    pub group: String,
+    /// The coordinator's state of the group: `Stable`, `PreparingRebalance`, ...
+    pub state: String,
+    pub workers: Vec<GroupWorker>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupWorker {
+    /// `host:port` of its advertised URL, as statuses name it.
+    pub worker_id: String,
+    pub url: String,
+    pub leader: bool,
+    /// The connectors and tasks it was assigned in the current generation (empty while a
+    /// rebalance is under way).
+    pub connectors: Vec<String>,
+    pub tasks: Vec<GroupTask>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupTask {
+    pub connector: String,
+    pub task: u32,
+}

@@ -110,6 +110,12 @@ pub trait Herder: Send + Sync {
     async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError>;
 
     /// The plugins this worker knows; the plugin endpoints below answer from it.
+    /// The group's workers and what each runs (`GET /workers`, a ferry extension); `None` for a
+    /// standalone worker, which has no group.
+    async fn workers(&self) -> Result<Option<GroupWorkers>, HerderError> {
+        Ok(None)
+    }
+
     fn plugins(&self) -> &Plugins;
 
     fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {

@@ -19,9 +19,9 @@ use crate::kafka::compacted_topic::KafkaLog;
 const TICK: Duration = Duration::from_millis(100);
 
 impl DistributedHerder {
-    /// Runs the group membership until `shutdown`; then leaves the group.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let settings = GroupSettings {
+    /// How this worker reaches the group's coordinator.
+    pub(super) fn group_settings(&self) -> GroupSettings {
+        GroupSettings {
             bootstrap: self
                 .worker_config
                 .bootstrap_servers()
@@ -32,8 +32,14 @@ impl DistributedHerder {
             client_id: format!("connect-{}", self.worker_config.worker_id()),
             session_timeout: self.settings.session_timeout,
             rebalance_timeout: self.settings.rebalance_timeout,
-        };
-        let member = Arc::new(tokio::sync::Mutex::new(GroupMember::new(settings)));
+        }
+    }
+
+    /// Runs the group membership until `shutdown`; then leaves the group.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let member = Arc::new(tokio::sync::Mutex::new(GroupMember::new(
+            self.group_settings(),
+        )));
         tokio::spawn(self.clone().follow_internal_topics(shutdown.clone()));
         let mut assignor = Assignor::default();
         let mut first = true;

@@ -154,7 +154,7 @@ impl DistributedHerder {
 }
 
 /// `host:port` of an advertised URL like `http://host:port/`, as statuses name workers.
-fn worker_id_of(url: &str) -> &str {
+pub(super) fn worker_id_of(url: &str) -> &str {
     url.split_once("://")
         .map_or(url, |(_, rest)| rest)
         .trim_end_matches('/')

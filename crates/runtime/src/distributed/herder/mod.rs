@@ -7,6 +7,7 @@ mod group;
 mod internal_requests;
 mod leader;
 mod local_work;
+mod workers;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -26,8 +27,8 @@ use crate::herder::offsets::{require_stopped, Offsets};
 use crate::herder::{
     invalid_config, no_status, not_found, unknown_connector, unknown_connector_to_restart,
     with_name, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created,
-    Herder, HerderError, InternalSignature, RestartRequest, ServerInfo, TargetState, TaskInfo,
-    TaskState, WorkerState,
+    GroupWorkers, Herder, HerderError, InternalSignature, RestartRequest, ServerInfo, TargetState,
+    TaskInfo, TaskState, WorkerState,
 };
 use crate::kafka::compacted_topic::{KafkaLog, LogError, TopicSpec};
 use crate::plugins::Plugins;
@@ -307,6 +308,10 @@ fn now_ms() -> i64 {
 impl Herder for DistributedHerder {
     fn server_info(&self) -> ServerInfo {
         self.state.server_info()
+    }
+
+    async fn workers(&self) -> Result<Option<GroupWorkers>, HerderError> {
+        self.group_workers().await.map(Some)
     }
 
     fn ready(&self) -> bool {
