@@ -285,7 +285,7 @@ row() { # LABEL OUT CPU
     row "$CONNECTORS connectors: \`/ui/\` (the console's page)" "$B/many-ui.txt"
     row "$CONNECTORS connectors: \`/ui/app.js\`" "$B/many-ui-js.txt"
     echo
-    echo "The console in Debian's headless Chromium (\`bench/console-render.mjs\`, $UI_RUNS fresh page loads, median ms; each run's figures after): *list* is from navigating to \`/ui/\` until all $CONNECTORS connectors are listed with their state (\`/connectors?expand=status&expand=info\` and \`/metrics\` fetched and parsed); *filter* from typing one connector's name until only the matching rows remain; *open* from clicking it until its page shows its task's state; *refresh* one periodic redraw of the list (both calls again), timed by the page's own clock."
+    echo "The console in Debian's headless Chromium (\`bench/console-render.mjs\`, $UI_RUNS fresh page loads, median ms; each run's figures after): *list* is from navigating to \`/ui/\` until all $CONNECTORS connectors are listed with their state (\`/connectors?expand=status&expand=info&progress=true\` fetched and drawn); *filter* from typing one connector's name until only the matching rows remain; *open* from clicking it until its page shows its task's state; *refresh* one periodic redraw of the list (the call again), timed by the page's own clock."
     echo
     echo "| list | filter | open | refresh |"
     echo "|---|---|---|---|"

@@ -146,6 +146,20 @@ fn an_operator_runs_the_cluster_from_the_console_in_a_real_browser() {
         .map_or(0, |l| l.iter().filter(|w| w["leader"] == true).count());
     assert_eq!(leaders, 1, "{group}");
 
+    // The list with progress, asked of either worker, carries the progress of every running
+    // task wherever it runs (each other worker asked once for all of its tasks).
+    for asked in &cluster.workers {
+        wait_for(
+            "the list's progress from every worker",
+            Duration::from_secs(30),
+            || {
+                let (_, all) = asked.get("/connectors?expand=status&progress=true");
+                let records = &all[paused.as_str()]["status"]["tasks"][0]["progress"]["records"];
+                (records == &json!({"polled": 3, "written": 3})).then_some(())
+            },
+        );
+    }
+
     let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     let _ = std::fs::remove_dir_all(&screenshots);
     let created_file = dir.path().join("created-in.txt");

@@ -124,6 +124,96 @@ pub async fn attach(connector: &str, tasks: &[TaskState], out: &mut [JsonValue],
     }
 }
 
+/// Adds `progress` to the tasks of a `GET /connectors?expand=status` answer that run on other
+/// workers: each of those workers is asked once, for its own tasks' progress
+/// (`?expand=status&progress=true&forward=false`), in parallel, and its answer is taken for the
+/// tasks that both statuses place on it.
+pub async fn attach_from_other_workers(connectors: &mut Map<String, JsonValue>) {
+    let mut workers: Vec<String> = Vec::new();
+    for (_, _, task) in tasks_without_progress(connectors) {
+        if let Some(w) = task["worker_id"].as_str().filter(|w| !w.is_empty()) {
+            if !workers.iter().any(|known| known == w) {
+                workers.push(w.to_string());
+            }
+        }
+    }
+    let asked: Vec<_> = workers
+        .into_iter()
+        .map(|worker| {
+            let url =
+                format!("http://{worker}/connectors?expand=status&progress=true&forward=false");
+            let handle = tokio::task::spawn_blocking(move || {
+                call_worker("GET", &url, &[], &[], Some(REMOTE_TIMEOUT))
+            });
+            (worker, handle)
+        })
+        .collect();
+    for (worker, handle) in asked {
+        let answer = match handle.await {
+            Ok(answer) => answer,
+            Err(e) => Err(e.to_string()),
+        };
+        match statuses_of_answer(answer) {
+            Ok(theirs) => take_progress(connectors, &theirs, &worker),
+            Err(why) => tracing::debug!(
+                %worker,
+                "no progress for the tasks of the worker running them: {why}"
+            ),
+        }
+    }
+}
+
+/// Live tasks of a `?expand=status` answer that have no progress yet: (connector, index, task).
+fn tasks_without_progress(
+    connectors: &Map<String, JsonValue>,
+) -> impl Iterator<Item = (&String, usize, &JsonValue)> {
+    connectors.iter().flat_map(|(name, entry)| {
+        entry["status"]["tasks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.get("progress").is_none()
+                    && matches!(t["state"].as_str(), Some("RUNNING" | "PAUSED"))
+            })
+            .map(move |(i, t)| (name, i, t))
+    })
+}
+
+/// Copies the progress of `worker`'s tasks from its own answer (`theirs`) into `ours`.
+fn take_progress(ours: &mut Map<String, JsonValue>, theirs: &JsonValue, worker: &str) {
+    for (name, entry) in ours.iter_mut() {
+        let Some(tasks) = entry["status"]["tasks"].as_array_mut() else {
+            continue;
+        };
+        for task in tasks {
+            if task.get("progress").is_some() || task["worker_id"] != worker {
+                continue;
+            }
+            let found = theirs[name.as_str()]["status"]["tasks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|t| t["id"] == task["id"] && t["worker_id"] == worker)
+                .and_then(|t| t.get("progress"))
+                .filter(|p| p.is_object());
+            if let Some(progress) = found {
+                insert(task, progress.clone());
+            }
+        }
+    }
+}
+
+/// Another worker's `?expand=status` answer.
+fn statuses_of_answer(answer: Result<(u16, String), String>) -> Result<JsonValue, String> {
+    let (status, body) = answer?;
+    if status != 200 {
+        return Err(format!("it answered {status}: {body}"));
+    }
+    serde_json::from_str(&body).map_err(|e| format!("its answer is not JSON: {e}"))
+}
+
 /// The `progress` of another worker's task status answer.
 fn progress_of_answer(answer: Result<(u16, String), String>) -> Result<Option<JsonValue>, String> {
     let (status, body) = answer?;
@@ -261,6 +351,42 @@ mod tests {
         assert!(progress_of_answer(Ok((404, "{}".into()))).is_err());
         assert!(progress_of_answer(Ok((200, "<html>".into()))).is_err());
         assert!(progress_of_answer(Err("refused".into())).is_err());
+    }
+
+    #[test]
+    fn the_list_takes_each_remote_tasks_progress_from_its_own_worker() {
+        let mut ours = json!({
+            "a": {"status": {"tasks": [
+                {"id": 0, "state": "RUNNING", "worker_id": "w2:8083"},
+                {"id": 1, "state": "RUNNING", "worker_id": "w1:8083", "progress": {"records": {"written": 1}}},
+                {"id": 2, "state": "FAILED", "worker_id": "w3:8083"}
+            ]}},
+            "b": {"status": {"tasks": [{"id": 0, "state": "RUNNING", "worker_id": "w2:8083"}]}}
+        });
+        let ours = ours.as_object_mut().expect("object");
+        let remote: Vec<&str> = tasks_without_progress(ours)
+            .filter_map(|(_, _, t)| t["worker_id"].as_str())
+            .collect();
+        assert_eq!(
+            remote,
+            vec!["w2:8083", "w2:8083"],
+            "FAILED tasks are not asked about"
+        );
+        let theirs = json!({
+            "a": {"status": {"tasks": [{"id": 0, "worker_id": "w2:8083", "progress": {"records": {"written": 5}}}]}},
+            // w2 no longer runs b's task as it sees it: nothing taken.
+            "b": {"status": {"tasks": [{"id": 0, "worker_id": "w4:8083", "progress": {"records": {"written": 9}}}]}}
+        });
+        take_progress(ours, &theirs, "w2:8083");
+        assert_eq!(
+            ours["a"]["status"]["tasks"][0]["progress"]["records"]["written"],
+            5
+        );
+        assert_eq!(
+            ours["a"]["status"]["tasks"][1]["progress"]["records"]["written"],
+            1
+        );
+        assert!(ours["b"]["status"]["tasks"][0].get("progress").is_none());
     }
 
     #[test]

@@ -242,12 +242,18 @@ async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -
     if expand.is_empty() {
         return Ok(Json(names).into_response());
     }
+    // Progress of tasks on other workers comes afterwards, one request per worker for all of
+    // its tasks, rather than one per task.
+    let here_first = Progress {
+        local_only: true,
+        ..progress
+    };
     let mut out = serde_json::Map::new();
     for name in names {
         let mut entry = serde_json::Map::new();
         if expand.iter().any(|e| e == "status") {
             if let Ok(status) = s.herder.connector_status(&name).await {
-                entry.insert("status".into(), status_json(&s, status, progress).await);
+                entry.insert("status".into(), status_json(&s, status, here_first).await);
             }
         }
         if expand.iter().any(|e| e == "info") {
@@ -256,6 +262,9 @@ async fn list_connectors(State(s): State<AppState>, RawQuery(query): RawQuery) -
             }
         }
         out.insert(name, JsonValue::Object(entry));
+    }
+    if progress.wanted && !progress.local_only {
+        crate::progress::attach_from_other_workers(&mut out).await;
     }
     Ok(Json(out).into_response())
 }

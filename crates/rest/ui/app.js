@@ -105,63 +105,38 @@ function plural(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-// ---------- records per second, from this worker's /metrics ----------
+// ---------- records per second, from the tasks' progress ----------
 
-// Counters of the tasks this worker runs (each worker counts its own): records a source wrote
-// and records a sink put, summed per connector.
-const RATE_METRICS = [
-  "kafka_connect_source_task_source_record_write_total",
-  "kafka_connect_sink_task_sink_record_send_total",
-];
-const history = new Map(); // connector -> [{t, total}], from this worker's /metrics (the list)
-const clusterHistory = new Map(); // connector -> [{t, total}], from its tasks' progress (its page)
+// Each task's `records` counters in `?progress=true` answers (records a source wrote, records a
+// sink put), wherever the task runs, summed per connector and sampled at each refresh.
+const history = new Map(); // connector -> [{t, total}]
 const HISTORY_POINTS = 120;
 
-function remember(map, name, t, total) {
-  const h = map.get(name) || [];
-  h.push({ t, total });
+function recordsMoved(status) {
+  return ((status && status.tasks) || []).reduce((sum, t) => {
+    const r = (t.progress && t.progress.records) || {};
+    return sum + (r.written ?? r.put ?? 0);
+  }, 0);
+}
+
+function remember(name, status) {
+  const h = history.get(name) || [];
+  h.push({ t: Date.now() / 1000, total: recordsMoved(status) });
   if (h.length > HISTORY_POINTS) h.shift();
-  map.set(name, h);
-}
-
-function parseCounters(text) {
-  const totals = new Map();
-  for (const line of text.split("\n")) {
-    const metric = RATE_METRICS.find((m) => line.startsWith(m + "{"));
-    if (!metric) continue;
-    const m = /connector="((?:[^"\\]|\\.)*)"/.exec(line);
-    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
-    if (!m || !Number.isFinite(value)) continue;
-    const name = m[1].replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c));
-    totals.set(name, (totals.get(name) || 0) + value);
-  }
-  return totals;
-}
-
-async function sampleRates() {
-  let text;
-  try {
-    const res = await fetch("/metrics");
-    if (!res.ok) return;
-    text = await res.text();
-  } catch {
-    return;
-  }
-  const t = Date.now() / 1000;
-  for (const [name, total] of parseCounters(text)) remember(history, name, t, total);
+  history.set(name, h);
 }
 
 // Records per second over the last interval; undefined before two samples.
-function rateOf(name, map = history) {
-  const h = map.get(name);
+function rateOf(name) {
+  const h = history.get(name);
   if (!h || h.length < 2) return undefined;
   const a = h[h.length - 2], b = h[h.length - 1];
   if (b.t <= a.t) return undefined;
   return Math.max(0, (b.total - a.total) / (b.t - a.t));
 }
 
-function rateSeries(name, map) {
-  const h = map.get(name) || [];
+function rateSeries(name) {
+  const h = history.get(name) || [];
   const out = [];
   for (let i = 1; i < h.length; i++) {
     const dt = h[i].t - h[i - 1].t;
@@ -223,9 +198,10 @@ function scheduleRefresh() {
 const listFilter = { text: "", state: "", type: "" };
 
 async function loadConnectors() {
-  const [all] = await Promise.all([api("GET", "/connectors?expand=status&expand=info"), sampleRates()]);
+  const all = await api("GET", "/connectors?expand=status&expand=info&progress=true");
   return Object.entries(all || {}).map(([name, e]) => {
     const st = e.status || {};
+    remember(name, st);
     const tasks = st.tasks || [];
     return {
       name,
@@ -338,12 +314,7 @@ async function connectorPage(name, fresh) {
     api("GET", `${base}/offsets`).catch((e) => ({ error: e.message })),
     api("GET", `${base}/topics`).catch(() => null),
   ]);
-  // Records a source wrote or a sink put, summed over its tasks wherever they run.
-  const moved = (status.tasks || []).reduce((sum, t) => {
-    const r = (t.progress && t.progress.records) || {};
-    return sum + (r.written ?? r.put ?? 0);
-  }, 0);
-  remember(clusterHistory, name, Date.now() / 1000, moved);
+  remember(name, status);
   const state = status.connector ? status.connector.state : "UNKNOWN";
   const className = config["connector.class"] || "";
   if (fresh || !document.getElementById("connector-live")) {
@@ -431,7 +402,7 @@ function liveSection(name, status, className) {
       <div><dt>Type</dt><dd>${esc(status.type)}</dd></div>
       <div><dt>Class</dt><dd class="mono">${esc(className)}</dd></div>
       <div><dt>Worker</dt><dd class="mono">${esc(c.worker_id)}</dd></div>
-      <div><dt>Records/s</dt><dd>${fmtRate(rateOf(name, clusterHistory))}</dd></div>
+      <div><dt>Records/s</dt><dd>${fmtRate(rateOf(name))}</dd></div>
     </dl>
     ${c.trace ? `<details${closedTraces.has("c") ? "" : " open"}><summary data-trace="c">Connector trace</summary><pre>${esc(c.trace)}</pre></details>` : ""}
     <h2>Tasks</h2>
@@ -478,7 +449,7 @@ function progressCell(p) {
 }
 
 function throughputSection(name) {
-  const series = rateSeries(name, clusterHistory);
+  const series = rateSeries(name);
   if (series.length < 2) return `<p class="muted">Measuring… (records/s of all its tasks, sampled every ${REFRESH_MS / 1000} s while this page is open)</p>`;
   const w = 600, h = 120, max = Math.max(1, ...series.map((p) => p.rate));
   const t0 = series[0].t, t1 = series[series.length - 1].t || t0 + 1;
