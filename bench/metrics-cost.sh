@@ -221,6 +221,9 @@ cpu_metrics=$(minus "$(cpu_seconds "$PROG_PID")" "$cpu0")
 cpu0=$(cpu_seconds "$PROG_PID")
 time_calls '/connectors?expand=status' "$B/many-status.txt"
 cpu_status=$(minus "$(cpu_seconds "$PROG_PID")" "$cpu0")
+cpu0=$(cpu_seconds "$PROG_PID")
+time_calls '/connectors?expand=status&expand=info&progress=true' "$B/many-console-list.txt"
+cpu_console=$(minus "$(cpu_seconds "$PROG_PID")" "$cpu0")
 time_calls /ui/ "$B/many-ui.txt"
 time_calls /ui/app.js "$B/many-ui-js.txt"
 say "the console in headless Chromium with $CONNECTORS connectors ($UI_RUNS page loads)"
@@ -282,6 +285,7 @@ row() { # LABEL OUT CPU
     row "idle worker: \`/connectors?expand=status\`" "$B/idle-status.txt"
     row "$CONNECTORS connectors: \`/metrics\`" "$B/many-metrics.txt" "$cpu_metrics"
     row "$CONNECTORS connectors: \`/connectors?expand=status\`" "$B/many-status.txt" "$cpu_status"
+    row "$CONNECTORS connectors: \`/connectors?expand=status&expand=info&progress=true\` (the console's list)" "$B/many-console-list.txt" "$cpu_console"
     row "$CONNECTORS connectors: \`/ui/\` (the console's page)" "$B/many-ui.txt"
     row "$CONNECTORS connectors: \`/ui/app.js\`" "$B/many-ui-js.txt"
     echo
