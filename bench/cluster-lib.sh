@@ -456,7 +456,7 @@ ferry_revision() {
     if [[ -n ${FERRY_REV:-} ]]; then echo "$FERRY_REV"; return; fi
     local rev
     rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then rev="$rev (with uncommitted changes)"; fi
+    if ! git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null; then rev="$rev (with uncommitted changes)"; fi
     echo "$rev"
 }
 
