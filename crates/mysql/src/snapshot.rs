@@ -215,7 +215,13 @@ pub async fn record_schema(
             )
             .await
             .map_err(|e| db_error(&format!("cannot read the character set of database {db}"), e))?;
-        let (db_charset, db_collation) = defaults.unwrap_or_default();
+        let Some((db_charset, db_collation)) = defaults else {
+            tracing::warn!(
+                database = db,
+                "the database was dropped while the snapshot read the structure of the tables; it is left out of the schema history (its DROP follows in the binlog)"
+            );
+            continue;
+        };
         for ddl in [
             format!("DROP DATABASE IF EXISTS {}", quote(db)),
             format!(
@@ -234,10 +240,17 @@ pub async fn record_schema(
             });
         }
         for (t, captured) in tables.iter().filter(|(t, _)| t.db == db) {
+            let Some(ddl) = table::show_create(conn, &t.db, &t.name).await? else {
+                tracing::warn!(
+                    table = %t.id(),
+                    "the table was dropped while the snapshot read the structure of the tables; it is left out of the schema history (its DROP follows in the binlog)"
+                );
+                continue;
+            };
             statements.push(Statement {
                 db: t.db.clone(),
                 table: Some(t.name.clone()),
-                ddl: table::show_create(conn, &t.db, &t.name).await?,
+                ddl,
                 changes: vec![TableChange {
                     kind: ChangeKind::Create,
                     db: t.db.clone(),

@@ -198,14 +198,27 @@ pub async fn load(
 }
 
 /// The text of `SHOW CREATE TABLE`, the DDL a snapshot records for a table.
-pub async fn show_create(conn: &mut Conn, db: &str, table: &str) -> Result<String> {
+/// `SHOW CREATE TABLE`; `None` when the table (or its database) was dropped since it was
+/// listed: another session's DDL, which the binlog carries after the snapshot's position.
+pub async fn show_create(conn: &mut Conn, db: &str, table: &str) -> Result<Option<String>> {
     let sql = format!("SHOW CREATE TABLE {}.{}", quote(db), quote(table));
-    let row: Option<(String, String)> = conn
-        .query_first(sql)
-        .await
-        .map_err(|e| db_error(&format!("cannot read the definition of {db}.{table}"), e))?;
-    row.map(|(_, ddl)| ddl)
+    let row: Option<(String, String)> = match conn.query_first(sql).await {
+        Ok(row) => row,
+        Err(mysql_async::Error::Server(e)) if gone(e.code) => return Ok(None),
+        Err(e) => {
+            return Err(db_error(
+                &format!("cannot read the definition of {db}.{table}"),
+                e,
+            ))
+        }
+    };
+    row.map(|(_, ddl)| Some(ddl))
         .ok_or_else(|| ConnectError::Other(format!("{db}.{table} has no definition")))
+}
+
+/// MySQL's "no such table" (1146) and "unknown database" (1049).
+fn gone(code: u16) -> bool {
+    matches!(code, 1146 | 1049)
 }
 
 /// A name quoted for MySQL: `` `a``b` ``.
