@@ -40,11 +40,16 @@ pub struct SnapshotReport {
     /// The index in `tables` of the table being read.
     #[serde(skip)]
     pub current: Option<usize>,
+    /// Tables finished, when the connector counts them without saying which (Debezium's
+    /// snapshot metrics give a remaining count); otherwise counted from `tables[].done`.
+    #[serde(skip)]
+    pub tables_done: Option<usize>,
 }
 
 impl SnapshotReport {
     pub fn tables_done(&self) -> usize {
-        self.tables.iter().filter(|t| t.done).count()
+        self.tables_done
+            .unwrap_or_else(|| self.tables.iter().filter(|t| t.done).count())
     }
 
     pub fn current_table(&self) -> Option<&str> {
@@ -97,6 +102,7 @@ impl SnapshotProgress {
             state: SnapshotState::Running,
             tables,
             current: None,
+            tables_done: None,
         });
     }
 
@@ -162,6 +168,12 @@ impl SnapshotProgress {
                 report.current = None;
             }
         }
+    }
+
+    /// Replaces the report with one the connector built whole (a Java connector's, read from
+    /// its own metrics).
+    pub fn replace(&self, report: SnapshotReport) {
+        *self.lock() = Some(report);
     }
 
     /// What was last reported; `None` when the task took no snapshot.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ferry_api::{
-    ConnectError, OffsetReader, Props, Result, SourceRecord, SourceTask, SourceTaskContext,
+    ConnectError, OffsetReader, Props, Result, SnapshotProgress, SnapshotReport, SnapshotState,
+    SourceRecord, SourceTask, SourceTaskContext, TableProgress,
 };
 use serde_json::{json, Value};
 
@@ -39,9 +40,11 @@ impl JavaSourceTask {
     }
 }
 
-/// Answers the task's `OffsetStorageReader`.
+/// Answers the task's `OffsetStorageReader`, and takes the snapshot progress the host reads
+/// from the task's own metrics.
 pub struct OffsetQuestions {
     pub reader: Arc<dyn OffsetReader>,
+    pub snapshot: SnapshotProgress,
 }
 
 impl LaneHandler for OffsetQuestions {
@@ -70,6 +73,97 @@ impl LaneHandler for OffsetQuestions {
             .collect();
         Ok(json!({ "offsets": offsets }).to_string().into_bytes())
     }
+
+    fn event(&self, ty: u16, body: &[u8]) {
+        if ty != msg::SNAPSHOT_PROGRESS {
+            tracing::warn!(
+                ty,
+                "the plugin host sent an event ferry does not know; ignored"
+            );
+            return;
+        }
+        match serde_json::from_slice::<Value>(body).map(|v| snapshot_report(&v)) {
+            Ok(Some(report)) => self.snapshot.replace(report),
+            Ok(None) | Err(_) => {
+                tracing::debug!("an unreadable snapshot progress from the plugin host; ignored")
+            }
+        }
+    }
+}
+
+/// A snapshot report from the host's reading of Debezium's snapshot metrics: the tables it
+/// captures with the rows scanned so far, and how many tables remain. Debezium does not say
+/// which table is being read, so while one is, no table is marked done but the count is kept.
+fn snapshot_report(v: &Value) -> Option<SnapshotReport> {
+    let state = match v.get("state")?.as_str()? {
+        "RUNNING" => SnapshotState::Running,
+        "COMPLETED" => SnapshotState::Completed,
+        "ABORTED" => SnapshotState::Aborted,
+        _ => return None,
+    };
+    let listed = v.get("tables")?.as_array()?;
+    let total = v
+        .get("tables_total")
+        .and_then(Value::as_u64)
+        .map_or(listed.len(), |n| n as usize);
+    let remaining = v
+        .get("tables_remaining")
+        .and_then(Value::as_u64)
+        .map_or(0, |n| n as usize);
+    let done_count = total.saturating_sub(remaining);
+    let started_count = listed.iter().filter(|t| t["started"] == true).count();
+    let completed = state == SnapshotState::Completed;
+    let tables = listed
+        .iter()
+        .filter_map(|t| {
+            let started = t["started"] == true;
+            Some(TableProgress {
+                table: t.get("table")?.as_str()?.to_string(),
+                rows_done: t.get("rows_scanned").and_then(Value::as_u64).unwrap_or(0),
+                rows_estimated: None,
+                // Every started table is done when as many are done as have started.
+                done: completed || (started && started_count == done_count),
+            })
+        })
+        .collect();
+    Some(SnapshotReport {
+        state,
+        tables,
+        current: None,
+        tables_done: Some(if completed { total } else { done_count }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debeziums_snapshot_metrics_become_a_snapshot_report() {
+        let running = json!({
+            "state": "RUNNING", "tables_total": 3, "tables_remaining": 2,
+            "tables": [
+                {"table": "shop.a", "rows_scanned": 120, "started": true},
+                {"table": "shop.b", "rows_scanned": 7, "started": true},
+                {"table": "shop.c", "rows_scanned": 0, "started": false}
+            ]
+        });
+        let r = snapshot_report(&running).expect("a report");
+        assert_eq!(r.state, SnapshotState::Running);
+        assert_eq!(
+            (r.tables.len(), r.tables_done(), r.rows_done()),
+            (3, 1, 127)
+        );
+        // Two started, one done: which one is not known, so neither is marked.
+        assert!(r.tables.iter().all(|t| !t.done));
+        let done = json!({
+            "state": "COMPLETED", "tables_total": 3, "tables_remaining": 0,
+            "tables": [{"table": "shop.a", "rows_scanned": 120, "started": true}]
+        });
+        let r = snapshot_report(&done).expect("a report");
+        assert_eq!((r.tables_done(), r.tables[0].done), (3, true));
+        assert!(snapshot_report(&json!({"state": "SOMETHING", "tables": []})).is_none());
+    }
 }
 
 #[async_trait]
@@ -77,6 +171,7 @@ impl SourceTask for JavaSourceTask {
     async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()> {
         let handler = Arc::new(OffsetQuestions {
             reader: context.offsets.clone(),
+            snapshot: context.snapshot.clone(),
         });
         let mut lane = TaskLane::new(
             self.plugin.clone(),

@@ -44,6 +44,7 @@ pub mod msg {
     pub const POLL: u16 = 21;
     pub const COMMIT: u16 = 22;
     pub const STOP_TASK: u16 = 23;
+    pub const SNAPSHOT_PROGRESS: u16 = 24;
     pub const READ_OFFSETS: u16 = 30;
     pub const START_SINK_TASK: u16 = 40;
     pub const OPEN: u16 = 41;

@@ -25,6 +25,7 @@ final class Protocol {
     static final int POLL = 21;
     static final int COMMIT = 22;
     static final int STOP_TASK = 23;
+    static final int SNAPSHOT_PROGRESS = 24;
     static final int READ_OFFSETS = 30;
     static final int START_SINK_TASK = 40;
     static final int OPEN = 41;

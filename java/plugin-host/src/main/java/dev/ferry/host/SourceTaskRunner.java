@@ -20,6 +20,7 @@ final class SourceTaskRunner implements Runner {
     private TaskPipeline<SourceRecord> pipeline;
     private SourceRecordsEncoder encoder;
     private HostSourceTaskContext context;
+    private SnapshotMetricsBridge snapshot;
     private boolean started;
 
     SourceTaskRunner(Plugins plugins, Connection connection) {
@@ -37,6 +38,7 @@ final class SourceTaskRunner implements Runner {
             task = (SourceTask) spec.newTask(plugins, loader);
             log.info("Instantiated task {} with version {} of type {}", spec.taskName(), task.version(), task.getClass().getName());
             context = new HostSourceTaskContext(spec, connection);
+            snapshot = new SnapshotMetricsBridge(spec.connectorConfig(), spec.taskId());
             task.initialize(context);
             task.start(spec.taskConfig());
             started = true;
@@ -49,10 +51,15 @@ final class SourceTaskRunner implements Runner {
         switch (type) {
             case Protocol.POLL:
                 requireRunning();
-                return Loaders.with(loader, () -> {
+                byte[] batch = Loaders.with(loader, () -> {
                     List<SourceRecord> records = task.poll();
                     return encoder.encode(records);
                 });
+                byte[] progress = snapshot.changed();
+                if (progress != null) {
+                    connection.event(Protocol.SNAPSHOT_PROGRESS, progress);
+                }
+                return batch;
             case Protocol.COMMIT:
                 requireRunning();
                 Loaders.run(loader, task::commit);
