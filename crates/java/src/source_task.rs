@@ -134,38 +134,6 @@ fn snapshot_report(v: &Value) -> Option<SnapshotReport> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debeziums_snapshot_metrics_become_a_snapshot_report() {
-        let running = json!({
-            "state": "RUNNING", "tables_total": 3, "tables_remaining": 2,
-            "tables": [
-                {"table": "shop.a", "rows_scanned": 120, "started": true},
-                {"table": "shop.b", "rows_scanned": 7, "started": true},
-                {"table": "shop.c", "rows_scanned": 0, "started": false}
-            ]
-        });
-        let r = snapshot_report(&running).expect("a report");
-        assert_eq!(r.state, SnapshotState::Running);
-        assert_eq!(
-            (r.tables.len(), r.tables_done(), r.rows_done()),
-            (3, 1, 127)
-        );
-        // Two started, one done: which one is not known, so neither is marked.
-        assert!(r.tables.iter().all(|t| !t.done));
-        let done = json!({
-            "state": "COMPLETED", "tables_total": 3, "tables_remaining": 0,
-            "tables": [{"table": "shop.a", "rows_scanned": 120, "started": true}]
-        });
-        let r = snapshot_report(&done).expect("a report");
-        assert_eq!((r.tables_done(), r.tables[0].done), (3, true));
-        assert!(snapshot_report(&json!({"state": "SOMETHING", "tables": []})).is_none());
-    }
-}
-
 #[async_trait]
 impl SourceTask for JavaSourceTask {
     async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<()> {
@@ -203,5 +171,37 @@ impl SourceTask for JavaSourceTask {
             Some(lane) => lane.stop().await,
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debeziums_snapshot_metrics_become_a_snapshot_report() {
+        let running = json!({
+            "state": "RUNNING", "tables_total": 3, "tables_remaining": 2,
+            "tables": [
+                {"table": "shop.a", "rows_scanned": 120, "started": true},
+                {"table": "shop.b", "rows_scanned": 7, "started": true},
+                {"table": "shop.c", "rows_scanned": 0, "started": false}
+            ]
+        });
+        let r = snapshot_report(&running).expect("a report");
+        assert_eq!(r.state, SnapshotState::Running);
+        assert_eq!(
+            (r.tables.len(), r.tables_done(), r.rows_done()),
+            (3, 1, 127)
+        );
+        // Two started, one done: which one is not known, so neither is marked.
+        assert!(r.tables.iter().all(|t| !t.done));
+        let done = json!({
+            "state": "COMPLETED", "tables_total": 3, "tables_remaining": 0,
+            "tables": [{"table": "shop.a", "rows_scanned": 120, "started": true}]
+        });
+        let r = snapshot_report(&done).expect("a report");
+        assert_eq!((r.tables_done(), r.tables[0].done), (3, true));
+        assert!(snapshot_report(&json!({"state": "SOMETHING", "tables": []})).is_none());
     }
 }
