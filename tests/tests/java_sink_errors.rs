@@ -1,7 +1,8 @@
 //! A Java sink task's errant record reporter under ferry: the record it reports goes, as the bytes
 //! consumed, to the dead letter queue with Kafka's error headers naming the Java exception, and
 //! the task goes on (`errors.tolerance=all`); under `errors.tolerance=none` the report fails the
-//! task, as Kafka's reporter does.
+//! task, as Kafka's reporter does. Records a Java converter refuses take the same way, as
+//! Kafka's error handler sends them.
 
 use std::time::Duration;
 
@@ -100,6 +101,112 @@ fn without_tolerance_a_reported_record_fails_the_task() {
     );
     assert!(
         !read_lines(&out).contains(&"b".to_string()),
+        "nothing after the refused record"
+    );
+}
+
+/// A record the task's Java value converter cannot read (not JSON for JsonConverter) goes, as
+/// consumed, to the dead letter queue with Kafka's headers naming the stage and the converter,
+/// and the records around it reach the task (`errors.tolerance=all`), as in Kafka's sink task.
+#[test]
+fn a_record_its_java_converter_refuses_goes_to_the_dead_letter_queue() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique("java-convert");
+    let dlq = unique("java-convert-dlq");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["1", "not json", "2"].map(String::from));
+    let ferry = start(&broker, dir.path());
+    let name = unique("convert-sink");
+    let out = dir.path().join("recorded.txt");
+    create_connector(
+        &ferry,
+        &recording_sink(
+            &name,
+            &topic,
+            &out,
+            &[
+                (
+                    "value.converter",
+                    "org.apache.kafka.connect.json.JsonConverter",
+                ),
+                ("value.converter.schemas.enable", "false"),
+                ("errors.tolerance", "all"),
+                ("errors.deadletterqueue.topic.name", &dlq),
+                ("errors.deadletterqueue.topic.replication.factor", "1"),
+                ("errors.deadletterqueue.context.headers.enable", "true"),
+            ],
+        ),
+    );
+    wait_for("both good records written", Duration::from_secs(60), || {
+        (read_lines(&out) == ["1", "2"]).then_some(())
+    });
+    let dead = broker.consume_with_headers(&dlq, 1, Duration::from_secs(60));
+    assert_eq!(dead.len(), 1, "one record in the dead letter queue");
+    let record = &dead[0];
+    assert_eq!(
+        record.value.as_deref(),
+        Some("not json"),
+        "the consumed bytes"
+    );
+    let header = |key: &str| {
+        record
+            .headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("__connect.errors.stage"), "VALUE_CONVERTER");
+    assert_eq!(
+        header("__connect.errors.class.name"),
+        "org.apache.kafka.connect.json.JsonConverter"
+    );
+    assert_eq!(
+        header("__connect.errors.exception.class.name"),
+        "org.apache.kafka.connect.errors.DataException"
+    );
+    assert_eq!(header("__connect.errors.offset"), "1");
+    let status = connector_status(&ferry, &name);
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+}
+
+/// Under `errors.tolerance=none` the same record fails the task, with Kafka's words and the
+/// converter's exception as the cause.
+#[test]
+fn without_tolerance_a_record_its_java_converter_refuses_fails_the_task() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique("java-convert-none");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["1", "not json", "2"].map(String::from));
+    let ferry = start(&broker, dir.path());
+    let name = unique("convert-none");
+    let out = dir.path().join("recorded.txt");
+    create_connector(
+        &ferry,
+        &recording_sink(
+            &name,
+            &topic,
+            &out,
+            &[
+                (
+                    "value.converter",
+                    "org.apache.kafka.connect.json.JsonConverter",
+                ),
+                ("value.converter.schemas.enable", "false"),
+            ],
+        ),
+    );
+    let status = wait_task_state(&ferry, &name, 0, "FAILED", Duration::from_secs(60));
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("Tolerance exceeded in error handler")
+            && trace.contains("org.apache.kafka.connect.errors.DataException"),
+        "{status}"
+    );
+    assert!(
+        !read_lines(&out).contains(&"2".to_string()),
         "nothing after the refused record"
     );
 }

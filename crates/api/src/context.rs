@@ -39,6 +39,21 @@ struct SinkState {
 /// there is one, and the task goes on; under `none` the call fails, and the task with it.
 pub trait ErrantRecordReporter: Send + Sync + std::fmt::Debug {
     fn report(&self, record: &SinkRecord, error: ConnectError) -> Result<()>;
+
+    /// As `report`, for a record that failed before `put`, in a converter or transform the task
+    /// runs itself (a Java task's, in the plugin host): `stage` is Kafka's name for where
+    /// (`VALUE_CONVERTER`, `TRANSFORMATION`, ...) and `class` the class that failed, as the dead
+    /// letter queue's headers name them.
+    fn report_at(
+        &self,
+        record: &SinkRecord,
+        error: ConnectError,
+        stage: &str,
+        class: &str,
+    ) -> Result<()> {
+        let _ = (stage, class);
+        self.report(record, error)
+    }
 }
 
 /// A sink task's view of its consumer: which partitions it has, and requests to rewind, pause,

@@ -133,6 +133,12 @@ struct Errant {
     topic: String,
     partition: i32,
     offset: i64,
+    /// Set when a Java converter or transform failed on the record before `put` (Kafka's
+    /// stage name and the failing class); absent for the task's own reports.
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    class_name: Option<String>,
     #[serde(flatten)]
     error: JavaError,
 }
@@ -161,10 +167,13 @@ impl ContextEvents {
             .context
             .errant_record_reporter()
             .ok_or_else(|| "this worker has no errant record reporter".to_string())?;
-        reporter
-            .report(record, HostError::Java(errant.error).into())
-            .map(|()| Vec::new())
-            .map_err(|e| e.to_string())
+        let error = HostError::Java(errant.error).into();
+        match (errant.stage.as_deref(), errant.class_name.as_deref()) {
+            (Some(stage), Some(class)) => reporter.report_at(record, error, stage, class),
+            _ => reporter.report(record, error),
+        }
+        .map(|()| Vec::new())
+        .map_err(|e| e.to_string())
     }
 }
 

@@ -42,6 +42,30 @@ impl ErrantReporter {
 
 impl ErrantRecordReporter for ErrantReporter {
     fn report(&self, record: &SinkRecord, error: ConnectError) -> Result<()> {
+        self.fail(record, error, Stage::TaskPut, self.task_class.clone())
+    }
+
+    fn report_at(
+        &self,
+        record: &SinkRecord,
+        error: ConnectError,
+        stage: &str,
+        class: &str,
+    ) -> Result<()> {
+        let stage = Stage::from_name(stage).unwrap_or(Stage::TaskPut);
+        self.fail(record, error, stage, class.to_string())
+    }
+}
+
+impl ErrantReporter {
+    /// The record, turned back into the bytes consumed, through the task's error policy.
+    fn fail(
+        &self,
+        record: &SinkRecord,
+        error: ConnectError,
+        stage: Stage,
+        class: String,
+    ) -> Result<()> {
         let topic = record.topic.as_str();
         // A part that cannot be converted back is left out rather than hiding the failure.
         let key = self
@@ -78,8 +102,8 @@ impl ErrantRecordReporter for ErrantReporter {
             },
         };
         let failure = Failure {
-            stage: Stage::TaskPut,
-            class: self.task_class.clone(),
+            stage,
+            class,
             error,
         };
         super::lock_policy(&self.errors)

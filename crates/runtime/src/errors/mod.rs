@@ -50,6 +50,19 @@ impl Stage {
             Stage::TaskPut => "TASK_PUT",
         }
     }
+
+    /// The stage Kafka's name names.
+    pub fn from_name(name: &str) -> Option<Stage> {
+        [
+            Stage::KeyConverter,
+            Stage::ValueConverter,
+            Stage::HeaderConverter,
+            Stage::Transformation,
+            Stage::TaskPut,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
 }
 
 /// A failure at one stage, with the class that failed (the converter's or transform's).

@@ -41,7 +41,7 @@ final class SinkTaskRunner implements Runner {
         try {
             Loaders.run(loader, () -> {
                 pipeline = TaskPipeline.build(plugins, spec.connectorConfig(), spec.workerConfig(), loader, spec.taskName());
-                decoder = new SinkRecordsDecoder(pipeline);
+                decoder = new SinkRecordsDecoder(pipeline, connection);
                 task = (SinkTask) spec.newTask(plugins, loader);
                 log.info("Instantiated task {} with version {} of type {}", spec.taskName(), task.version(), task.getClass().getName());
                 context = new SinkContextCollector(spec, new ErrantReporterOverLane(connection));

@@ -21,6 +21,8 @@ import java.util.Map;
 final class TransformChain<R extends ConnectRecord<R>> implements AutoCloseable {
     private final List<Stage<R>> stages;
 
+    private String failedClass;
+
     private TransformChain(List<Stage<R>> stages) {
         this.stages = stages;
     }
@@ -81,9 +83,19 @@ final class TransformChain<R extends ConnectRecord<R>> implements AutoCloseable 
             if (record == null) {
                 return null;
             }
-            record = stage.apply(record);
+            try {
+                record = stage.apply(record);
+            } catch (Exception e) {
+                failedClass = stage.transformation().getClass().getName();
+                throw e;
+            }
         }
         return record;
+    }
+
+    /** The class of the transform (or predicate's transform) that threw last, for error reports. */
+    String failedClass() {
+        return failedClass;
     }
 
     @Override
