@@ -175,8 +175,15 @@ async function render() {
     else if (r.page === "form") await formPage(r.name);
     else view.innerHTML = `<h1>Not found</h1><p><a href="#/">All connectors</a></p>`;
   } catch (e) {
-    if (fresh) view.innerHTML = `<h1>Cannot load this page</h1><p class="alert">${esc(e.message)}</p>`;
-    else notify(`Refresh failed: ${e.message}`, true);
+    if (r.page === "connector" && e.status === 404) {
+      view.innerHTML = `<h1>${esc(r.name)}</h1><p class="alert">There is no connector ${esc(r.name)} (any more): ${esc(e.message)}</p><p><a href="#/">All connectors</a></p>`;
+    } else if (fresh) {
+      view.innerHTML = `<h1>Cannot load this page</h1><p class="alert">${esc(e.message)}</p>`;
+    } else {
+      // A failed refresh (the worker restarting, say) is said once and tried again.
+      notify(`Refresh failed: ${e.message}`, true);
+      scheduleRefresh();
+    }
   }
   if (fresh) {
     document.title = `${r.name ? r.name + " · " : ""}ferry console`;
