@@ -153,12 +153,7 @@ pub fn render(m: &Metrics, out: &mut String) {
         "Records of the partition after the consumer's position, as of the last offset commit.",
     );
     for ((connector, task), t) in &sinks {
-        let lag = t
-            .partition_lag
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        for ((topic, partition), l) in lag {
+        for ((topic, partition), l) in t.partition_lag() {
             let _ = writeln!(out, "kafka_connect_sink_task_partition_lag{{{},topic=\"{}\",partition=\"{partition}\"}} {}", labels(connector, *task), label(&topic), l.lag);
         }
     }

@@ -101,17 +101,10 @@ pub async fn attach(connector: &str, tasks: &[TaskState], out: &mut [JsonValue],
             path_segment(connector),
             task.id
         );
-        let handle = tokio::task::spawn_blocking(move || {
-            call_worker("GET", &url, &[], &[], Some(REMOTE_TIMEOUT))
-        });
-        remote.push((i, task.id, worker, handle));
+        remote.push((i, task.id, worker, ask_worker(url)));
     }
-    for (i, id, worker, handle) in remote {
-        let answer = match handle.await {
-            Ok(answer) => answer,
-            Err(e) => Err(e.to_string()),
-        };
-        match progress_of_answer(answer) {
+    for (i, id, worker, asked) in remote {
+        match progress_of_answer(answered(asked).await) {
             Ok(Some(progress)) => insert(&mut out[i], progress),
             Ok(None) => {}
             Err(why) => tracing::debug!(
@@ -130,7 +123,7 @@ pub async fn attach(connector: &str, tasks: &[TaskState], out: &mut [JsonValue],
 /// tasks that both statuses place on it.
 pub async fn attach_from_other_workers(connectors: &mut Map<String, JsonValue>) {
     let mut workers: Vec<String> = Vec::new();
-    for (_, _, task) in tasks_without_progress(connectors) {
+    for task in tasks_without_progress(connectors) {
         if let Some(w) = task["worker_id"].as_str().filter(|w| !w.is_empty()) {
             if !workers.iter().any(|known| known == w) {
                 workers.push(w.to_string());
@@ -142,18 +135,11 @@ pub async fn attach_from_other_workers(connectors: &mut Map<String, JsonValue>) 
         .map(|worker| {
             let url =
                 format!("http://{worker}/connectors?expand=status&progress=true&forward=false");
-            let handle = tokio::task::spawn_blocking(move || {
-                call_worker("GET", &url, &[], &[], Some(REMOTE_TIMEOUT))
-            });
-            (worker, handle)
+            (worker, ask_worker(url))
         })
         .collect();
-    for (worker, handle) in asked {
-        let answer = match handle.await {
-            Ok(answer) => answer,
-            Err(e) => Err(e.to_string()),
-        };
-        match statuses_of_answer(answer) {
+    for (worker, asked) in asked {
+        match json_of_answer(answered(asked).await) {
             Ok(theirs) => take_progress(connectors, &theirs, &worker),
             Err(why) => tracing::debug!(
                 %worker,
@@ -163,21 +149,17 @@ pub async fn attach_from_other_workers(connectors: &mut Map<String, JsonValue>) 
     }
 }
 
-/// Live tasks of a `?expand=status` answer that have no progress yet: (connector, index, task).
-fn tasks_without_progress(
-    connectors: &Map<String, JsonValue>,
-) -> impl Iterator<Item = (&String, usize, &JsonValue)> {
-    connectors.iter().flat_map(|(name, entry)| {
+/// Live tasks of a `?expand=status` answer that have no progress yet.
+fn tasks_without_progress(connectors: &Map<String, JsonValue>) -> impl Iterator<Item = &JsonValue> {
+    connectors.values().flat_map(|entry| {
         entry["status"]["tasks"]
             .as_array()
             .into_iter()
             .flatten()
-            .enumerate()
-            .filter(|(_, t)| {
+            .filter(|t| {
                 t.get("progress").is_none()
                     && matches!(t["state"].as_str(), Some("RUNNING" | "PAUSED"))
             })
-            .map(move |(i, t)| (name, i, t))
     })
 }
 
@@ -205,8 +187,19 @@ fn take_progress(ours: &mut Map<String, JsonValue>, theirs: &JsonValue, worker: 
     }
 }
 
-/// Another worker's `?expand=status` answer.
-fn statuses_of_answer(answer: Result<(u16, String), String>) -> Result<JsonValue, String> {
+type Answer = Result<(u16, String), String>;
+
+/// A GET to another worker, off the async threads, with the short timeout.
+fn ask_worker(url: String) -> tokio::task::JoinHandle<Answer> {
+    tokio::task::spawn_blocking(move || call_worker("GET", &url, &[], &[], Some(REMOTE_TIMEOUT)))
+}
+
+async fn answered(asked: tokio::task::JoinHandle<Answer>) -> Answer {
+    asked.await.unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// Another worker's answer as JSON, or why there is none.
+fn json_of_answer(answer: Answer) -> Result<JsonValue, String> {
     let (status, body) = answer?;
     if status != 200 {
         return Err(format!("it answered {status}: {body}"));
@@ -215,13 +208,8 @@ fn statuses_of_answer(answer: Result<(u16, String), String>) -> Result<JsonValue
 }
 
 /// The `progress` of another worker's task status answer.
-fn progress_of_answer(answer: Result<(u16, String), String>) -> Result<Option<JsonValue>, String> {
-    let (status, body) = answer?;
-    if status != 200 {
-        return Err(format!("it answered {status}: {body}"));
-    }
-    let mut value: JsonValue =
-        serde_json::from_str(&body).map_err(|e| format!("its answer is not JSON: {e}"))?;
+fn progress_of_answer(answer: Answer) -> Result<Option<JsonValue>, String> {
+    let mut value = json_of_answer(answer)?;
     Ok(value
         .as_object_mut()
         .and_then(|o| o.remove("progress"))
@@ -365,7 +353,7 @@ mod tests {
         });
         let ours = ours.as_object_mut().expect("object");
         let remote: Vec<&str> = tasks_without_progress(ours)
-            .filter_map(|(_, _, t)| t["worker_id"].as_str())
+            .filter_map(|t| t["worker_id"].as_str())
             .collect();
         assert_eq!(
             remote,
