@@ -297,12 +297,7 @@ run_sink() {
             [[ -n $group_done ]] || { fail="watch_group gave up: $(cat "$dir/group.err")"; break; }
         fi
         [[ -n $table_done && -n $group_done ]] && break
-        if ! kill -0 "$PROG_PID" 2>/dev/null; then
-            fail="the worker (pid $PROG_PID) exited"
-            wait "$PROG_PID" || fail+=" with status $?"
-            PROG_PID=""
-            break
-        fi
+        if worker_exited; then fail=$EXIT_REASON; break; fi
         if ((NOW_US >= next_check)); then
             next_check=$((NOW_US + 5000000))
             trouble=$(connector_failed "$name")

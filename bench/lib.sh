@@ -99,6 +99,15 @@ wait_ready() {
 }
 
 # The connector's or its task's state and trace when one is FAILED; nothing otherwise
+# worker_exited: whether the measured worker (PROG_PID) has exited; if so, EXIT_REASON says how
+# (with its status) and PROG_PID is cleared
+worker_exited() {
+    kill -0 "$PROG_PID" 2>/dev/null && return 1
+    EXIT_REASON="the worker (pid $PROG_PID) exited"
+    wait "$PROG_PID" || EXIT_REASON+=" with status $?"
+    PROG_PID=""
+}
+
 connector_failed() {
     curl -s -m 5 "$REST/connectors/$1/status" 2>/dev/null | jq -r '
         [.connector] + (.tasks // []) | map(select(.state == "FAILED"))

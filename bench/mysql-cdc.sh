@@ -217,12 +217,7 @@ wait_phase() {
                 return 0
             fi
         fi
-        if ! kill -0 "$PROG_PID" 2>/dev/null; then
-            FAIL_REASON="the worker (pid $PROG_PID) exited"
-            wait "$PROG_PID" || FAIL_REASON+=" with status $?"
-            PROG_PID=""
-            return 0
-        fi
+        if worker_exited; then FAIL_REASON=$EXIT_REASON; return 0; fi
         now
         if ((NOW_US >= next_check)); then
             next_check=$((NOW_US + 5000000))
