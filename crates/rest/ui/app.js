@@ -316,7 +316,8 @@ async function pluginDefinitions(className) {
 async function connectorPage(name, fresh) {
   const base = `/connectors/${enc(name)}`;
   const [status, config, offsets, topics] = await Promise.all([
-    statusWithProgress(base),
+    // Each task's progress too (a ferry extension; Kafka's workers ignore the parameter).
+    api("GET", `${base}/status?progress=true`),
     api("GET", `${base}/config`),
     api("GET", `${base}/offsets`).catch((e) => ({ error: e.message })),
     api("GET", `${base}/topics`).catch(() => null),
@@ -378,17 +379,6 @@ async function connectorPage(name, fresh) {
     b.disabled = (a === "pause" && state === "PAUSED") || (a === "resume" && state === "RUNNING") || (a === "stop" && state === "STOPPED");
   }
   scheduleRefresh();
-}
-
-// The status with each task's progress where ferry has it (`?progress=true`, a ferry extension);
-// Kafka's own status when the worker does not know the parameter.
-async function statusWithProgress(base) {
-  try {
-    return await api("GET", `${base}/status?progress=true`);
-  } catch (e) {
-    if (e.status === 404) throw e;
-    return api("GET", `${base}/status`);
-  }
 }
 
 // Traces the user folded stay folded across refreshes (per task id, "c" for the connector).
